@@ -1,0 +1,11 @@
+# All third-party packages come from Debian (scripts/install-deps.sh).
+find_package(Threads REQUIRED)
+find_package(CURL REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(fmt REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(CLI11 REQUIRED)
+if(MESHCTL_TESTS)
+  find_package(doctest REQUIRED)
+endif()

@@ -1,0 +1,13 @@
+# Writes OUT: a C++ source defining meshctl::manifests::all() from FILES.
+string(REPLACE " " ";" FILES "${FILES}")
+set(body "// Generated from manifests/*.yaml by cmake/embed_manifests_script.cmake.\n")
+string(APPEND body "#include \"mesh/manifests.h\"\n\nnamespace meshctl::manifests {\n")
+string(APPEND body "const std::vector<Manifest>& all() {\n  static const std::vector<Manifest> table = {\n")
+foreach(f IN LISTS FILES)
+  get_filename_component(name ${f} NAME_WE)
+  file(READ ${f} content)
+  string(APPEND body "    {\"${name}\", R\"meshctl_yaml(${content})meshctl_yaml\"},\n")
+endforeach()
+string(APPEND body "  };\n  return table;\n}\n}  // namespace meshctl::manifests\n")
+file(WRITE ${OUT}.tmp "${body}")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different ${OUT}.tmp ${OUT})

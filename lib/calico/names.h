@@ -1,0 +1,44 @@
+// Every Calico name, namespace and label meshctl depends on, in one place
+// (facts from ../shared/calico-mesh.md).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace meshctl::calico {
+
+inline constexpr std::string_view kCalicoNamespace = "calico-system";
+inline constexpr std::string_view kLegacyFederationNamespace = "kube-system";
+inline constexpr std::string_view kFederationName = "tigera-federation-remote-cluster";
+inline constexpr std::string_view kTyphaServiceAccount = "calico-typha";
+inline constexpr std::string_view kTyphaPodSelector = "k8s-app=calico-typha";
+inline constexpr std::string_view kSecretAccessRoleName = "remote-cluster-secret-access";
+inline constexpr std::string_view kStoredUserName = "tigera-federation-remote-cluster";
+inline constexpr std::string_view kStoredContextName = "tigera-federation-remote-cluster-ctx";
+inline constexpr std::string_view kRccGroup = "projectcalico.org";
+inline constexpr std::string_view kRccVersion = "v3";
+inline constexpr std::string_view kRccPlural = "remoteclusterconfigurations";
+inline constexpr std::string_view kTyphaMetricName = "remote_cluster_connection_status";
+
+// Ownership labels on everything meshctl creates.
+inline constexpr std::string_view kManagedByLabel = "app.kubernetes.io/managed-by";
+inline constexpr std::string_view kManagedByValue = "meshctl";
+inline constexpr std::string_view kRemoteClusterLabel = "meshctl.projectcalico.org/remote-cluster";
+inline constexpr std::string_view kLocalClusterLabel = "meshctl.projectcalico.org/local-cluster";
+inline constexpr std::string_view kRoleLabel = "meshctl.projectcalico.org/role";
+
+// Makes a kubeconfig context name a valid DNS-1123 label, as RCC names must be:
+// lower-case, [a-z0-9-], at most 63 characters, starting and ending
+// alphanumeric. An EKS ARN keeps its last path segment
+// ("arn:aws:eks:us-east-1:123:cluster/prod" -> "prod"); a GKE context
+// "gke_project_zone_name" keeps its last part. Returns "" when nothing usable
+// remains.
+std::string mesh_name_from_context(std::string_view context);
+
+// True when name is a valid DNS-1123 label.
+bool is_dns1123_label(std::string_view name);
+
+// Name of the Secret in L that holds the kubeconfig for remote R.
+std::string remote_secret_name(std::string_view remote_mesh_name);
+
+}  // namespace meshctl::calico

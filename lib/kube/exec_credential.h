@@ -1,0 +1,52 @@
+// Exec credential plugins (client.authentication.k8s.io v1 / v1beta1), how EKS,
+// AKS (kubelogin) and GKE authenticate. The plugin runs with an argument vector
+// (never a shell); its stderr passes through to the user; its answer is cached
+// until expirationTimestamp.
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "kube/kubeconfig.h"
+#include "util/result.h"
+#include "util/secret.h"
+
+namespace meshctl::kube {
+
+struct ExecCredential {
+  Secret token;
+  std::string client_cert_pem;
+  Secret client_key_pem;
+  std::optional<std::chrono::system_clock::time_point> expiry;
+};
+
+struct ExecOptions {
+  std::chrono::milliseconds timeout{std::chrono::seconds(60)};
+  bool stdin_is_terminal = false;  // decides interactiveMode handling
+};
+
+// Runs the plugin once and parses its ExecCredential. Errors are Errc::credential
+// and name the context and the command; a missing binary includes installHint.
+Result<ExecCredential> run_exec_plugin(const ExecConfig& exec, const ClusterEntry& cluster,
+                                       const std::string& context_name, const ExecOptions& options);
+
+// Thread-safe cache around run_exec_plugin for one context.
+class ExecCredentialSource {
+ public:
+  ExecCredentialSource(ExecConfig exec, ClusterEntry cluster, std::string context_name, ExecOptions options);
+  // Returns the cached credential unless it expired or force_refresh is set
+  // (used once after a 401).
+  Result<ExecCredential> get(bool force_refresh);
+
+ private:
+  ExecConfig exec_;
+  ClusterEntry cluster_;
+  std::string context_name_;
+  ExecOptions options_;
+  std::mutex mutex_;
+  std::optional<ExecCredential> cached_;
+};
+
+}  // namespace meshctl::kube

@@ -1,0 +1,69 @@
+#include "util/log.h"
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <set>
+
+namespace meshctl::log {
+namespace {
+
+std::atomic<Level> g_level{Level::warn};
+
+struct Registry {
+  std::mutex mutex;
+  std::set<std::string> secrets;
+};
+
+Registry& registry() {
+  static Registry r;
+  return r;
+}
+
+std::mutex& output_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+const char* prefix(Level l) {
+  switch (l) {
+    case Level::error: return "error: ";
+    case Level::warn: return "warning: ";
+    case Level::info: return "";
+    case Level::debug: return "debug: ";
+  }
+  return "";
+}
+
+}  // namespace
+
+void set_level(Level l) { g_level = l; }
+Level level() { return g_level; }
+bool enabled(Level l) { return static_cast<int>(l) <= static_cast<int>(g_level.load()); }
+
+void register_secret(std::string_view value) {
+  if (value.size() < 8) return;
+  auto& r = registry();
+  std::lock_guard lock(r.mutex);
+  r.secrets.emplace(value);
+}
+
+std::string redact(std::string_view text) {
+  std::string out(text);
+  auto& r = registry();
+  std::lock_guard lock(r.mutex);
+  for (const auto& secret : r.secrets) {
+    for (auto pos = out.find(secret); pos != std::string::npos; pos = out.find(secret, pos)) {
+      out.replace(pos, secret.size(), "<redacted>");
+    }
+  }
+  return out;
+}
+
+void write(Level l, std::string_view message) {
+  std::string line = redact(message);
+  std::lock_guard lock(output_mutex());
+  std::fprintf(stderr, "%s%s\n", prefix(l), line.c_str());
+}
+
+}  // namespace meshctl::log
