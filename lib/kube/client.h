@@ -43,6 +43,8 @@ struct ClientOptions {
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(5)};
   std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
   int max_retries = 3;
+  // First retry waits about this long; later ones double it (with jitter), up to 10s.
+  std::chrono::milliseconds retry_base_delay{200};
   std::string user_agent = "meshctl";
   ExecOptions exec;
 };

@@ -1,0 +1,585 @@
+#include "kube/client.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "kube/http.h"
+#include "util/log.h"
+
+#ifndef MESHCTL_VERSION
+#define MESHCTL_VERSION "dev"
+#endif
+
+namespace meshctl::kube {
+
+namespace resources {
+const Resource namespaces{"", "v1", "namespaces", false};
+const Resource service_accounts{"", "v1", "serviceaccounts", true};
+const Resource secrets{"", "v1", "secrets", true};
+const Resource pods{"", "v1", "pods", true};
+const Resource nodes{"", "v1", "nodes", false};
+const Resource services{"", "v1", "services", true};
+const Resource endpoints{"", "v1", "endpoints", true};
+const Resource cluster_roles{"rbac.authorization.k8s.io", "v1", "clusterroles", false};
+const Resource cluster_role_bindings{"rbac.authorization.k8s.io", "v1", "clusterrolebindings", false};
+const Resource roles{"rbac.authorization.k8s.io", "v1", "roles", true};
+const Resource role_bindings{"rbac.authorization.k8s.io", "v1", "rolebindings", true};
+const Resource deployments{"apps", "v1", "deployments", true};
+const Resource remote_cluster_configurations{"projectcalico.org", "v3", "remoteclusterconfigurations", false};
+}  // namespace resources
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// Retries wait base * 2^attempt (with jitter), never longer than this, and a
+// server's Retry-After is honoured up to the same bound.
+constexpr milliseconds max_retry_delay{std::chrono::seconds(10)};
+constexpr int list_page_size = 500;
+
+std::string api_root(const std::string& group, const std::string& version) {
+  return group.empty() ? "/api/" + version : "/apis/" + group + "/" + version;
+}
+
+bool is_transient(Errc code) {
+  return code == Errc::transport_refused || code == Errc::transport_timeout ||
+         code == Errc::transport_other || code == Errc::too_many_requests || code == Errc::server_error ||
+         code == Errc::server_timeout;
+}
+
+// DNS and TLS verification failures do not heal by retrying a moment later.
+bool retryable_transport(Errc code) {
+  return code == Errc::transport_refused || code == Errc::transport_timeout || code == Errc::transport_other;
+}
+
+milliseconds jittered_backoff(milliseconds base, int attempt) {
+  auto shift = std::min(attempt, 16);
+  auto delay = std::min<milliseconds>(base * (1LL << shift), max_retry_delay);
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  // "Equal jitter": half fixed, half random, so concurrent callers spread out.
+  std::uniform_int_distribution<long long> spread(delay.count() / 2, delay.count());
+  return milliseconds(spread(random));
+}
+
+std::string format_duration(milliseconds d) {
+  if (d.count() % 1000 == 0)
+    return fmt::format("{}s", d.count() / 1000);
+  return fmt::format("{:g}s", static_cast<double>(d.count()) / 1000.0);
+}
+
+std::string object_name(const Resource& r, const std::string& ns, const std::string& name) {
+  return r.namespaced && !ns.empty() ? fmt::format("{} {}/{}", r.plural, ns, name)
+                                     : fmt::format("{} {}", r.plural, name);
+}
+
+std::string trim(std::string text) {
+  auto not_space = [](unsigned char c) { return !std::isspace(c); };
+  text.erase(text.begin(), std::find_if(text.begin(), text.end(), not_space));
+  text.erase(std::find_if(text.rbegin(), text.rend(), not_space).base(), text.end());
+  return text;
+}
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return std::nullopt;
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+// Parses the RFC 3339 timestamps the API server writes ("2025-01-02T03:04:05Z",
+// possibly with fractional seconds or a numeric offset).
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::string& text) {
+  std::tm tm{};
+  int consumed = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
+    return std::nullopt;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  std::time_t seconds = timegm(&tm);
+  auto rest = text.substr(static_cast<std::size_t>(consumed));
+  if (!rest.empty() && rest[0] == '.') {
+    auto end = rest.find_first_not_of("0123456789", 1);
+    rest = end == std::string::npos ? std::string() : rest.substr(end);
+  }
+  int offset_hours = 0;
+  int offset_minutes = 0;
+  if (rest == "Z" || rest == "z") {
+  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') &&
+             std::sscanf(rest.c_str() + 1, "%2d:%2d", &offset_hours, &offset_minutes) == 2) {
+    long offset = (offset_hours * 60L + offset_minutes) * 60L;
+    seconds -= rest[0] == '+' ? offset : -offset;
+  } else {
+    return std::nullopt;
+  }
+  return std::chrono::system_clock::from_time_t(seconds);
+}
+
+Result<Json> parse_json(const HttpResponse& response, const std::string& what) {
+  auto json = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_object()) {
+    return Error(Errc::api_other, fmt::format("{}: the answer is not a JSON object", what),
+                 "is the server URL a Kubernetes API server?");
+  }
+  return json;
+}
+
+std::string transport_hint(Errc code, const ClusterEntry& cluster) {
+  switch (code) {
+    case Errc::transport_dns:
+      return fmt::format("the host in server {} (cluster \"{}\") does not resolve; is the server URL right?",
+                         cluster.server, cluster.name);
+    case Errc::transport_refused:
+      return fmt::format("is the API server running, and is the server URL {} (cluster \"{}\") right?",
+                         cluster.server, cluster.name);
+    case Errc::transport_tls:
+      return fmt::format(
+          "the TLS handshake failed: the server's certificate may not match the CA of cluster \"{}\" (check "
+          "certificate-authority / certificate-authority-data and tls-server-name), or the server refused "
+          "the "
+          "client certificate",
+          cluster.name);
+    case Errc::transport_timeout:
+      return fmt::format("the API server at {} did not answer in time; check the network, VPN or proxy",
+                         cluster.server);
+    default:
+      return {};
+  }
+}
+
+}  // namespace
+
+std::string resource_path(const Resource& r, const std::string& ns, const std::string& name) {
+  std::string path = api_root(r.group, r.version);
+  if (r.namespaced && !ns.empty())
+    path += "/namespaces/" + http::url_encode(ns);
+  path += "/" + r.plural;
+  if (!name.empty())
+    path += "/" + http::url_encode(name);
+  return path;
+}
+
+struct Client::Impl {
+  ResolvedContext context;
+  ClientOptions options;
+  std::unique_ptr<http::Transport> transport;
+  std::unique_ptr<ExecCredentialSource> exec;
+  std::mutex token_mutex;
+  Secret token;  // static token, or the latest content of tokenFile
+
+  Status add_credentials(http::Request& request, bool force_refresh);
+  bool refresh_after_unauthorized(bool& force_exec_refresh);
+  Result<HttpResponse> send(http::Request request);
+  Error transport_error(const Error& failure, const std::string& what) const;
+  std::string unauthorized_hint() const;
+};
+
+Status Client::Impl::add_credentials(http::Request& request, bool force_refresh) {
+  const UserEntry& user = context.user;
+  if (!user.client_cert_pem.empty()) {
+    request.client_cert_pem = user.client_cert_pem;
+    request.client_key_pem = user.client_key_pem;
+  }
+  if (!user.username.empty()) {
+    request.username = user.username;
+    request.password = user.password;
+  }
+  if (exec) {
+    TRY_ASSIGN(ExecCredential credential, exec->get(force_refresh));
+    log::register_secret(credential.token.reveal());
+    log::register_secret(credential.client_key_pem.reveal());
+    request.bearer_token = credential.token;
+    if (!credential.client_cert_pem.empty()) {
+      request.client_cert_pem = credential.client_cert_pem;
+      request.client_key_pem = credential.client_key_pem;
+    }
+    return {};
+  }
+  std::lock_guard lock(token_mutex);
+  request.bearer_token = token;
+  return {};
+}
+
+// After a 401: may a retry succeed with other credentials? An exec plugin is run
+// again; a tokenFile is read again (it may have been rotated, as projected
+// service account tokens are).
+bool Client::Impl::refresh_after_unauthorized(bool& force_exec_refresh) {
+  if (exec) {
+    force_exec_refresh = true;
+    return true;
+  }
+  if (context.user.token_file.empty())
+    return false;
+  auto content = read_file(context.user.token_file);
+  if (!content)
+    return false;
+  Secret fresh(trim(*content));
+  log::register_secret(fresh.reveal());
+  std::lock_guard lock(token_mutex);
+  if (fresh.empty() || fresh == token)
+    return false;
+  token = std::move(fresh);
+  return true;
+}
+
+std::string Client::Impl::unauthorized_hint() const {
+  const UserEntry& user = context.user;
+  std::string how = auth_kind_name(user.kind);
+  if (user.exec)
+    how = fmt::format("exec plugin {}", user.exec->command);
+  return fmt::format(
+      "the API server rejected the credentials of user \"{}\" ({}): they may have expired or be invalid; "
+      "refresh them (for cloud clusters, log in again)",
+      user.name, how);
+}
+
+Error Client::Impl::transport_error(const Error& failure, const std::string& what) const {
+  return Error(failure.code, fmt::format("{}: {}: {}", what, errc_name(failure.code), failure.message),
+               transport_hint(failure.code, context.cluster));
+}
+
+Result<HttpResponse> Client::Impl::send(http::Request request) {
+  const std::string what =
+      fmt::format("{}: {} {}", context.context_name, request.method, request.path_and_query);
+  // Only reads are repeated after a 5xx or a transport failure: a write may have
+  // been applied before the answer was lost. A 429 means the request was not
+  // processed, so any verb may be repeated.
+  const bool idempotent = request.method == "GET" || request.method == "HEAD";
+  int retries = 0;
+  bool reauthenticated = false;
+  bool force_refresh = false;
+  for (;;) {
+    TRY(add_credentials(request, force_refresh));
+    force_refresh = false;
+    auto started = Clock::now();
+    auto result = transport->perform(request);
+    auto elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - started).count();
+    if (!result) {
+      Errc code = result.error().code;
+      log::debug("{} -> {} after {}ms", what, errc_name(code), elapsed);
+      if (idempotent && retryable_transport(code) && retries < options.max_retries) {
+        std::this_thread::sleep_for(jittered_backoff(options.retry_base_delay, retries++));
+        continue;
+      }
+      return transport_error(result.error(), what);
+    }
+    http::Response& response = *result;
+    log::debug("{} -> {} in {}ms", what, response.status, elapsed);
+    if (response.status >= 200 && response.status < 300) {
+      return HttpResponse{response.status, std::move(response.body), std::move(response.content_type)};
+    }
+    if (response.status == 401 && !reauthenticated && refresh_after_unauthorized(force_refresh)) {
+      reauthenticated = true;
+      continue;
+    }
+    if (response.status == 429 && retries < options.max_retries) {
+      milliseconds delay = response.retry_after
+                               ? std::min<milliseconds>(*response.retry_after, max_retry_delay)
+                               : jittered_backoff(options.retry_base_delay, retries);
+      ++retries;
+      std::this_thread::sleep_for(delay);
+      continue;
+    }
+    if (response.status >= 500 && idempotent && retries < options.max_retries) {
+      std::this_thread::sleep_for(jittered_backoff(options.retry_base_delay, retries++));
+      continue;
+    }
+    Error error = decode_api_error(response.status, response.body, what);
+    if (error.code == Errc::unauthorized)
+      error.hint = unauthorized_hint();
+    return error;
+  }
+}
+
+Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Client::~Client() = default;
+
+Result<std::unique_ptr<Client>> Client::create(const ResolvedContext& context, const ClientOptions& options) {
+  const UserEntry& user = context.user;
+  if (context.cluster.server.empty()) {
+    return Error(Errc::config, fmt::format("context \"{}\": cluster \"{}\" has no server",
+                                           context.context_name, context.cluster.name));
+  }
+  if (user.kind == AuthKind::auth_provider) {
+    return Error(
+        Errc::config,
+        fmt::format("context \"{}\": user \"{}\" uses auth-provider \"{}\", which client-go removed",
+                    context.context_name, user.name, user.auth_provider_name),
+        "use the exec credential plugin instead (gke-gcloud-auth-plugin for GKE, kubelogin for Azure)");
+  }
+  if (user.kind == AuthKind::exec && !user.exec) {
+    return Error(Errc::config, fmt::format("context \"{}\": user \"{}\" has no exec configuration",
+                                           context.context_name, user.name));
+  }
+
+  http::TransportConfig config;
+  config.server = context.cluster.server;
+  config.ca_pem = context.cluster.ca_pem;
+  config.insecure_skip_tls_verify = context.cluster.insecure_skip_tls_verify;
+  config.tls_server_name = context.cluster.tls_server_name;
+  config.proxy_url = context.cluster.proxy_url;
+  config.connect_timeout = options.connect_timeout;
+  config.request_timeout = options.request_timeout;
+  config.user_agent = options.user_agent;
+  // The default "meshctl" becomes "meshctl/<version>"; a caller's own
+  // product/version string is kept as it is.
+  if (config.user_agent.find('/') == std::string::npos)
+    config.user_agent += "/" MESHCTL_VERSION;
+  auto transport = http::Transport::create(std::move(config));
+  if (!transport)
+    return transport.error().wrap(fmt::format("context \"{}\"", context.context_name));
+
+  auto impl = std::make_unique<Impl>();
+  impl->context = context;
+  impl->options = options;
+  impl->transport = std::move(*transport);
+  impl->token = user.token;
+  log::register_secret(user.token.reveal());
+  log::register_secret(user.client_key_pem.reveal());
+  log::register_secret(user.password.reveal());
+  if (user.kind == AuthKind::exec) {
+    impl->exec = std::make_unique<ExecCredentialSource>(*user.exec, context.cluster, context.context_name,
+                                                        options.exec);
+  }
+  return std::unique_ptr<Client>(new Client(std::move(impl)));
+}
+
+const std::string& Client::context_name() const {
+  return impl_->context.context_name;
+}
+const ResolvedContext& Client::context() const {
+  return impl_->context;
+}
+
+Result<HttpResponse> Client::request(const std::string& method, const std::string& path_and_query,
+                                     const std::string& body, const std::string& content_type) {
+  http::Request request;
+  request.method = method;
+  request.path_and_query = path_and_query;
+  request.body = body;
+  request.content_type = content_type;
+  request.accept = "application/json, */*";
+  return impl_->send(std::move(request));
+}
+
+namespace {
+
+Result<Json> send_json(Client& client, const std::string& method, const std::string& path, const Json* body,
+                       const std::string& content_type = "application/json") {
+  std::string text = body != nullptr ? body->dump() : std::string();
+  TRY_ASSIGN(HttpResponse response, client.request(method, path, text, body != nullptr ? content_type : ""));
+  return parse_json(response, fmt::format("{}: {} {}", client.context_name(), method, path));
+}
+
+}  // namespace
+
+Result<Json> Client::get(const Resource& r, const std::string& ns, const std::string& name) {
+  return send_json(*this, "GET", resource_path(r, ns, name), nullptr);
+}
+
+Result<Json> Client::list(const Resource& r, const std::string& ns, const std::string& label_selector) {
+  // Pages through large collections so one answer never has to hold them all.
+  std::string base = fmt::format("{}?limit={}", resource_path(r, ns), list_page_size);
+  if (!label_selector.empty())
+    base += "&labelSelector=" + http::url_encode(label_selector);
+  TRY_ASSIGN(Json all, send_json(*this, "GET", base, nullptr));
+  if (!all.contains("items") || !all["items"].is_array())
+    all["items"] = Json::array();
+  for (;;) {
+    const Json& metadata = all.contains("metadata") && all["metadata"].is_object() ? all["metadata"] : Json();
+    if (!metadata.contains("continue") || !metadata["continue"].is_string())
+      break;
+    std::string next = metadata["continue"].get<std::string>();
+    if (next.empty())
+      break;
+    TRY_ASSIGN(Json page, send_json(*this, "GET", base + "&continue=" + http::url_encode(next), nullptr));
+    if (page.contains("items") && page["items"].is_array()) {
+      for (auto& item : page["items"])
+        all["items"].push_back(std::move(item));
+    }
+    all["metadata"] =
+        page.contains("metadata") && page["metadata"].is_object() ? page["metadata"] : Json::object();
+  }
+  return all;
+}
+
+Result<Json> Client::create_object(const Resource& r, const std::string& ns, const Json& body) {
+  return send_json(*this, "POST", resource_path(r, ns), &body);
+}
+
+Result<Json> Client::apply(const Resource& r, const std::string& ns, const std::string& name,
+                           const Json& body, const ApplyOptions& options) {
+  std::string path =
+      fmt::format("{}?fieldManager={}", resource_path(r, ns, name), http::url_encode(options.field_manager));
+  if (options.force == Force::yes)
+    path += "&force=true";
+  if (options.dry_run == DryRun::yes)
+    path += "&dryRun=All";
+  return send_json(*this, "PATCH", path, &body, "application/apply-patch+yaml");
+}
+
+Result<bool> Client::remove(const Resource& r, const std::string& ns, const std::string& name,
+                            Propagation propagation, DryRun dry_run) {
+  const char* policy = propagation == Propagation::foreground ? "Foreground"
+                       : propagation == Propagation::orphan   ? "Orphan"
+                                                              : "Background";
+  Json options = {{"apiVersion", "v1"}, {"kind", "DeleteOptions"}, {"propagationPolicy", policy}};
+  std::string path = resource_path(r, ns, name);
+  if (dry_run == DryRun::yes)
+    path += "?dryRun=All";
+  auto response = request("DELETE", path, options.dump(), "application/json");
+  if (response)
+    return true;
+  if (response.error().code == Errc::not_found)
+    return false;
+  return response.error();
+}
+
+Result<Json> Client::wait_for(const Resource& r, const std::string& ns, const std::string& name,
+                              const std::function<bool(const Json&)>& ready, milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  milliseconds delay{100};
+  std::string last_state = "never seen";
+  for (;;) {
+    auto object = get(r, ns, name);
+    if (object) {
+      bool done = false;
+      try {
+        done = ready(*object);
+      } catch (const nlohmann::json::exception&) {
+        done = false;  // a field the predicate reads is not there yet
+      }
+      if (done)
+        return object;
+      last_state = "exists, condition not met";
+    } else if (object.error().code == Errc::not_found) {
+      last_state = "not found";
+    } else if (is_transient(object.error().code)) {
+      last_state = object.error().message;
+    } else {
+      return object.error();
+    }
+    auto now = Clock::now();
+    if (now >= deadline)
+      break;
+    std::this_thread::sleep_for(std::min<Clock::duration>(delay, deadline - now));
+    delay = std::min<milliseconds>(delay * 2, std::chrono::seconds(2));
+  }
+  return Error(Errc::not_ready, fmt::format("{}: waiting for {}: not ready after {} ({})", context_name(),
+                                            object_name(r, ns, name), format_duration(timeout), last_state));
+}
+
+Result<std::string> Client::pod_logs(const std::string& ns, const std::string& pod,
+                                     const LogOptions& options) {
+  std::string path = resource_path(resources::pods, ns, pod) + "/log";
+  std::string separator = "?";
+  auto add = [&](const std::string& key, const std::string& value) {
+    path += separator + key + "=" + http::url_encode(value);
+    separator = "&";
+  };
+  if (!options.container.empty())
+    add("container", options.container);
+  if (options.tail_lines)
+    add("tailLines", std::to_string(*options.tail_lines));
+  if (options.since_seconds)
+    add("sinceSeconds", std::to_string(*options.since_seconds));
+  TRY_ASSIGN(HttpResponse response, request("GET", path));
+  return std::move(response.body);
+}
+
+Result<std::string> Client::pod_proxy_get(const std::string& ns, const std::string& pod, int port,
+                                          const std::string& path) {
+  std::string full =
+      fmt::format("{}/namespaces/{}/pods/{}:{}/proxy{}{}", api_root("", "v1"), http::url_encode(ns),
+                  http::url_encode(pod), port, path.starts_with('/') ? "" : "/", path);
+  TRY_ASSIGN(HttpResponse response, request("GET", full));
+  return std::move(response.body);
+}
+
+Result<bool> Client::can_i(const AccessCheck& check) {
+  Json attributes = {{"verb", check.verb}, {"resource", check.resource}};
+  if (!check.group.empty())
+    attributes["group"] = check.group;
+  if (!check.namespace_name.empty())
+    attributes["namespace"] = check.namespace_name;
+  if (!check.name.empty())
+    attributes["name"] = check.name;
+  Json review = {{"apiVersion", "authorization.k8s.io/v1"},
+                 {"kind", "SelfSubjectAccessReview"},
+                 {"spec", {{"resourceAttributes", attributes}}}};
+  TRY_ASSIGN(Json answer,
+             send_json(*this, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", &review));
+  const Json status = answer.value("status", Json::object());
+  return status.is_object() && status.contains("allowed") && status["allowed"].is_boolean() &&
+         status["allowed"].get<bool>();
+}
+
+Result<TokenRequestResult> Client::request_token(const std::string& ns, const std::string& service_account,
+                                                 std::chrono::seconds ttl) {
+  Json body = {{"apiVersion", "authentication.k8s.io/v1"},
+               {"kind", "TokenRequest"},
+               {"spec", {{"expirationSeconds", ttl.count()}}}};
+  std::string path = resource_path(resources::service_accounts, ns, service_account) + "/token";
+  TRY_ASSIGN(Json answer, send_json(*this, "POST", path, &body));
+  const std::string what = fmt::format("{}: POST {}", context_name(), path);
+  const Json status = answer.value("status", Json::object());
+  if (!status.is_object() || !status.contains("token") || !status["token"].is_string() ||
+      status["token"].get<std::string>().empty()) {
+    return Error(Errc::api_other, what + ": the TokenRequest answer has no token");
+  }
+  TokenRequestResult result;
+  result.token = Secret(status["token"].get<std::string>());
+  log::register_secret(result.token.reveal());
+  std::optional<std::chrono::system_clock::time_point> expiry;
+  if (status.contains("expirationTimestamp") && status["expirationTimestamp"].is_string()) {
+    expiry = parse_rfc3339(status["expirationTimestamp"].get<std::string>());
+  }
+  // The server may shorten the lifetime; without a readable expiry assume the asked one.
+  result.expiry = expiry.value_or(std::chrono::system_clock::now() + ttl);
+  return result;
+}
+
+Result<ServerVersion> Client::version() {
+  TRY_ASSIGN(Json answer, send_json(*this, "GET", "/version", nullptr));
+  auto text = [&](const char* key) {
+    return answer.contains(key) && answer[key].is_string() ? answer[key].get<std::string>() : std::string();
+  };
+  ServerVersion version{text("gitVersion"), text("major"), text("minor")};
+  if (version.git_version.empty()) {
+    return Error(Errc::api_other,
+                 fmt::format("{}: GET /version: the answer has no gitVersion", context_name()));
+  }
+  return version;
+}
+
+Result<bool> Client::is_served(const std::string& group, const std::string& version,
+                               const std::string& plural) {
+  auto answer = send_json(*this, "GET", api_root(group, version), nullptr);
+  if (!answer) {
+    if (answer.error().code == Errc::not_found)
+      return false;
+    return answer.error();
+  }
+  const Json resources = answer->value("resources", Json::array());
+  if (!resources.is_array())
+    return false;
+  return std::any_of(resources.begin(), resources.end(), [&](const Json& entry) {
+    return entry.is_object() && entry.contains("name") && entry["name"] == plural;
+  });
+}
+
+}  // namespace meshctl::kube

@@ -1,0 +1,309 @@
+#include "kube/http.h"
+
+#include <curl/curl.h>
+#include <fmt/format.h>
+
+#include <array>
+#include <charconv>
+#include <cstring>
+#include <mutex>
+
+namespace meshctl::kube::http {
+namespace {
+
+// Idle easy handles kept per Transport. Each one holds its own connection
+// cache, so this bounds the connections kept open to one cluster.
+constexpr std::size_t max_idle_handles = 8;
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct UrlHandle {
+  CURLU* url = curl_url();
+  ~UrlHandle() { curl_url_cleanup(url); }
+  UrlHandle() = default;
+  UrlHandle(const UrlHandle&) = delete;
+  UrlHandle& operator=(const UrlHandle&) = delete;
+
+  std::string part(CURLUPart which, unsigned int flags = 0) const {
+    char* value = nullptr;
+    if (curl_url_get(url, which, &value, flags) != CURLUE_OK || value == nullptr)
+      return {};
+    std::string out(value);
+    curl_free(value);
+    return out;
+  }
+};
+
+struct HeaderList {
+  curl_slist* list = nullptr;
+  ~HeaderList() { curl_slist_free_all(list); }
+  HeaderList() = default;
+  HeaderList(const HeaderList&) = delete;
+  HeaderList& operator=(const HeaderList&) = delete;
+  // Returns false when libcurl could not allocate.
+  bool add(const std::string& line) {
+    curl_slist* next = curl_slist_append(list, line.c_str());
+    if (next == nullptr)
+      return false;
+    list = next;
+    return true;
+  }
+};
+
+size_t write_body(char* data, size_t size, size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+bool contains(const std::string& text, const char* needle) {
+  return text.find(needle) != std::string::npos;
+}
+
+std::optional<std::chrono::seconds> retry_after(CURL* handle) {
+  curl_header* header = nullptr;
+  if (curl_easy_header(handle, "Retry-After", 0, CURLH_HEADER, -1, &header) != CURLHE_OK ||
+      header == nullptr) {
+    return std::nullopt;
+  }
+  // The API server sends delta-seconds; an HTTP-date is ignored (backoff applies).
+  std::string_view value(header->value);
+  long seconds = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  if (ec != std::errc() || end == value.data() || seconds < 0)
+    return std::nullopt;
+  return std::chrono::seconds(seconds);
+}
+
+void set_blob(CURL* handle, CURLoption option, const std::string& pem) {
+  curl_blob blob{};
+  blob.data = const_cast<char*>(pem.data());
+  blob.len = pem.size();
+  blob.flags = CURL_BLOB_COPY;
+  curl_easy_setopt(handle, option, &blob);
+}
+
+}  // namespace
+
+Errc classify_curl_error(int curl_code, const std::string& detail) {
+  switch (static_cast<CURLcode>(curl_code)) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return Errc::transport_dns;
+    case CURLE_COULDNT_CONNECT:
+      return Errc::transport_refused;
+    case CURLE_OPERATION_TIMEDOUT:
+      return Errc::transport_timeout;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_USE_SSL_FAILED:
+    case CURLE_SSL_CLIENTCERT:
+      return Errc::transport_tls;
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+      // With TLS 1.3 a server that rejects the client certificate says so in an
+      // alert after the handshake, which libcurl reports as a receive error.
+      if (contains(detail, "SSL") || contains(detail, "alert") || contains(detail, "certificate")) {
+        return Errc::transport_tls;
+      }
+      if (contains(detail, "reset"))
+        return Errc::transport_refused;
+      return Errc::transport_other;
+    default:
+      return Errc::transport_other;
+  }
+}
+
+std::string url_encode(const std::string& text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    bool unreserved = (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') ||
+                      (byte >= '0' && byte <= '9') || byte == '-' || byte == '.' || byte == '_' ||
+                      byte == '~';
+    if (unreserved) {
+      out += c;
+    } else {
+      out += '%';
+      out += hex[byte >> 4];
+      out += hex[byte & 0x0f];
+    }
+  }
+  return out;
+}
+
+Transport::Transport(TransportConfig config) : config_(std::move(config)) {}
+
+Transport::~Transport() {
+  for (void* handle : idle_handles_)
+    curl_easy_cleanup(handle);
+}
+
+Result<std::unique_ptr<Transport>> Transport::create(TransportConfig config) {
+  global_init();
+  UrlHandle parsed;
+  if (parsed.url == nullptr)
+    return Error(Errc::internal, "out of memory parsing the server URL");
+  if (curl_url_set(parsed.url, CURLUPART_URL, config.server.c_str(), 0) != CURLUE_OK) {
+    return Error(Errc::config, fmt::format("server URL \"{}\" is not a valid URL", config.server));
+  }
+  std::string scheme = parsed.part(CURLUPART_SCHEME);
+  if (scheme != "https" && scheme != "http") {
+    return Error(Errc::config, fmt::format("server URL \"{}\" must use https (or http)", config.server));
+  }
+  std::string host = parsed.part(CURLUPART_HOST);
+  std::string port = parsed.part(CURLUPART_PORT, CURLU_DEFAULT_PORT);
+  std::string prefix = parsed.part(CURLUPART_PATH);
+  while (!prefix.empty() && prefix.back() == '/')
+    prefix.pop_back();
+
+  std::unique_ptr<Transport> transport(new Transport(std::move(config)));
+  const std::string& server_name = transport->config_.tls_server_name;
+  if (!server_name.empty() && server_name != host) {
+    // libcurl has no option to send a different SNI name or verify against a
+    // different name than the URL's host. So the URL names tls-server-name
+    // (libcurl then sends it as SNI and checks the certificate against it) and
+    // CONNECT_TO sends the TCP connection to the real host:port. RESOLVE would
+    // need an IP address; CONNECT_TO also takes a host name. A Host header with
+    // the real host keeps the HTTP layer as client-go has it.
+    transport->url_base_ = fmt::format("{}://{}:{}{}", scheme, server_name, port, prefix);
+    transport->connect_to_ = fmt::format("{}:{}:{}:{}", server_name, port, host, port);
+    transport->host_header_ = fmt::format("Host: {}:{}", host, port);
+  } else {
+    transport->url_base_ = fmt::format("{}://{}:{}{}", scheme, host, port, prefix);
+  }
+  return transport;
+}
+
+void* Transport::acquire_handle() {
+  {
+    std::lock_guard lock(pool_mutex_);
+    if (!idle_handles_.empty()) {
+      void* handle = idle_handles_.back();
+      idle_handles_.pop_back();
+      return handle;
+    }
+  }
+  return curl_easy_init();
+}
+
+void Transport::release_handle(void* handle) {
+  // Reset drops every option (and the pointers into the finished request's
+  // buffers and secrets) but keeps live connections and TLS sessions, which is
+  // the reuse the pool is for.
+  curl_easy_reset(handle);
+  {
+    std::lock_guard lock(pool_mutex_);
+    if (idle_handles_.size() < max_idle_handles) {
+      idle_handles_.push_back(handle);
+      return;
+    }
+  }
+  curl_easy_cleanup(handle);
+}
+
+Result<Response> Transport::perform(const Request& request) {
+  CURL* handle = acquire_handle();
+  if (handle == nullptr)
+    return Error(Errc::internal, "libcurl could not create a handle");
+  std::string url = url_base_ + request.path_and_query;
+  std::array<char, CURL_ERROR_SIZE> error_text{};
+  Response response;
+  HeaderList headers;
+  HeaderList connect_to;
+  bool headers_ok = headers.add("Accept: " + request.accept) && headers.add("Expect:");
+  if (!request.content_type.empty())
+    headers_ok = headers_ok && headers.add("Content-Type: " + request.content_type);
+  if (!request.bearer_token.empty()) {
+    headers_ok = headers_ok && headers.add("Authorization: Bearer " + request.bearer_token.reveal());
+  }
+  if (!host_header_.empty())
+    headers_ok = headers_ok && headers.add(host_header_);
+  if (!connect_to_.empty())
+    headers_ok = headers_ok && connect_to.add(connect_to_);
+  if (!headers_ok) {
+    release_handle(handle);
+    return Error(Errc::internal, "out of memory building request headers");
+  }
+
+  curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "https,http");
+  curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(handle, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+  curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config_.connect_timeout.count()));
+  curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(config_.request_timeout.count()));
+  curl_easy_setopt(handle, CURLOPT_USERAGENT, config_.user_agent.c_str());
+  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_text.data());
+  curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, write_body);
+  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.list);
+  if (connect_to.list != nullptr)
+    curl_easy_setopt(handle, CURLOPT_CONNECT_TO, connect_to.list);
+
+  if (!config_.ca_pem.empty()) {
+    set_blob(handle, CURLOPT_CAINFO_BLOB, config_.ca_pem);
+    // Trust only the kubeconfig's CA, as client-go does: without this libcurl
+    // would also trust its built-in bundle.
+    curl_easy_setopt(handle, CURLOPT_CAINFO, nullptr);
+    curl_easy_setopt(handle, CURLOPT_CAPATH, nullptr);
+  }
+  if (config_.insecure_skip_tls_verify) {
+    curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  if (!request.client_cert_pem.empty()) {
+    set_blob(handle, CURLOPT_SSLCERT_BLOB, request.client_cert_pem);
+    curl_easy_setopt(handle, CURLOPT_SSLCERTTYPE, "PEM");
+    set_blob(handle, CURLOPT_SSLKEY_BLOB, request.client_key_pem.reveal());
+    curl_easy_setopt(handle, CURLOPT_SSLKEYTYPE, "PEM");
+  }
+  if (!config_.proxy_url.empty())
+    curl_easy_setopt(handle, CURLOPT_PROXY, config_.proxy_url.c_str());
+  if (!request.username.empty()) {
+    curl_easy_setopt(handle, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+    curl_easy_setopt(handle, CURLOPT_USERNAME, request.username.c_str());
+    curl_easy_setopt(handle, CURLOPT_PASSWORD, request.password.reveal().c_str());
+  }
+
+  if (request.method == "GET") {
+    curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
+  } else {
+    curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.data());
+    curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+  }
+
+  CURLcode code = curl_easy_perform(handle);
+  if (code != CURLE_OK) {
+    std::string detail = error_text[0] != '\0' ? std::string(error_text.data()) : curl_easy_strerror(code);
+    while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' '))
+      detail.pop_back();
+    release_handle(handle);
+    return Error(classify_curl_error(code, detail), detail);
+  }
+  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
+  char* content_type = nullptr;
+  curl_easy_getinfo(handle, CURLINFO_CONTENT_TYPE, &content_type);
+  if (content_type != nullptr)
+    response.content_type = content_type;
+  response.retry_after = retry_after(handle);
+  release_handle(handle);
+  return response;
+}
+
+}  // namespace meshctl::kube::http

@@ -1,0 +1,85 @@
+// The libcurl transport under kube::Client: one Transport per cluster, holding
+// the TLS material in memory and a small pool of easy handles so connections
+// (and TLS sessions) are reused across requests and threads. It knows nothing of
+// Kubernetes: it sends one request and reports either the HTTP answer or a
+// transport failure classified into Errc::transport_*.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/result.h"
+#include "util/secret.h"
+
+namespace meshctl::kube::http {
+
+struct TransportConfig {
+  std::string server;  // https://host[:port][/prefix], from the kubeconfig cluster
+  std::string ca_pem;  // empty: the system trust store
+  bool insecure_skip_tls_verify = false;
+  std::string tls_server_name;  // name the server certificate must carry, if not the URL's host
+  std::string proxy_url;        // empty: libcurl's usual *_proxy environment handling
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds(5)};
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
+  std::string user_agent;
+};
+
+struct Request {
+  std::string method;          // GET, POST, PATCH, PUT, DELETE
+  std::string path_and_query;  // appended to the server URL's path prefix
+  std::string body;            // sent when non-empty or when the method is not GET
+  std::string content_type;    // for the body
+  std::string accept = "application/json";
+  Secret bearer_token;   // empty: no Authorization header
+  std::string username;  // basic auth, when non-empty
+  Secret password;
+  std::string client_cert_pem;  // client certificate for this request (may differ per request
+  Secret client_key_pem;        // when an exec plugin rotates it)
+};
+
+struct Response {
+  long status = 0;
+  std::string body;
+  std::string content_type;
+  std::optional<std::chrono::seconds> retry_after;
+};
+
+// Maps a libcurl result code (and its error text) to an Errc::transport_* value.
+// Exposed for tests.
+Errc classify_curl_error(int curl_code, const std::string& detail);
+
+// Percent-encodes everything but RFC 3986 unreserved characters.
+std::string url_encode(const std::string& text);
+
+class Transport {
+ public:
+  // Errc::config when the server URL cannot be parsed.
+  static Result<std::unique_ptr<Transport>> create(TransportConfig config);
+  ~Transport();
+  Transport(const Transport&) = delete;
+  Transport& operator=(const Transport&) = delete;
+
+  // One attempt, no retries. On failure the Error's message is libcurl's detail
+  // text alone; the caller adds the context and request.
+  Result<Response> perform(const Request& request);
+
+  const TransportConfig& config() const { return config_; }
+
+ private:
+  explicit Transport(TransportConfig config);
+  void* acquire_handle();
+  void release_handle(void* handle);
+
+  TransportConfig config_;
+  std::string url_base_;     // scheme://host:port/prefix as sent (host may be tls-server-name)
+  std::string connect_to_;   // CURLOPT_CONNECT_TO entry, empty when not needed
+  std::string host_header_;  // "Host: real-host:port" when connect_to_ is used
+  std::mutex pool_mutex_;
+  std::vector<void*> idle_handles_;
+};
+
+}  // namespace meshctl::kube::http
