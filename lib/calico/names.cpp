@@ -7,7 +7,8 @@ namespace {
 
 std::string_view last_segment(std::string_view context) {
   if (context.rfind("arn:", 0) == 0) {
-    if (auto slash = context.rfind('/'); slash != std::string_view::npos) return context.substr(slash + 1);
+    if (auto slash = context.rfind('/'); slash != std::string_view::npos)
+      return context.substr(slash + 1);
   }
   if (context.rfind("gke_", 0) == 0) {
     if (auto underscore = context.rfind('_'); underscore != std::string_view::npos) {
@@ -29,16 +30,20 @@ std::string mesh_name_from_context(std::string_view context) {
       out.push_back('-');  // any run of other characters becomes one dash
     }
   }
-  if (out.size() > 63) out.resize(63);
-  while (!out.empty() && out.back() == '-') out.pop_back();
+  if (out.size() > 63)
+    out.resize(63);
+  while (!out.empty() && out.back() == '-')
+    out.pop_back();
   return out;
 }
 
 bool is_dns1123_label(std::string_view name) {
-  if (name.empty() || name.size() > 63) return false;
+  if (name.empty() || name.size() > 63)
+    return false;
   for (char raw : name) {
     auto c = static_cast<unsigned char>(raw);
-    if (!(std::islower(c) || std::isdigit(c) || c == '-')) return false;
+    if (!(std::islower(c) || std::isdigit(c) || c == '-'))
+      return false;
   }
   return name.front() != '-' && name.back() != '-';
 }

@@ -27,22 +27,33 @@ std::mutex& output_mutex() {
 
 const char* prefix(Level l) {
   switch (l) {
-    case Level::error: return "error: ";
-    case Level::warn: return "warning: ";
-    case Level::info: return "";
-    case Level::debug: return "debug: ";
+    case Level::error:
+      return "error: ";
+    case Level::warn:
+      return "warning: ";
+    case Level::info:
+      return "";
+    case Level::debug:
+      return "debug: ";
   }
   return "";
 }
 
 }  // namespace
 
-void set_level(Level l) { g_level = l; }
-Level level() { return g_level; }
-bool enabled(Level l) { return static_cast<int>(l) <= static_cast<int>(g_level.load()); }
+void set_level(Level l) {
+  g_level = l;
+}
+Level level() {
+  return g_level;
+}
+bool enabled(Level l) {
+  return static_cast<int>(l) <= static_cast<int>(g_level.load());
+}
 
 void register_secret(std::string_view value) {
-  if (value.size() < 8) return;
+  if (value.size() < 8)
+    return;
   auto& r = registry();
   std::lock_guard lock(r.mutex);
   r.secrets.emplace(value);

@@ -26,15 +26,18 @@ void write(Level level, std::string_view message);
 
 template <class... Args>
 void debug(fmt::format_string<Args...> f, Args&&... args) {
-  if (enabled(Level::debug)) write(Level::debug, fmt::format(f, std::forward<Args>(args)...));
+  if (enabled(Level::debug))
+    write(Level::debug, fmt::format(f, std::forward<Args>(args)...));
 }
 template <class... Args>
 void info(fmt::format_string<Args...> f, Args&&... args) {
-  if (enabled(Level::info)) write(Level::info, fmt::format(f, std::forward<Args>(args)...));
+  if (enabled(Level::info))
+    write(Level::info, fmt::format(f, std::forward<Args>(args)...));
 }
 template <class... Args>
 void warn(fmt::format_string<Args...> f, Args&&... args) {
-  if (enabled(Level::warn)) write(Level::warn, fmt::format(f, std::forward<Args>(args)...));
+  if (enabled(Level::warn))
+    write(Level::warn, fmt::format(f, std::forward<Args>(args)...));
 }
 
 }  // namespace meshctl::log

@@ -14,7 +14,7 @@ namespace meshctl {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
   bool has_value() const { return state_.index() == 0; }
@@ -61,12 +61,12 @@ using Status = Result<void>;
 #define MESHCTL_CONCAT(a, b) MESHCTL_CONCAT_INNER(a, b)
 
 // TRY(expr): return expr's error from the enclosing function if it has one.
-#define TRY(expr)                      \
-  do {                                 \
-    auto&& try_result_ = (expr);       \
-    if (!try_result_) {                \
-      return try_result_.error();      \
-    }                                  \
+#define TRY(expr)                 \
+  do {                            \
+    auto&& try_result_ = (expr);  \
+    if (!try_result_) {           \
+      return try_result_.error(); \
+    }                             \
   } while (false)
 
 // TRY_ASSIGN(decl, expr): `decl = *expr`, or return expr's error.

@@ -1,0 +1,82 @@
+// Shared wiring for the subcommands: global flags, loading the kubeconfig,
+// turning errors into one line and an exit code, progress output.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "kube/client.h"
+#include "kube/kubeconfig.h"
+#include "mesh/cluster.h"
+#include "mesh/options.h"
+#include "output/reports.h"
+#include "output/terminal.h"
+
+namespace meshctl::cli {
+
+// Documented in --help and README.md.
+namespace exit_code {
+inline constexpr int ok = 0;
+inline constexpr int failed = 1;
+inline constexpr int usage = 2;
+inline constexpr int links_degraded = 3;
+inline constexpr int unreachable = 4;
+inline constexpr int precondition = 5;
+inline constexpr int interrupted = 130;
+}  // namespace exit_code
+
+struct GlobalFlags {
+  std::string kubeconfig;
+  int verbosity = 0;
+  bool no_color = false;
+  std::string request_timeout = "30s";
+};
+
+struct App {
+  GlobalFlags flags;
+  output::TerminalStyle style;
+
+  // Applies the global flags (log level, colours); every command calls it first.
+  void prepare();
+  Result<kube::Kubeconfig> load_kubeconfig() const;
+  kube::ClientOptions client_options() const;
+  mesh::ProgressFn progress() const;
+};
+
+// Ends a command's callback with this exit code (CLI11 carries it to run()).
+[[noreturn]] void finish(int code);
+
+// Runs a command body returning Result<int> and ends with its exit code.
+template <class Fn>
+void run_and_finish(Fn&& fn);
+
+// Prints "meshctl: error: <message>" (+ hint) on stderr; returns its exit code.
+int fail(const Error& error);
+int exit_code_for(Errc code);
+
+// "90s", "5m", "2h", "30d" or a bare number of seconds.
+Result<std::chrono::seconds> parse_duration(const std::string& text);
+
+// Opens every context of the kubeconfig not in `exclude` as a mesh member,
+// skipping (with a warning) those that do not resolve or whose derived mesh
+// name collides.
+std::vector<mesh::Cluster> open_all_contexts(const kube::Kubeconfig& config,
+                                             const std::vector<mesh::Member>& exclude,
+                                             const kube::ClientOptions& options);
+
+void add_version_command(CLI::App& root, App& app);
+void add_contexts_command(CLI::App& root, App& app);
+void add_join_command(CLI::App& root, App& app);
+void add_status_command(CLI::App& root, App& app);
+void add_teardown_commands(CLI::App& root, App& app);
+void add_completion_command(CLI::App& root, App& app);
+
+template <class Fn>
+void run_and_finish(Fn&& fn) {
+  Result<int> code = fn();
+  finish(code ? *code : fail(code.error()));
+}
+
+}  // namespace meshctl::cli

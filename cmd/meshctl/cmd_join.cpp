@@ -1,0 +1,166 @@
+// meshctl join CTX CTX [CTX...]
+#include <fmt/format.h>
+
+#include "app.h"
+#include "mesh/join.h"
+#include "mesh/preflight.h"
+#include "util/log.h"
+
+namespace meshctl::cli {
+namespace {
+
+struct JoinFlags {
+  std::vector<std::string> clusters;
+  std::vector<std::string> servers;
+  std::string federation_namespace;
+  std::string secret_namespace = "calico-system";
+  std::string overlay_routing = "Enabled";
+  std::string token = "secret";
+  std::string token_ttl = "8760h";
+  std::string token_wait = "60s";
+  bool no_wait = false;
+  std::string timeout = "3m";
+  bool dry_run = false;
+  bool force_conflicts = false;
+  bool allow_loopback = false;
+  bool print_permissions = false;
+  std::string output = "table";
+};
+
+Result<mesh::JoinOptions> to_options(const JoinFlags& f) {
+  mesh::JoinOptions o;
+  for (const auto& arg : f.clusters) {
+    TRY_ASSIGN(auto member, mesh::parse_member(arg));
+    o.members.push_back(member);
+  }
+  TRY(mesh::check_members(o.members));
+  for (const auto& s : f.servers) {
+    auto eq = s.find('=');
+    if (eq == std::string::npos || s.find("://") == std::string::npos) {
+      return Error(Errc::usage, "--server \"" + s + "\" is not NAME=URL",
+                   "e.g. --server pdx=https://10.0.0.5:6443");
+    }
+    o.server_overrides[s.substr(0, eq)] = s.substr(eq + 1);
+  }
+  for (const auto& [name, url] : o.server_overrides) {
+    bool known = false;
+    for (const auto& m : o.members)
+      known = known || m.mesh_name == name;
+    if (!known)
+      return Error(Errc::usage, "--server names \"" + name + "\", which is not a cluster of this join");
+  }
+  if (!f.federation_namespace.empty()) {
+    o.federation_namespace = f.federation_namespace;
+    o.federation_namespace_given = true;
+  }
+  o.secret_namespace = f.secret_namespace;
+  if (f.overlay_routing != "Enabled" && f.overlay_routing != "Disabled") {
+    return Error(Errc::usage, "--overlay-routing must be Enabled or Disabled");
+  }
+  o.overlay_routing = f.overlay_routing;
+  if (f.token != "secret" && f.token != "bound")
+    return Error(Errc::usage, "--token must be secret or bound");
+  o.token_mode = f.token == "bound" ? mesh::TokenMode::bound : mesh::TokenMode::secret;
+  TRY_ASSIGN(o.token_ttl, parse_duration(f.token_ttl));
+  TRY_ASSIGN(o.token_fill_timeout, parse_duration(f.token_wait));
+  TRY_ASSIGN(o.timeout, parse_duration(f.timeout));
+  o.wait = !f.no_wait;
+  o.dry_run = f.dry_run;
+  o.force_conflicts = f.force_conflicts;
+  o.lab = f.allow_loopback;
+  return o;
+}
+
+void print_problems(const mesh::JoinReport& report) {
+  for (const auto& p : report.preflight_problems)
+    std::fprintf(stderr, "meshctl: preflight: %s\n", log::redact(p.message).c_str());
+  if (!report.preflight_problems.empty())
+    std::fprintf(stderr, "meshctl: nothing was written\n");
+}
+
+Result<int> run_join_command(App& app, const JoinFlags& f) {
+  app.prepare();
+  TRY_ASSIGN(auto format, output::parse_format(f.output));
+  if (f.print_permissions) {
+    mesh::JoinOptions defaults;
+    if (!f.federation_namespace.empty())
+      defaults.federation_namespace = f.federation_namespace;
+    defaults.secret_namespace = f.secret_namespace;
+    fmt::print("meshctl join needs, in every cluster:\n");
+    for (const auto& line : mesh::required_permissions(defaults, mesh::PermissionSet::join)) {
+      fmt::print("  {}\n", line);
+    }
+    return exit_code::ok;
+  }
+  if (f.clusters.size() < 2)
+    return Error(Errc::usage, "join needs at least two contexts", "meshctl join iad pdx");
+  TRY_ASSIGN(auto options, to_options(f));
+  TRY_ASSIGN(auto config, app.load_kubeconfig());
+  TRY_ASSIGN(auto clusters, mesh::open_clusters(config, options.members, app.client_options()));
+
+  auto report = mesh::run_join(clusters, options, app.progress());
+  print_problems(report);
+  for (const auto& w : report.warnings)
+    log::warn("{}", w);
+  for (const auto& e : report.errors)
+    std::fprintf(stderr, "meshctl: error: %s\n", log::redact(e).c_str());
+  if (format == output::Format::json || format == output::Format::yaml) {
+    fmt::print("{}", output::serialize(output::join_json(report), format));
+  } else {
+    fmt::print("{}", output::join_table(report, app.style, format));
+  }
+  if (report.interrupted) {
+    std::fprintf(stderr,
+                 "meshctl: interrupted: the objects marked 'skipped' were not written; run the same join "
+                 "again to finish\n");
+  }
+  return report.exit_code();
+}
+
+}  // namespace
+
+void add_join_command(CLI::App& root, App& app) {
+  auto f = std::make_shared<JoinFlags>();
+  auto* cmd = root.add_subcommand(
+      "join", "Mesh the given contexts pairwise (every directed link) and verify each link");
+  cmd->footer(
+      "\nEach CTX is a kubeconfig context; its mesh name (the RemoteClusterConfiguration name peers use)\n"
+      "is the context made DNS-1123-safe, or NAME=CTX. Re-running is safe: unchanged objects are not "
+      "written.\n\n"
+      "Examples:\n"
+      "  meshctl join iad pdx fra\n"
+      "  meshctl join prod=arn:aws:eks:us-east-1:111122223333:cluster/prod stage=kind-stage \\\n"
+      "      --server stage=https://10.0.0.5:6443\n"
+      "  meshctl join iad pdx --dry-run -o yaml");
+  cmd->add_option("clusters", f->clusters, "Contexts to mesh: CTX or NAME=CTX (at least two)");
+  cmd->add_option("--server", f->servers, "NAME=URL: the API server address other clusters use for NAME");
+  cmd->add_option(
+      "--namespace", f->federation_namespace,
+      "Namespace of the federation ServiceAccount and token (default calico-system, or kube-system "
+      "when older manifests already made it there)");
+  cmd->add_option("--secret-namespace", f->secret_namespace, "Namespace of the per-link Secrets and Roles")
+      ->capture_default_str();
+  cmd->add_option("--overlay-routing", f->overlay_routing, "Enabled|Disabled, written into each RCC")
+      ->capture_default_str();
+  cmd->add_option("--token", f->token,
+                  "secret (a ServiceAccount token Secret, as Calico documents) | bound "
+                  "(TokenRequest with --token-ttl)")
+      ->capture_default_str();
+  cmd->add_option("--token-ttl", f->token_ttl, "Lifetime of bound tokens")->capture_default_str();
+  cmd->add_option("--token-wait", f->token_wait, "How long to wait for the token controller to fill a token")
+      ->capture_default_str();
+  cmd->add_flag("--no-wait", f->no_wait, "Do not wait for Typha to report the links in sync");
+  cmd->add_option("--timeout", f->timeout, "How long to wait for every link to be in sync")
+      ->capture_default_str();
+  cmd->add_flag("--dry-run", f->dry_run,
+                "Show what would be created or changed (server-side dry run); write nothing");
+  cmd->add_flag("--force-conflicts", f->force_conflicts, "Take over fields another field manager owns");
+  cmd->add_flag("--allow-loopback-servers", f->allow_loopback,
+                "Expect loopback API server addresses (the local lab) instead of warning about them");
+  cmd->add_flag("--print-required-permissions", f->print_permissions,
+                "Print the RBAC permissions join needs and exit");
+  cmd->add_option("-o,--output", f->output, "table|wide|json|yaml")->capture_default_str();
+  cmd->callback([&app, f] { run_and_finish([&]() -> Result<int> { return run_join_command(app, *f); }); });
+}
+
+}  // namespace meshctl::cli

@@ -1,0 +1,99 @@
+// meshctl leave CTX... and meshctl teardown [CTX...]
+#include <fmt/format.h>
+
+#include "app.h"
+#include "mesh/teardown.h"
+#include "util/log.h"
+
+namespace meshctl::cli {
+namespace {
+
+struct TeardownFlags {
+  std::vector<std::string> clusters;
+  std::string secret_namespace = "calico-system";
+  bool include_unmanaged = false;
+  bool force = false;
+  bool dry_run = false;
+  std::string output = "table";
+};
+
+Result<int> run(App& app, const TeardownFlags& f, bool whole_mesh) {
+  app.prepare();
+  TRY_ASSIGN(auto format, output::parse_format(f.output));
+  TRY_ASSIGN(auto config, app.load_kubeconfig());
+  std::vector<mesh::Member> leaving;
+  for (const auto& arg : f.clusters) {
+    TRY_ASSIGN(auto m, mesh::parse_member(arg));
+    leaving.push_back(m);
+  }
+  TRY(mesh::check_members(leaving));
+  TRY_ASSIGN(auto clusters, mesh::open_clusters(config, leaving, app.client_options()));
+  mesh::TeardownOptions options;
+  for (const auto& m : leaving)
+    options.leaving.insert(m.mesh_name);
+  // Peers are every other context of the kubeconfig: a link to a leaver can
+  // live in any of them.
+  auto peers = open_all_contexts(config, leaving, app.client_options());
+  if (whole_mesh && leaving.empty()) {
+    for (auto& p : peers)
+      options.leaving.insert(p.member.mesh_name);
+  }
+  std::vector<bool> discovered(clusters.size(), false);
+  for (auto& p : peers) {
+    clusters.push_back(std::move(p));
+    discovered.push_back(true);
+  }
+  options.secret_namespace = f.secret_namespace;
+  options.include_unmanaged = f.include_unmanaged;
+  options.force = f.force;
+  options.dry_run = f.dry_run;
+  auto report = mesh::run_teardown(clusters, discovered, options, app.progress());
+  for (const auto& w : report.warnings)
+    log::warn("{}", w);
+  if (format == output::Format::json || format == output::Format::yaml) {
+    fmt::print("{}", output::serialize(output::teardown_json(report), format));
+  } else {
+    fmt::print("{}", output::teardown_table(report, app.style));
+  }
+  if (!report.unreachable.empty() && !f.force) {
+    std::fprintf(stderr,
+                 "meshctl: nothing was deleted because a cluster is unreachable; fix it, or pass --force to "
+                 "clean the reachable clusters now and finish later\n");
+  }
+  return report.exit_code();
+}
+
+}  // namespace
+
+void add_teardown_commands(CLI::App& root, App& app) {
+  auto leave_flags = std::make_shared<TeardownFlags>();
+  auto* leave =
+      root.add_subcommand("leave", "Remove clusters from the mesh, on their side and on every peer");
+  leave->footer(
+      "\nDeletes, by meshctl's labels: in each leaving cluster every meshctl object (its links and its\n"
+      "federation identity, so the token its peers held stops working); in every other context of the\n"
+      "kubeconfig the links that point at a leaver. Hand-made RemoteClusterConfigurations are reported,\n"
+      "not deleted, unless --include-unmanaged.\n\nExamples:\n  meshctl leave fra\n  meshctl leave fra "
+      "--dry-run");
+  leave->add_option("clusters", leave_flags->clusters, "Leaving contexts (CTX or NAME=CTX)")->required();
+  auto* teardown =
+      root.add_subcommand("teardown", "Remove the whole mesh among the given clusters (default: all)");
+  auto teardown_flags = std::make_shared<TeardownFlags>();
+  teardown->add_option("clusters", teardown_flags->clusters,
+                       "Contexts (CTX or NAME=CTX); default: every context");
+  for (auto [cmd, f] : {std::pair{leave, leave_flags}, std::pair{teardown, teardown_flags}}) {
+    cmd->add_option("--secret-namespace", f->secret_namespace, "Namespace of the per-link Secrets and Roles")
+        ->capture_default_str();
+    cmd->add_flag("--include-unmanaged", f->include_unmanaged,
+                  "Also delete hand-made RemoteClusterConfigurations");
+    cmd->add_flag("--force", f->force, "Go on when a cluster is unreachable; report what was left there");
+    cmd->add_flag("--dry-run", f->dry_run, "List what would be deleted");
+    cmd->add_option("-o,--output", f->output, "table|json|yaml")->capture_default_str();
+  }
+  leave->callback(
+      [&app, f = leave_flags] { run_and_finish([&]() -> Result<int> { return run(app, *f, false); }); });
+  teardown->callback(
+      [&app, f = teardown_flags] { run_and_finish([&]() -> Result<int> { return run(app, *f, true); }); });
+}
+
+}  // namespace meshctl::cli

@@ -1,0 +1,37 @@
+// A cluster taking part in a mesh operation: its mesh name, its kubeconfig
+// context, and a client for it.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kube/client.h"
+#include "kube/kubeconfig.h"
+
+namespace meshctl::mesh {
+
+struct Member {
+  std::string mesh_name;  // DNS-1123; names the RCC in every peer
+  std::string context;    // kubeconfig context
+};
+
+// Parses "NAME=CTX" or "CTX" (mesh name derived from the context).
+// Errc::usage when no valid mesh name can be derived.
+Result<Member> parse_member(const std::string& arg);
+
+// Refuses duplicate contexts and mesh names that collide (after sanitising).
+Status check_members(const std::vector<Member>& members);
+
+struct Cluster {
+  Member member;
+  kube::ResolvedContext context;
+  std::unique_ptr<kube::Client> client;
+};
+
+// Resolves every member's context and creates its client. Kubeconfig problems
+// are collected, one line each, into a single Errc::config error.
+Result<std::vector<Cluster>> open_clusters(const kube::Kubeconfig& config, const std::vector<Member>& members,
+                                           const kube::ClientOptions& options);
+
+}  // namespace meshctl::mesh

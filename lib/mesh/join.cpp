@@ -1,0 +1,331 @@
+#include "mesh/join.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "calico/names.h"
+#include "mesh/plan.h"
+#include "mesh/typha.h"
+#include "util/base64.h"
+#include "util/interrupt.h"
+#include "util/log.h"
+#include "util/parallel.h"
+
+namespace meshctl::mesh {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using kube::Json;
+
+// What a cluster offers its peers after the federation stage.
+struct RemoteOffer {
+  bool ready = false;
+  calico::RemoteAccess access;
+  std::string error;
+  std::vector<ObjectResult> objects;
+  std::vector<std::string> warnings;
+  LiveState live;
+};
+
+bool is_loopback_url(const std::string& url) {
+  auto host_start = url.find("://");
+  std::string rest = host_start == std::string::npos ? url : url.substr(host_start + 3);
+  return rest.rfind("127.", 0) == 0 || rest.rfind("localhost", 0) == 0 || rest.rfind("[::1]", 0) == 0;
+}
+
+std::string decode_field(const Json& secret, const char* key) {
+  const auto& data = secret.value("data", Json::object());
+  auto it = data.find(key);
+  if (it == data.end() || !it->is_string())
+    return {};
+  auto decoded = base64_decode(it->get<std::string>());
+  return decoded ? *decoded : std::string{};
+}
+
+Result<Secret> token_from_secret(kube::Client& client, Cluster& c, const std::string& ns, LiveState& live,
+                                 const DesiredObject& token_object, const JoinOptions& o,
+                                 std::string& ca_out) {
+  const Json* current = live.find(token_object);
+  if (current == nullptr || decode_field(*current, "token").empty()) {
+    if (o.dry_run)
+      return Secret("<token not yet issued>");
+    auto filled = client.wait_for(
+        kube::resources::secrets, ns, token_object.name,
+        [](const Json& s) { return !s.value("data", Json::object()).value("token", "").empty(); },
+        o.token_fill_timeout);
+    if (!filled) {
+      return Error(Errc::not_ready,
+                   fmt::format("{}: the token controller did not fill Secret {}/{} within {}s",
+                               c.member.context, ns, token_object.name, o.token_fill_timeout.count()),
+                   "is kube-controller-manager running with its service-account token controller "
+                   "(--service-account-private-key-file)?");
+    }
+    live.objects[object_key(token_object.resource, ns, token_object.name)] = *filled;
+    current = live.find(token_object);
+  }
+  std::string token = decode_field(*current, "token");
+  log::register_secret(token);
+  ca_out = decode_field(*current, "ca.crt");
+  return Secret(token);
+}
+
+RemoteOffer prepare_remote(Cluster& c, const PreflightFacts& facts, const JoinOptions& o,
+                           const ProgressFn& progress) {
+  RemoteOffer offer;
+  const std::string& name = c.member.mesh_name;
+  kube::Client& client = *c.client;
+  auto live = observe(client, facts.federation_namespace, o.secret_namespace);
+  if (!live) {
+    offer.error = live.error().message;
+    return offer;
+  }
+  offer.live = std::move(*live);
+  auto objects = federation_objects(name, facts.federation_namespace, facts.legacy_federation_namespace, o);
+  if (!objects) {
+    offer.error = objects.error().message;
+    return offer;
+  }
+  offer.objects = apply_objects(client, name, *objects, offer.live, o);
+  for (const auto& r : offer.objects) {
+    if (r.action == Action::failed || r.action == Action::skipped) {
+      offer.error = r.error;
+      return offer;
+    }
+  }
+  if (facts.legacy_federation_namespace) {
+    offer.warnings.push_back(
+        fmt::format("{}: using the existing ServiceAccount {}/{} from older Enterprise manifests",
+                    c.member.context, facts.federation_namespace, calico::kFederationName));
+  }
+
+  std::string token_ca;
+  Result<Secret> token = Secret();
+  if (o.token_mode == TokenMode::secret) {
+    token =
+        token_from_secret(client, c, facts.federation_namespace, offer.live, objects->back(), o, token_ca);
+  } else if (o.dry_run) {
+    token = Secret("<bound token issued at apply>");
+  } else {
+    auto issued =
+        client.request_token(facts.federation_namespace, std::string(calico::kFederationName), o.token_ttl);
+    if (issued) {
+      token = issued->token;
+    } else {
+      token = issued.error();
+    }
+  }
+  if (!token) {
+    offer.error = token.error().message + (token.error().hint.empty() ? "" : " (" + token.error().hint + ")");
+    return offer;
+  }
+  progress(name, "federation token ready");
+
+  offer.access.cluster_name = name;
+  auto override_it = o.server_overrides.find(name);
+  offer.access.server =
+      override_it != o.server_overrides.end() ? override_it->second : c.context.cluster.server;
+  offer.access.ca_pem = c.context.cluster.ca_pem;
+  offer.access.tls_server_name = c.context.cluster.tls_server_name;
+  offer.access.token = std::move(*token);
+  if (offer.access.ca_pem.empty() && c.context.cluster.insecure_skip_tls_verify) {
+    // meshctl never stores insecure-skip-tls-verify; the cluster's own root CA
+    // (from the token Secret) is the best verifiable choice.
+    offer.access.ca_pem = token_ca;
+    offer.warnings.push_back(
+        c.member.context +
+        ": the kubeconfig skips TLS verification; peers will verify with the cluster's root CA");
+  }
+  if (is_loopback_url(offer.access.server)) {
+    offer.warnings.push_back(
+        o.lab
+            ? fmt::format("{}: storing loopback address {} for peers (expected in the local lab)",
+                          c.member.context, offer.access.server)
+            : fmt::format("{}: peers would be given {}, a loopback address no other cluster can reach; pass "
+                          "--server {}=https://<address reachable from the other clusters>",
+                          c.member.context, offer.access.server, name));
+  }
+  offer.ready = true;
+  return offer;
+}
+
+struct LocalOutcome {
+  std::vector<ObjectResult> objects;
+  std::vector<LinkResult> links;
+  std::vector<std::string> warnings;
+  std::optional<Clock::time_point> first_change;
+};
+
+bool changed(const ObjectResult& r) {
+  return r.action == Action::create || r.action == Action::update || r.action == Action::adopt;
+}
+
+LocalOutcome write_links(Cluster& local, LiveState& live, const std::vector<Cluster>& clusters,
+                         const std::vector<RemoteOffer>& offers, const JoinOptions& o) {
+  LocalOutcome out;
+  for (size_t r = 0; r < clusters.size(); ++r) {
+    const std::string& remote = clusters[r].member.mesh_name;
+    if (remote == local.member.mesh_name)
+      continue;
+    LinkResult link{local.member.mesh_name, remote, calico::LinkState::unknown, "", false, false};
+    if (!offers[r].ready) {
+      link.detail = "not written: " + remote + " is not ready (" + offers[r].error + ")";
+      out.links.push_back(link);
+      continue;
+    }
+    auto objects = link_objects(local.member.mesh_name, offers[r].access, o);
+    if (!objects) {
+      link.detail = objects.error().message;
+      out.links.push_back(link);
+      continue;
+    }
+    const DesiredObject& secret = objects->front();
+    const Json* old_secret = live.find(secret);
+    bool connected = old_secret != nullptr && live.find(objects->back()) != nullptr;
+    auto start = Clock::now();
+    auto results = apply_objects(*local.client, local.member.mesh_name, *objects, live, o);
+    link.written = true;
+    for (const auto& res : results) {
+      if (res.action == Action::failed || res.action == Action::skipped) {
+        link.written = false;
+        if (link.detail.empty())
+          link.detail = "not written: " + res.error;
+      }
+      if (changed(res) && !out.first_change)
+        out.first_change = start;
+    }
+    if (connected && changed(results.front())) {
+      out.warnings.push_back(fmt::format("{}: the Secret for {} changes; Typha in {} restarts to pick it up",
+                                         local.member.context, remote, local.member.mesh_name));
+    }
+    out.objects.insert(out.objects.end(), results.begin(), results.end());
+    out.links.push_back(std::move(link));
+  }
+  return out;
+}
+
+// Polls Typha in one local cluster until every written link is in sync or the
+// deadline passes. Links changed in this run must be in sync *since* the
+// change, so an old "in sync" line cannot vouch for new connection data.
+void verify_links(Cluster& local, LocalOutcome& outcome, Clock::time_point deadline,
+                  const ProgressFn& progress) {
+  while (true) {
+    TyphaReadOptions all;
+    TyphaView view = read_typha(*local.client, all);
+    std::optional<TyphaView> recent;
+    if (outcome.first_change) {
+      auto elapsed = std::chrono::duration<double>(Clock::now() - *outcome.first_change).count();
+      TyphaReadOptions since;
+      since.since_seconds = static_cast<int>(std::ceil(elapsed)) + 1;
+      recent = read_typha(*local.client, since);
+    }
+    size_t in_sync = 0, total = 0;
+    for (auto& link : outcome.links) {
+      if (!link.written)
+        continue;
+      ++total;
+      auto event = recent ? recent->link(link.remote) : view.link(link.remote);
+      link.state = event.state;
+      link.detail = event.detail;
+      link.verified = true;
+      if (event.state == calico::LinkState::in_sync)
+        ++in_sync;
+    }
+    progress(local.member.mesh_name, fmt::format("Typha: {}/{} links in sync", in_sync, total));
+    if (in_sync == total || Clock::now() >= deadline || interrupted())
+      return;
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
+void summarise_objects(const std::string& cluster, const std::vector<ObjectResult>& results,
+                       const char* stage, const ProgressFn& progress) {
+  std::map<std::string, int> counts;
+  for (const auto& r : results)
+    counts[action_name(r.action)]++;
+  std::string text;
+  for (const auto& [action, n] : counts)
+    text += fmt::format("{}{} {}", text.empty() ? "" : ", ", n, action);
+  progress(cluster, fmt::format("{}: {}", stage, text.empty() ? "nothing to do" : text));
+}
+
+}  // namespace
+
+int exit_code_for_preflight(const std::vector<PreflightProblem>& problems) {
+  int code = 5;
+  for (const auto& p : problems) {
+    if (is_transport(p.code) || p.code == Errc::unauthorized || p.code == Errc::credential)
+      return 4;
+    if (p.code == Errc::config)
+      code = 2;
+  }
+  return code;
+}
+
+int JoinReport::exit_code() const {
+  if (!preflight_problems.empty())
+    return exit_code_for_preflight(preflight_problems);
+  if (interrupted)
+    return 130;
+  bool failed = !errors.empty();
+  for (const auto& o : objects)
+    failed = failed || o.action == Action::failed;
+  for (const auto& l : links)
+    failed = failed || !l.written;
+  if (failed)
+    return 1;
+  for (const auto& l : links) {
+    if (l.verified && l.state != calico::LinkState::in_sync)
+      return 3;
+  }
+  return 0;
+}
+
+JoinReport run_join(std::vector<Cluster>& clusters, const JoinOptions& options, const ProgressFn& progress) {
+  JoinReport report;
+  report.dry_run = options.dry_run;
+
+  auto preflight = run_preflight(clusters, options, PermissionSet::join);
+  report.preflight_problems = preflight.problems;
+  if (!preflight.ok())
+    return report;
+  for (const auto& c : clusters)
+    progress(c.member.mesh_name, "preflight passed");
+
+  auto offers = parallel_map<RemoteOffer>(clusters.size(), [&](size_t i) {
+    auto offer = prepare_remote(clusters[i], preflight.facts[i], options, progress);
+    summarise_objects(clusters[i].member.mesh_name, offer.objects, "federation", progress);
+    return offer;
+  });
+  for (auto& offer : offers) {
+    report.objects.insert(report.objects.end(), offer.objects.begin(), offer.objects.end());
+    report.warnings.insert(report.warnings.end(), offer.warnings.begin(), offer.warnings.end());
+  }
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    if (!offers[i].ready)
+      report.errors.push_back(clusters[i].member.mesh_name + ": " + offers[i].error);
+  }
+
+  auto deadline = Clock::now() + options.timeout;
+  auto outcomes = parallel_map<LocalOutcome>(clusters.size(), [&](size_t i) {
+    LocalOutcome outcome = write_links(clusters[i], offers[i].live, clusters, offers, options);
+    summarise_objects(clusters[i].member.mesh_name, outcome.objects, "links", progress);
+    if (options.wait && !options.dry_run && !interrupted())
+      verify_links(clusters[i], outcome, deadline, progress);
+    return outcome;
+  });
+  for (auto& outcome : outcomes) {
+    report.objects.insert(report.objects.end(), outcome.objects.begin(), outcome.objects.end());
+    report.links.insert(report.links.end(), outcome.links.begin(), outcome.links.end());
+    report.warnings.insert(report.warnings.end(), outcome.warnings.begin(), outcome.warnings.end());
+  }
+  report.interrupted = interrupted();
+  return report;
+}
+
+}  // namespace meshctl::mesh

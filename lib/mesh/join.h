@@ -1,0 +1,44 @@
+// meshctl join: CLI -> preflight -> federation objects per cluster -> link
+// objects per directed pair -> verification through Typha. Every stage runs
+// per cluster in parallel; nothing is written unless preflight passed.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "calico/link_state.h"
+#include "mesh/apply.h"
+#include "mesh/options.h"
+#include "mesh/preflight.h"
+
+namespace meshctl::mesh {
+
+struct LinkResult {
+  std::string local, remote;  // the link L <- R, by mesh name
+  calico::LinkState state = calico::LinkState::unknown;
+  std::string detail;     // Typha's words, or why the link was not written
+  bool written = false;   // every object of the link is in place
+  bool verified = false;  // state comes from Typha (--wait)
+};
+
+struct JoinReport {
+  bool dry_run = false;
+  bool interrupted = false;
+  std::vector<PreflightProblem> preflight_problems;
+  std::vector<ObjectResult> objects;
+  std::vector<LinkResult> links;
+  std::vector<std::string> warnings;
+  std::vector<std::string> errors;  // failures outside single objects (e.g. token never filled)
+
+  // 0 ok; 1 a write failed; 3 a link is not in sync after --wait; 4 a cluster
+  // is unreachable or refuses the credentials; 5 preflight found a problem;
+  // 130 interrupted. See README "Exit codes".
+  int exit_code() const;
+};
+
+JoinReport run_join(std::vector<Cluster>& clusters, const JoinOptions& options, const ProgressFn& progress);
+
+// 4 for unreachable/unauthenticated, 2 for local configuration, else 5.
+int exit_code_for_preflight(const std::vector<PreflightProblem>& problems);
+
+}  // namespace meshctl::mesh

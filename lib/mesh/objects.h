@@ -1,0 +1,38 @@
+// The objects meshctl writes, rendered from manifests/ with per-cluster values,
+// and how they are compared with what a cluster already has.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "kube/client.h"
+
+namespace meshctl::mesh {
+
+using kube::Json;
+
+struct DesiredObject {
+  kube::Resource resource;
+  std::string kind;        // "Secret", "ClusterRole", ...
+  std::string namespace_;  // "" for cluster-scoped
+  std::string name;
+  std::string remote;              // the link's remote mesh name; "" for federation objects
+  bool holds_credentials = false;  // never print its body
+  Json body;
+};
+
+// Renders manifests/<name>.yaml with ${VAR} replaced by vars[VAR], as JSON.
+// Every unknown ${VAR} is an internal error (a manifest/code mismatch).
+Result<Json> render_manifest(const std::string& manifest_name,
+                             const std::map<std::string, std::string>& vars);
+
+// True when every field in `desired` is present in `live` with the same value
+// (lists compared element by element). Server-side apply of `desired` onto
+// `live` would then change nothing meshctl owns.
+bool json_contains(const Json& live, const Json& desired);
+
+// Identifies an object within one cluster: "secrets/calico-system/x".
+std::string object_key(const kube::Resource& resource, const std::string& ns, const std::string& name);
+
+}  // namespace meshctl::mesh

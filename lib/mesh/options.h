@@ -1,0 +1,37 @@
+// What a mesh operation is asked to do; filled by the CLI, read by lib/mesh.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mesh/cluster.h"
+
+namespace meshctl::mesh {
+
+enum class TokenMode { secret, bound };
+
+struct JoinOptions {
+  std::vector<Member> members;
+  std::map<std::string, std::string> server_overrides;  // mesh name -> URL peers use
+  std::string federation_namespace = "calico-system";
+  bool federation_namespace_given = false;  // --namespace given: no legacy kube-system lookup
+  std::string secret_namespace = "calico-system";
+  std::string overlay_routing = "Enabled";
+  TokenMode token_mode = TokenMode::secret;
+  std::chrono::seconds token_ttl{std::chrono::hours(24 * 365)};
+  std::chrono::seconds token_fill_timeout{60};
+  bool wait = true;
+  std::chrono::seconds timeout{std::chrono::minutes(3)};
+  bool dry_run = false;
+  bool force_conflicts = false;
+  bool lab = false;  // the local lab: loopback servers are expected there
+};
+
+// Progress for humans: one short line per step of one cluster.
+using ProgressFn = std::function<void(std::string_view cluster, std::string_view message)>;
+
+}  // namespace meshctl::mesh

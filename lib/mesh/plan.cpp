@@ -1,0 +1,76 @@
+#include "mesh/plan.h"
+
+#include "calico/names.h"
+#include "util/base64.h"
+
+namespace meshctl::mesh {
+namespace {
+
+Result<DesiredObject> make(const char* manifest, const kube::Resource& resource, const char* kind,
+                           const std::map<std::string, std::string>& vars, const std::string& remote = {}) {
+  TRY_ASSIGN(Json body, render_manifest(manifest, vars));
+  DesiredObject obj;
+  obj.resource = resource;
+  obj.kind = kind;
+  obj.name = body["metadata"].value("name", "");
+  obj.namespace_ = resource.namespaced ? body["metadata"].value("namespace", "") : "";
+  obj.remote = remote;
+  obj.body = std::move(body);
+  return obj;
+}
+
+}  // namespace
+
+Result<std::vector<DesiredObject>> federation_objects(const std::string& cluster,
+                                                      const std::string& federation_ns,
+                                                      bool reuse_legacy_service_account,
+                                                      const JoinOptions& options) {
+  namespace r = kube::resources;
+  std::map<std::string, std::string> vars{{"CLUSTER", cluster}, {"FEDERATION_NAMESPACE", federation_ns}};
+  std::vector<DesiredObject> out;
+  if (!reuse_legacy_service_account) {
+    TRY_ASSIGN(auto sa, make("federation-serviceaccount", r::service_accounts, "ServiceAccount", vars));
+    out.push_back(std::move(sa));
+  }
+  TRY_ASSIGN(auto role, make("federation-clusterrole", r::cluster_roles, "ClusterRole", vars));
+  out.push_back(std::move(role));
+  TRY_ASSIGN(auto binding,
+             make("federation-clusterrolebinding", r::cluster_role_bindings, "ClusterRoleBinding", vars));
+  out.push_back(std::move(binding));
+  if (options.token_mode == TokenMode::secret) {
+    TRY_ASSIGN(auto token, make("federation-token-secret", r::secrets, "Secret", vars));
+    out.push_back(std::move(token));
+  }
+  return out;
+}
+
+Result<std::vector<DesiredObject>> link_objects(const std::string& local, const calico::RemoteAccess& remote,
+                                                const JoinOptions& options) {
+  namespace r = kube::resources;
+  std::map<std::string, std::string> vars{
+      {"CLUSTER", local},
+      {"REMOTE", remote.cluster_name},
+      {"SECRET_NAME", calico::remote_secret_name(remote.cluster_name)},
+      {"SECRET_NAMESPACE", options.secret_namespace},
+      {"OVERLAY_ROUTING", options.overlay_routing},
+  };
+  std::vector<DesiredObject> out;
+  TRY_ASSIGN(auto secret, make("link-secret", r::secrets, "Secret", vars, remote.cluster_name));
+  secret.holds_credentials = true;
+  secret.body["data"] = {
+      {"datastoreType", base64_encode("kubernetes")},
+      {"kubeconfig", base64_encode(calico::render_remote_kubeconfig(remote).reveal())},
+  };
+  out.push_back(std::move(secret));
+  TRY_ASSIGN(auto role, make("link-role", r::roles, "Role", vars, remote.cluster_name));
+  out.push_back(std::move(role));
+  TRY_ASSIGN(auto binding,
+             make("link-rolebinding", r::role_bindings, "RoleBinding", vars, remote.cluster_name));
+  out.push_back(std::move(binding));
+  TRY_ASSIGN(auto rcc, make("link-remoteclusterconfiguration", r::remote_cluster_configurations,
+                            "RemoteClusterConfiguration", vars, remote.cluster_name));
+  out.push_back(std::move(rcc));
+  return out;
+}
+
+}  // namespace meshctl::mesh

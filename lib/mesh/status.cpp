@@ -1,0 +1,356 @@
+#include "mesh/status.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <map>
+
+#include "calico/names.h"
+#include "calico/remote_kubeconfig.h"
+#include "mesh/typha.h"
+#include "util/base64.h"
+#include "util/parallel.h"
+
+namespace meshctl::mesh {
+namespace {
+
+namespace r = kube::resources;
+using kube::Json;
+
+// Everything read from one cluster, in both of its roles.
+struct ClusterFacts {
+  bool reachable = false;
+  std::string error;
+  Errc error_code = Errc::internal;
+  std::vector<Json> rccs;
+  std::map<std::string, Json> secrets;               // "ns/name" -> Secret (referenced by RCCs)
+  std::map<std::string, Json> roles, role_bindings;  // name -> object, meshctl-managed, secret namespace
+  std::optional<Json> federation_token;              // this cluster's own federation token Secret
+  TyphaView typha;
+};
+
+std::string managed_selector() {
+  return fmt::format("{}={}", calico::kManagedByLabel, calico::kManagedByValue);
+}
+
+bool is_managed(const Json& object) {
+  const auto& labels = object["metadata"].value("labels", Json::object());
+  return labels.value(std::string(calico::kManagedByLabel), "") == calico::kManagedByValue;
+}
+
+std::string secret_field(const Json& secret, const char* key) {
+  auto value = secret.value("data", Json::object()).value(key, "");
+  auto decoded = base64_decode(value);
+  return decoded ? *decoded : std::string{};
+}
+
+ClusterFacts read_cluster(Cluster& c, const StatusOptions& o) {
+  ClusterFacts f;
+  kube::Client& client = *c.client;
+  auto rccs = client.list(r::remote_cluster_configurations, "");
+  if (!rccs) {
+    f.error = rccs.error().message;
+    f.error_code = rccs.error().code;
+    return f;
+  }
+  f.reachable = true;
+  for (auto& item : (*rccs)["items"])
+    f.rccs.push_back(item);
+  for (const auto& rcc : f.rccs) {
+    const auto& ref = rcc["spec"].value("clusterAccessSecret", Json::object());
+    auto ns = ref.value("namespace", o.secret_namespace);
+    auto name = ref.value("name", "");
+    if (name.empty())
+      continue;
+    auto secret = client.get(r::secrets, ns, name);
+    if (secret)
+      f.secrets[ns + "/" + name] = *secret;
+  }
+  auto add_named = [&](const kube::Resource& res, std::map<std::string, Json>& into) {
+    auto list = client.list(res, o.secret_namespace, managed_selector());
+    if (!list)
+      return;
+    for (auto& item : (*list)["items"])
+      into[item["metadata"].value("name", "")] = item;
+  };
+  add_named(r::roles, f.roles);
+  add_named(r::role_bindings, f.role_bindings);
+  for (const auto& ns : o.federation_namespaces) {
+    auto token = client.get(r::secrets, ns, std::string(calico::kFederationName));
+    if (token) {
+      f.federation_token = *token;
+      break;
+    }
+  }
+  f.typha = read_typha(client, {});
+  return f;
+}
+
+std::optional<long long> seconds_since(const std::string& rfc3339) {
+  std::tm tm{};
+  if (strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm) == nullptr)
+    return std::nullopt;
+  auto then = timegm(&tm);
+  return static_cast<long long>(std::time(nullptr) - then);
+}
+
+// Claims of a JWT, without verifying it: only to show kind and expiry.
+Json jwt_claims(const std::string& token) {
+  auto first = token.find('.');
+  auto second = token.find('.', first + 1);
+  if (first == std::string::npos || second == std::string::npos)
+    return Json::object();
+  std::string payload = token.substr(first + 1, second - first - 1);
+  std::replace(payload.begin(), payload.end(), '-', '+');
+  std::replace(payload.begin(), payload.end(), '_', '/');
+  while (payload.size() % 4 != 0)
+    payload.push_back('=');
+  auto decoded = base64_decode(payload);
+  if (!decoded)
+    return Json::object();
+  auto claims = Json::parse(*decoded, nullptr, false);
+  return claims.is_discarded() ? Json::object() : claims;
+}
+
+void check_objects(LinkStatus& link, const Json& rcc, const ClusterFacts& local, const StatusOptions& o) {
+  const auto& ref = rcc["spec"].value("clusterAccessSecret", Json::object());
+  std::string ns = ref.value("namespace", o.secret_namespace);
+  std::string name = ref.value("name", "");
+  ObjectCheck rcc_check{"RemoteClusterConfiguration", "", link.remote, true, ""};
+  if (name.empty() || ref.value("kind", "Secret") != "Secret") {
+    rcc_check.problem = "spec.clusterAccessSecret does not name a Secret";
+  } else if (rcc["spec"].value("syncOptions", Json::object()).value("overlayRoutingMode", "").empty() &&
+             link.managed) {
+    rcc_check.problem = "spec.syncOptions.overlayRoutingMode is not set";
+  }
+  link.objects.push_back(rcc_check);
+
+  ObjectCheck secret_check{"Secret", ns, name, false, ""};
+  auto it = local.secrets.find(ns + "/" + name);
+  if (it == local.secrets.end()) {
+    secret_check.problem = "missing (or not readable by meshctl)";
+  } else {
+    secret_check.present = true;
+    if (secret_field(it->second, "datastoreType") != "kubernetes") {
+      secret_check.problem = "data.datastoreType is not \"kubernetes\"";
+    } else if (auto stored = calico::read_remote_kubeconfig(secret_field(it->second, "kubeconfig"));
+               !stored) {
+      secret_check.problem = "data.kubeconfig: " + stored.error().message;
+    } else if (!stored->has_current_context || stored->server.empty() || stored->token.empty()) {
+      secret_check.problem = "data.kubeconfig lacks a current-context, server or token";
+    } else if (stored->has_exec_or_auth_provider) {
+      secret_check.problem = "data.kubeconfig uses an exec or auth-provider user, which Typha cannot run";
+    }
+  }
+  link.objects.push_back(secret_check);
+
+  if (!link.managed)
+    return;  // a hand-made link's RBAC may be named anything
+  std::string role_name = std::string(calico::kSecretAccessRoleName) + "-" + link.remote;
+  ObjectCheck role_check{"Role", o.secret_namespace, role_name, local.roles.count(role_name) > 0, ""};
+  if (!role_check.present)
+    role_check.problem = "missing: calico-typha cannot read the Secret";
+  ObjectCheck binding_check{"RoleBinding", o.secret_namespace, role_name,
+                            local.role_bindings.count(role_name) > 0, ""};
+  if (!binding_check.present)
+    binding_check.problem = "missing: calico-typha cannot read the Secret";
+  link.objects.push_back(role_check);
+  link.objects.push_back(binding_check);
+}
+
+CredentialCheck check_credential(const std::string& kubeconfig_text, const ClusterFacts* remote, bool probe) {
+  CredentialCheck out;
+  auto stored = calico::read_remote_kubeconfig(kubeconfig_text);
+  if (!stored) {
+    out.result = "invalid";
+    out.detail = stored.error().message;
+    return out;
+  }
+  auto claims = jwt_claims(stored->token.reveal());
+  if (claims.contains("exp") && claims["exp"].is_number()) {
+    out.token_kind = "bound";
+    out.expires_in_seconds = claims["exp"].get<long long>() - static_cast<long long>(std::time(nullptr));
+  } else {
+    out.token_kind = claims.empty() ? "unknown" : "secret";
+  }
+  if (remote != nullptr && remote->federation_token) {
+    const auto& token_secret = *remote->federation_token;
+    if (out.token_kind == "secret") {
+      out.age_seconds = seconds_since(token_secret["metadata"].value("creationTimestamp", ""));
+      out.stale = secret_field(token_secret, "token") != stored->token.reveal();
+    }
+  }
+  if (!probe)
+    return out;
+
+  auto config = kube::parse_kubeconfig(kubeconfig_text, "stored kubeconfig", "/");
+  if (!config) {
+    out.result = "invalid";
+    out.detail = config.error().message;
+    return out;
+  }
+  auto context = config->resolve("");
+  if (!context) {
+    out.result = "invalid";
+    out.detail = context.error().message;
+    return out;
+  }
+  kube::ClientOptions options;
+  options.connect_timeout = std::chrono::seconds(3);
+  options.request_timeout = std::chrono::seconds(10);
+  options.max_retries = 0;
+  auto client = kube::Client::create(*context, options);
+  if (!client) {
+    out.result = "invalid";
+    out.detail = client.error().message;
+    return out;
+  }
+  std::vector<std::string> denied;
+  for (const auto& [group, resource] : std::vector<std::pair<std::string, std::string>>{
+           {"", "pods"}, {"", "nodes"}, {"crd.projectcalico.org", "ippools"}}) {
+    auto allowed = (*client)->can_i({"list", group, resource, "", ""});
+    if (!allowed) {
+      out.result = allowed.error().code == Errc::unauthorized ? "unauthorized"
+                   : is_transport(allowed.error().code)       ? "unreachable"
+                                                              : "error";
+      out.detail = allowed.error().message;
+      return out;
+    }
+    if (!*allowed)
+      denied.push_back(resource);
+  }
+  if (denied.empty()) {
+    out.result = "ok";
+  } else {
+    out.result = "forbidden";
+    std::string list;
+    for (const auto& d : denied)
+      list += (list.empty() ? "" : ", ") + d;
+    out.detail = "the stored identity may not list " + list + " in the remote cluster";
+  }
+  return out;
+}
+
+}  // namespace
+
+bool LinkStatus::misconfigured() const {
+  if (!configured)
+    return true;
+  return std::any_of(objects.begin(), objects.end(), [](const ObjectCheck& c) { return !c.problem.empty(); });
+}
+
+bool LinkStatus::healthy() const {
+  return configured && state == calico::LinkState::in_sync && !misconfigured() &&
+         (credential.result == "ok" || credential.result == "not-checked");
+}
+
+int StatusReport::exit_code() const {
+  for (const auto& c : clusters) {
+    if (!c.reachable && !c.discovered)
+      return 4;
+  }
+  for (const auto& l : links) {
+    if (l.credential.result == "unauthorized" || l.credential.result == "unreachable")
+      return 4;
+  }
+  for (const auto& l : links) {
+    if (l.misconfigured() || l.credential.result == "forbidden" || l.credential.result == "invalid")
+      return 5;
+  }
+  for (const auto& l : links) {
+    if (!l.healthy())
+      return 3;
+  }
+  return 0;
+}
+
+StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<bool>& discovered,
+                           const StatusOptions& options) {
+  StatusReport report;
+  auto facts = parallel_map<ClusterFacts>(clusters.size(),
+                                          [&](size_t i) { return read_cluster(clusters[i], options); });
+  std::map<std::string, size_t> by_name;
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    by_name[clusters[i].member.mesh_name] = i;
+    ClusterStatus cs;
+    cs.name = clusters[i].member.mesh_name;
+    cs.context = clusters[i].member.context;
+    cs.reachable = facts[i].reachable;
+    cs.error = facts[i].error;
+    cs.typha_replicas = static_cast<int>(facts[i].typha.replicas.size());
+    cs.discovered = i < discovered.size() && discovered[i];
+    report.clusters.push_back(cs);
+  }
+
+  struct Pending {
+    LinkStatus link;
+    std::string kubeconfig;
+    const ClusterFacts* remote = nullptr;
+  };
+  std::vector<Pending> pending;
+  for (size_t l = 0; l < clusters.size(); ++l) {
+    const auto& local = facts[l];
+    if (!local.reachable)
+      continue;
+    std::map<std::string, const Json*> rcc_by_remote;
+    for (const auto& rcc : local.rccs)
+      rcc_by_remote[rcc["metadata"].value("name", "")] = &rcc;
+    std::vector<std::string> remotes;
+    for (const auto& c : clusters) {
+      if (c.member.mesh_name != clusters[l].member.mesh_name)
+        remotes.push_back(c.member.mesh_name);
+    }
+    for (const auto& [name, rcc] : rcc_by_remote) {
+      if (std::find(remotes.begin(), remotes.end(), name) == remotes.end())
+        remotes.push_back(name);
+    }
+    for (const auto& remote : remotes) {
+      Pending p;
+      p.link.local = clusters[l].member.mesh_name;
+      p.link.remote = remote;
+      auto it = rcc_by_remote.find(remote);
+      if (it == rcc_by_remote.end()) {
+        p.link.state_name = "not-configured";
+        p.link.detail = "no RemoteClusterConfiguration for " + remote + " in " + p.link.local;
+        pending.push_back(std::move(p));
+        continue;
+      }
+      const Json& rcc = *it->second;
+      p.link.configured = true;
+      p.link.managed = is_managed(rcc);
+      check_objects(p.link, rcc, local, options);
+      auto event = local.typha.link(remote);
+      p.link.state = event.state;
+      p.link.state_name = std::string(calico::link_state_name(event.state));
+      p.link.detail = event.detail;
+      if (!local.typha.replicas.empty())
+        p.link.source = local.typha.replicas.front().source;
+      const auto& ref = rcc["spec"].value("clusterAccessSecret", Json::object());
+      auto secret =
+          local.secrets.find(ref.value("namespace", options.secret_namespace) + "/" + ref.value("name", ""));
+      if (secret != local.secrets.end())
+        p.kubeconfig = secret_field(secret->second, "kubeconfig");
+      if (auto r_it = by_name.find(remote); r_it != by_name.end() && facts[r_it->second].reachable) {
+        p.remote = &facts[r_it->second];
+      }
+      pending.push_back(std::move(p));
+    }
+  }
+  auto links = parallel_map<LinkStatus>(pending.size(), [&](size_t i) {
+    LinkStatus link = pending[i].link;
+    if (!pending[i].kubeconfig.empty()) {
+      link.credential = check_credential(pending[i].kubeconfig, pending[i].remote, options.check_credentials);
+    }
+    return link;
+  });
+  report.links = std::move(links);
+  if (options.check_credentials) {
+    report.warnings.push_back(
+        "credentials were checked from this machine; reachability from inside each local cluster may differ");
+  }
+  return report;
+}
+
+}  // namespace meshctl::mesh

@@ -1,0 +1,69 @@
+// meshctl status: every directed link L <- R among the clusters, gathered from
+// all clusters in parallel. Data only; lib/output renders it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "calico/link_state.h"
+#include "mesh/options.h"
+
+namespace meshctl::mesh {
+
+struct StatusOptions {
+  std::string secret_namespace = "calico-system";
+  bool check_credentials = true;  // try each stored kubeconfig against R from this host
+  std::vector<std::string> federation_namespaces{"calico-system", "kube-system"};
+};
+
+struct ObjectCheck {
+  std::string kind, namespace_, name;
+  bool present = false;
+  std::string problem;  // empty when it matches what join writes
+};
+
+struct CredentialCheck {
+  std::string result = "not-checked";  // ok | unauthorized | forbidden | unreachable | invalid | not-checked
+  std::string detail;
+  std::string token_kind;                       // secret | bound | unknown
+  std::optional<long long> age_seconds;         // token Secret age (secret tokens)
+  std::optional<long long> expires_in_seconds;  // bound tokens
+  bool stale = false;                           // stored token differs from R's current federation token
+};
+
+struct LinkStatus {
+  std::string local, remote;
+  bool managed = false;     // made by meshctl (labelled)
+  bool configured = false;  // an RCC for R exists in L
+  calico::LinkState state = calico::LinkState::unknown;
+  std::string state_name;  // link_state_name(state), or "not-configured"
+  std::string detail;      // Typha's words
+  std::string source;      // metrics | logs
+  std::vector<ObjectCheck> objects;
+  CredentialCheck credential;
+  bool healthy() const;
+  bool misconfigured() const;
+};
+
+struct ClusterStatus {
+  std::string name, context;
+  bool reachable = false;
+  std::string error;
+  int typha_replicas = 0;
+  bool discovered = false;  // found by scanning the kubeconfig, not named
+};
+
+struct StatusReport {
+  std::vector<ClusterStatus> clusters;
+  std::vector<LinkStatus> links;
+  std::vector<std::string> warnings;
+  // 0 all in sync; 3 a link is degraded; 4 a cluster is unreachable or
+  // unauthorised; 5 objects missing or wrong, or a pair not configured.
+  int exit_code() const;
+};
+
+StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<bool>& discovered,
+                           const StatusOptions& options);
+
+}  // namespace meshctl::mesh

@@ -1,0 +1,169 @@
+#include "mesh/teardown.h"
+
+#include <fmt/format.h>
+
+#include "calico/names.h"
+#include "util/interrupt.h"
+#include "util/parallel.h"
+
+namespace meshctl::mesh {
+namespace {
+
+namespace r = kube::resources;
+using kube::Json;
+
+struct Found {
+  const kube::Resource* resource;
+  std::string kind, namespace_, name;
+  bool managed = true;
+};
+
+std::string label(const Json& object, std::string_view key) {
+  return object["metadata"].value("labels", Json::object()).value(std::string(key), "");
+}
+
+// The objects to remove from one cluster, in deletion order: RCCs first so
+// Typha stops using a link before its Secret and RBAC go, the federation
+// identity last.
+Result<std::vector<Found>> find_targets(kube::Client& client, const std::string& self,
+                                        const TeardownOptions& o) {
+  const bool leaving = o.leaving.count(self) > 0;
+  auto wanted = [&](const Json& obj) {
+    if (leaving)
+      return true;
+    return o.leaving.count(label(obj, calico::kRemoteClusterLabel)) > 0;
+  };
+  const std::string selector = fmt::format("{}={}", calico::kManagedByLabel, calico::kManagedByValue);
+  std::vector<Found> out;
+  auto collect = [&](const kube::Resource& res, const char* kind, const std::string& ns) -> Status {
+    auto list = client.list(res, ns, selector);
+    if (!list) {
+      // A least-privilege user may not read the legacy namespace at all.
+      if (list.error().code == Errc::forbidden && ns == calico::kLegacyFederationNamespace)
+        return {};
+      return list.error();
+    }
+    for (const auto& item : (*list)["items"]) {
+      if (!wanted(item))
+        continue;
+      out.push_back({&res, kind, res.namespaced ? ns : "", item["metadata"].value("name", ""), true});
+    }
+    return {};
+  };
+
+  auto rccs = client.list(r::remote_cluster_configurations, "");
+  if (!rccs)
+    return rccs.error();
+  for (const auto& item : (*rccs)["items"]) {
+    std::string name = item["metadata"].value("name", "");
+    bool managed = label(item, calico::kManagedByLabel) == calico::kManagedByValue;
+    if (managed ? wanted(item) : (leaving || o.leaving.count(name) > 0)) {
+      out.push_back({&r::remote_cluster_configurations, "RemoteClusterConfiguration", "", name, managed});
+    }
+  }
+  TRY(collect(r::secrets, "Secret", o.secret_namespace));
+  TRY(collect(r::role_bindings, "RoleBinding", o.secret_namespace));
+  TRY(collect(r::roles, "Role", o.secret_namespace));
+  if (!leaving)
+    return out;
+  for (const auto& ns : o.federation_namespaces) {
+    if (ns != o.secret_namespace)
+      TRY(collect(r::secrets, "Secret", ns));
+  }
+  TRY(collect(r::cluster_role_bindings, "ClusterRoleBinding", ""));
+  TRY(collect(r::cluster_roles, "ClusterRole", ""));
+  for (const auto& ns : o.federation_namespaces)
+    TRY(collect(r::service_accounts, "ServiceAccount", ns));
+  return out;
+}
+
+std::vector<DeletedObject> delete_targets(kube::Client& client, const std::string& cluster,
+                                          const std::vector<Found>& targets, const TeardownOptions& o) {
+  std::vector<DeletedObject> out;
+  for (const auto& t : targets) {
+    DeletedObject d{cluster, t.kind, t.namespace_, t.name, "", ""};
+    if (!t.managed && !o.include_unmanaged) {
+      d.action = "kept-unmanaged";
+      d.detail = "not made by meshctl; pass --include-unmanaged to delete it";
+    } else if (interrupted()) {
+      d.action = "failed";
+      d.detail = "interrupted";
+    } else {
+      auto removed = client.remove(*t.resource, t.namespace_, t.name, kube::Propagation::background,
+                                   o.dry_run ? kube::DryRun::yes : kube::DryRun::no);
+      if (!removed) {
+        d.action = "failed";
+        d.detail = removed.error().message;
+      } else {
+        d.action = o.dry_run ? "would-delete" : (*removed ? "deleted" : "already-gone");
+      }
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+}  // namespace
+
+int TeardownReport::exit_code() const {
+  for (const auto& o : objects) {
+    if (o.action == "failed")
+      return 1;
+  }
+  if (!errors.empty())
+    return 1;
+  return unreachable.empty() ? 0 : 4;
+}
+
+TeardownReport run_teardown(std::vector<Cluster>& clusters, const std::vector<bool>& discovered,
+                            const TeardownOptions& options, const ProgressFn& progress) {
+  TeardownReport report;
+  report.dry_run = options.dry_run;
+  // Find everything first, everywhere: without --force, one unreachable
+  // cluster stops the run before anything is deleted.
+  auto found =
+      parallel_map<Result<std::vector<Found>>>(clusters.size(), [&](size_t i) -> Result<std::vector<Found>> {
+        return find_targets(*clusters[i].client, clusters[i].member.mesh_name, options);
+      });
+  std::set<std::string> linked;  // every cluster some reachable RCC points at
+  for (const auto& targets : found) {
+    if (!targets)
+      continue;
+    for (const auto& t : *targets) {
+      if (t.kind == "RemoteClusterConfiguration")
+        linked.insert(t.name);
+    }
+  }
+  bool blocked = false;
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    if (found[i])
+      continue;
+    const auto& name = clusters[i].member.mesh_name;
+    bool named = i >= discovered.size() || !discovered[i];
+    if (!named && linked.count(name) == 0) {
+      report.warnings.push_back(
+          fmt::format("context \"{}\" did not answer and no RemoteClusterConfiguration points "
+                      "at it; it was skipped",
+                      clusters[i].member.context));
+      continue;
+    }
+    report.unreachable.push_back(name + ": " + found[i].error().message);
+    blocked = blocked || !options.force;
+  }
+  if (blocked)
+    return report;
+
+  auto deleted = parallel_map<std::vector<DeletedObject>>(clusters.size(), [&](size_t i) {
+    if (!found[i])
+      return std::vector<DeletedObject>{};
+    auto result = delete_targets(*clusters[i].client, clusters[i].member.mesh_name, *found[i], options);
+    progress(clusters[i].member.mesh_name, fmt::format("{} object(s) {}", result.size(),
+                                                       options.dry_run ? "would be deleted" : "processed"));
+    return result;
+  });
+  for (auto& list : deleted)
+    report.objects.insert(report.objects.end(), list.begin(), list.end());
+  return report;
+}
+
+}  // namespace meshctl::mesh

@@ -1,0 +1,48 @@
+// meshctl leave / teardown: removes what meshctl made, found by its labels.
+// Leavers lose every meshctl object (their links and their federation
+// identity, which revokes the token peers held); peers lose the links that
+// point at a leaver. Hand-made RCCs are reported and kept unless asked.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "mesh/options.h"
+
+namespace meshctl::mesh {
+
+struct TeardownOptions {
+  std::set<std::string> leaving;  // mesh names
+  std::string secret_namespace = "calico-system";
+  std::vector<std::string> federation_namespaces{"calico-system", "kube-system"};
+  bool include_unmanaged = false;
+  bool force = false;  // go on when a cluster is unreachable
+  bool dry_run = false;
+};
+
+struct DeletedObject {
+  std::string cluster, kind, namespace_, name;
+  std::string action;  // deleted | would-delete | failed | kept-unmanaged | left-unreachable
+  std::string detail;
+};
+
+struct TeardownReport {
+  std::vector<DeletedObject> objects;
+  std::vector<std::string> unreachable;  // clusters that could not be cleaned
+  std::vector<std::string> errors;
+  std::vector<std::string> warnings;
+  bool dry_run = false;
+  // 0 done (or nothing to do); 1 a delete failed; 4 a cluster was unreachable
+  // (nothing deleted without --force; with --force the rest was cleaned).
+  int exit_code() const;
+};
+
+// `discovered[i]` marks clusters found by scanning the kubeconfig rather than
+// named by the user. An unreachable named cluster, or an unreachable
+// discovered one that some RCC points at, stops the run before any delete
+// unless options.force; other unreachable discovered contexts are a warning.
+TeardownReport run_teardown(std::vector<Cluster>& clusters, const std::vector<bool>& discovered,
+                            const TeardownOptions& options, const ProgressFn& progress);
+
+}  // namespace meshctl::mesh

@@ -1,0 +1,120 @@
+#include "mesh/typha.h"
+
+#include "calico/names.h"
+#include "calico/prometheus.h"
+#include "util/parallel.h"
+
+namespace meshctl::mesh {
+namespace {
+
+// Typha serves its gauge only when the Installation sets typhaMetricsPort,
+// which the operator passes on as these environment variables.
+std::optional<int> metrics_port(const kube::Json& pod) {
+  const auto& containers = pod["spec"].value("containers", kube::Json::array());
+  for (const auto& container : containers) {
+    bool enabled = false;
+    std::optional<int> port;
+    for (const auto& env : container.value("env", kube::Json::array())) {
+      auto name = env.value("name", "");
+      auto value = env.value("value", "");
+      if (name == "TYPHA_PROMETHEUSMETRICSENABLED")
+        enabled = value == "true";
+      if (name == "TYPHA_PROMETHEUSMETRICSPORT" && !value.empty()) {
+        try {
+          port = std::stoi(value);
+        } catch (const std::exception&) {
+          port.reset();
+        }
+      }
+    }
+    if (enabled)
+      return port.value_or(9093);
+  }
+  return std::nullopt;
+}
+
+ReplicaView read_replica(kube::Client& client, const kube::Json& pod, const TyphaReadOptions& options) {
+  ReplicaView view;
+  view.pod = pod["metadata"].value("name", "");
+  const std::string ns(calico::kCalicoNamespace);
+  if (auto port = metrics_port(pod); port && !options.since_seconds) {
+    auto text = client.pod_proxy_get(ns, view.pod, *port, "metrics");
+    if (text) {
+      view.source = "metrics";
+      for (const auto& [remote, value] : calico::remote_cluster_gauges(*text)) {
+        calico::LinkEvent event;
+        event.state = calico::link_state_from_gauge(value);
+        event.remote = remote;
+        event.detail = "remote_cluster_connection_status=" + std::to_string(static_cast<int>(value));
+        view.report.links[remote] = event;
+      }
+      // The gauge has no words for the cause; the log adds them below.
+    }
+  }
+  kube::LogOptions log_options;
+  log_options.tail_lines = options.tail_lines;
+  log_options.since_seconds = options.since_seconds;
+  auto log = client.pod_logs(ns, view.pod, log_options);
+  if (!log) {
+    if (view.source.empty())
+      view.error = log.error().message;
+    return view;
+  }
+  auto from_log = calico::read_typha_log(*log);
+  if (view.source.empty()) {
+    view.source = "logs";
+    view.report = std::move(from_log);
+    return view;
+  }
+  for (auto& [remote, event] : view.report.links) {
+    auto it = from_log.links.find(remote);
+    if (it != from_log.links.end() && it->second.state == event.state)
+      event.detail = it->second.detail;
+  }
+  view.report.unattributed = std::move(from_log.unattributed);
+  return view;
+}
+
+}  // namespace
+
+calico::LinkEvent TyphaView::link(const std::string& remote) const {
+  calico::LinkEvent worst;
+  worst.remote = remote;
+  worst.state = calico::LinkState::unknown;
+  if (replicas.empty()) {
+    worst.detail = error.empty() ? "no calico-typha pods found" : error;
+    return worst;
+  }
+  bool first = true;
+  for (const auto& replica : replicas) {
+    calico::LinkEvent event;
+    event.remote = remote;
+    if (!replica.error.empty()) {
+      event.detail = replica.pod + ": " + replica.error;
+    } else if (auto it = replica.report.links.find(remote); it != replica.report.links.end()) {
+      event = it->second;
+    } else {
+      event.detail = replica.pod + " has said nothing about " + remote + " yet";
+    }
+    if (first || event.state > worst.state)
+      worst = event;
+    first = false;
+  }
+  return worst;
+}
+
+TyphaView read_typha(kube::Client& client, const TyphaReadOptions& options) {
+  TyphaView view;
+  auto pods = client.list(kube::resources::pods, std::string(calico::kCalicoNamespace),
+                          std::string(calico::kTyphaPodSelector));
+  if (!pods) {
+    view.error = pods.error().message;
+    return view;
+  }
+  const auto& items = (*pods)["items"];
+  view.replicas = parallel_map<ReplicaView>(
+      items.size(), [&](size_t i) { return read_replica(client, items[i], options); });
+  return view;
+}
+
+}  // namespace meshctl::mesh

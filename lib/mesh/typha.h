@@ -1,0 +1,39 @@
+// What every calico-typha replica of one cluster says about its remote
+// clusters. Each replica syncs on its own and each Felix talks to one replica,
+// so a link counts as in sync only when every replica says so.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "calico/typha_log.h"
+#include "kube/client.h"
+
+namespace meshctl::mesh {
+
+struct ReplicaView {
+  std::string pod;
+  std::string source;  // "metrics" or "logs"
+  std::string error;   // set when neither could be read
+  calico::TyphaReport report;
+};
+
+struct TyphaView {
+  std::vector<ReplicaView> replicas;
+  std::string error;  // listing the pods failed
+
+  // The worst state any replica reports for `remote` (unknown where a replica
+  // says nothing), with that replica's words.
+  calico::LinkEvent link(const std::string& remote) const;
+};
+
+struct TyphaReadOptions {
+  int tail_lines = 2000;
+  std::optional<int> since_seconds;  // only what Typha said since then
+};
+
+TyphaView read_typha(kube::Client& client, const TyphaReadOptions& options);
+
+}  // namespace meshctl::mesh

@@ -1,0 +1,277 @@
+#include "output/reports.h"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "calico/link_state.h"
+#include "output/table.h"
+
+namespace meshctl::output {
+namespace {
+
+constexpr const char* kApiVersion = "meshctl.projectcalico.org/v1alpha1";
+
+Tone tone_for(calico::LinkState state) {
+  switch (state) {
+    case calico::LinkState::in_sync:
+      return Tone::ok;
+    case calico::LinkState::connecting:
+    case calico::LinkState::resyncing:
+    case calico::LinkState::unknown:
+    case calico::LinkState::restart_required:
+      return Tone::warn;
+    default:
+      return Tone::bad;
+  }
+}
+
+void emit_yaml(YAML::Emitter& out, const Json& value) {
+  if (value.is_object()) {
+    out << YAML::BeginMap;
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      out << YAML::Key << it.key() << YAML::Value;
+      emit_yaml(out, it.value());
+    }
+    out << YAML::EndMap;
+  } else if (value.is_array()) {
+    out << YAML::BeginSeq;
+    for (const auto& item : value)
+      emit_yaml(out, item);
+    out << YAML::EndSeq;
+  } else if (value.is_string()) {
+    out << YAML::DoubleQuoted << value.get<std::string>();
+  } else if (value.is_null()) {
+    out << YAML::Null;
+  } else {
+    out << value.dump();
+  }
+}
+
+std::string duration(long long seconds) {
+  bool negative = seconds < 0;
+  long long s = negative ? -seconds : seconds;
+  std::string text = s >= 86400  ? fmt::format("{}d", s / 86400)
+                     : s >= 3600 ? fmt::format("{}h", s / 3600)
+                     : s >= 60   ? fmt::format("{}m", s / 60)
+                                 : fmt::format("{}s", s);
+  return negative ? "-" + text : text;
+}
+
+std::string token_cell(const mesh::CredentialCheck& c) {
+  if (c.token_kind.empty())
+    return "-";
+  std::string text = c.token_kind;
+  if (c.age_seconds)
+    text += ", age " + duration(*c.age_seconds);
+  if (c.expires_in_seconds) {
+    text += *c.expires_in_seconds < 0 ? ", expired" : ", expires in " + duration(*c.expires_in_seconds);
+  }
+  if (c.stale)
+    text += ", stale";
+  return text;
+}
+
+std::string objects_cell(const mesh::LinkStatus& l) {
+  if (!l.configured)
+    return "-";
+  for (const auto& o : l.objects) {
+    if (!o.problem.empty())
+      return o.kind + " " + o.problem;
+  }
+  return "ok";
+}
+
+}  // namespace
+
+Result<Format> parse_format(const std::string& text) {
+  if (text == "table" || text.empty())
+    return Format::table;
+  if (text == "wide")
+    return Format::wide;
+  if (text == "json")
+    return Format::json;
+  if (text == "yaml")
+    return Format::yaml;
+  return Error(Errc::usage, "unknown output format \"" + text + "\"", "use one of: table, wide, json, yaml");
+}
+
+std::string serialize(const Json& document, Format format) {
+  if (format == Format::yaml) {
+    YAML::Emitter out;
+    emit_yaml(out, document);
+    return std::string(out.c_str()) + "\n";
+  }
+  return document.dump(2) + "\n";
+}
+
+Json join_json(const mesh::JoinReport& report) {
+  Json doc = {{"apiVersion", kApiVersion}, {"kind", "JoinResult"}, {"dryRun", report.dry_run}};
+  doc["exitCode"] = report.exit_code();
+  doc["interrupted"] = report.interrupted;
+  doc["preflightProblems"] = Json::array();
+  for (const auto& p : report.preflight_problems) {
+    doc["preflightProblems"].push_back(
+        {{"cluster", p.cluster}, {"reason", errc_name(p.code)}, {"message", p.message}});
+  }
+  doc["objects"] = Json::array();
+  for (const auto& o : report.objects) {
+    Json j = {{"cluster", o.cluster},
+              {"kind", o.kind},
+              {"namespace", o.namespace_},
+              {"name", o.name},
+              {"action", mesh::action_name(o.action)}};
+    if (!o.remote.empty())
+      j["remote"] = o.remote;
+    if (!o.error.empty())
+      j["error"] = o.error;
+    doc["objects"].push_back(j);
+  }
+  doc["links"] = Json::array();
+  for (const auto& l : report.links) {
+    doc["links"].push_back({{"local", l.local},
+                            {"remote", l.remote},
+                            {"written", l.written},
+                            {"verified", l.verified},
+                            {"state", std::string(calico::link_state_name(l.state))},
+                            {"detail", l.detail}});
+  }
+  doc["warnings"] = report.warnings;
+  doc["errors"] = report.errors;
+  return doc;
+}
+
+std::string join_table(const mesh::JoinReport& report, const TerminalStyle& style, Format format) {
+  std::string out;
+  if (!report.preflight_problems.empty())
+    return out;  // the CLI prints problems on stderr
+  if (report.dry_run || format == Format::wide) {
+    Table objects({"CLUSTER", "KIND", "NAMESPACE", "NAME", "ACTION"});
+    for (const auto& o : report.objects) {
+      Tone tone = o.action == mesh::Action::unchanged ? Tone::dim
+                  : o.action == mesh::Action::failed  ? Tone::bad
+                                                      : Tone::ok;
+      objects.add_row({o.cluster, o.kind, o.namespace_.empty() ? "-" : o.namespace_, o.name,
+                       paint(style, tone, mesh::action_name(o.action))});
+    }
+    out += objects.render();
+    if (report.dry_run)
+      return out;
+    out += "\n";
+  }
+  Table links({"LOCAL", "REMOTE", "STATE", "DETAIL"});
+  for (const auto& l : report.links) {
+    std::string state = !l.written   ? "not-written"
+                        : l.verified ? std::string(calico::link_state_name(l.state))
+                                     : "written";
+    Tone tone = !l.written ? Tone::bad : l.verified ? tone_for(l.state) : Tone::ok;
+    links.add_row({l.local, "<- " + l.remote, paint(style, tone, state), l.detail});
+  }
+  out += links.render();
+  return out;
+}
+
+Json status_json(const mesh::StatusReport& report) {
+  Json doc = {{"apiVersion", kApiVersion}, {"kind", "MeshStatus"}, {"exitCode", report.exit_code()}};
+  doc["clusters"] = Json::array();
+  for (const auto& c : report.clusters) {
+    doc["clusters"].push_back({{"name", c.name},
+                               {"context", c.context},
+                               {"reachable", c.reachable},
+                               {"error", c.error},
+                               {"typhaReplicas", c.typha_replicas},
+                               {"discovered", c.discovered}});
+  }
+  doc["links"] = Json::array();
+  for (const auto& l : report.links) {
+    Json objects = Json::array();
+    for (const auto& o : l.objects) {
+      objects.push_back({{"kind", o.kind},
+                         {"namespace", o.namespace_},
+                         {"name", o.name},
+                         {"present", o.present},
+                         {"problem", o.problem}});
+    }
+    Json credential = {{"result", l.credential.result},
+                       {"detail", l.credential.detail},
+                       {"tokenKind", l.credential.token_kind},
+                       {"stale", l.credential.stale}};
+    credential["ageSeconds"] = l.credential.age_seconds ? Json(*l.credential.age_seconds) : Json(nullptr);
+    credential["expiresInSeconds"] =
+        l.credential.expires_in_seconds ? Json(*l.credential.expires_in_seconds) : Json(nullptr);
+    doc["links"].push_back({{"local", l.local},
+                            {"remote", l.remote},
+                            {"managed", l.managed},
+                            {"configured", l.configured},
+                            {"state", l.state_name},
+                            {"healthy", l.healthy()},
+                            {"detail", l.detail},
+                            {"source", l.source},
+                            {"objects", objects},
+                            {"credential", credential}});
+  }
+  doc["warnings"] = report.warnings;
+  return doc;
+}
+
+std::string status_table(const mesh::StatusReport& report, const TerminalStyle& style, Format format) {
+  std::vector<std::string> headers{"LOCAL", "REMOTE", "STATE", "OBJECTS", "CREDENTIAL", "TOKEN"};
+  if (format == Format::wide)
+    headers.push_back("SOURCE");
+  headers.push_back("DETAIL");
+  Table table(headers);
+  for (const auto& l : report.links) {
+    std::string remote = "<- " + l.remote + (l.configured && !l.managed ? " (hand-made)" : "");
+    Tone tone = l.healthy() ? Tone::ok : l.configured ? tone_for(l.state) : Tone::bad;
+    std::vector<std::string> row{l.local,
+                                 remote,
+                                 paint(style, tone, l.state_name),
+                                 objects_cell(l),
+                                 l.credential.result,
+                                 token_cell(l.credential)};
+    if (format == Format::wide)
+      row.push_back(l.source.empty() ? "-" : l.source);
+    row.push_back(l.detail);
+    table.add_row(row);
+  }
+  std::string out = table.render();
+  for (const auto& c : report.clusters) {
+    if (!c.reachable)
+      out += paint(style, Tone::bad,
+                   fmt::format("cluster {} ({}) unreachable: {}\n", c.name, c.context, c.error));
+  }
+  return out;
+}
+
+Json teardown_json(const mesh::TeardownReport& report) {
+  Json doc = {{"apiVersion", kApiVersion},
+              {"kind", "TeardownResult"},
+              {"dryRun", report.dry_run},
+              {"exitCode", report.exit_code()}};
+  doc["objects"] = Json::array();
+  for (const auto& o : report.objects) {
+    doc["objects"].push_back({{"cluster", o.cluster},
+                              {"kind", o.kind},
+                              {"namespace", o.namespace_},
+                              {"name", o.name},
+                              {"action", o.action},
+                              {"detail", o.detail}});
+  }
+  doc["unreachable"] = report.unreachable;
+  doc["errors"] = report.errors;
+  return doc;
+}
+
+std::string teardown_table(const mesh::TeardownReport& report, const TerminalStyle& style) {
+  Table table({"CLUSTER", "KIND", "NAMESPACE", "NAME", "ACTION"});
+  for (const auto& o : report.objects) {
+    Tone tone = o.action == "failed" ? Tone::bad : o.action == "kept-unmanaged" ? Tone::warn : Tone::ok;
+    table.add_row(
+        {o.cluster, o.kind, o.namespace_.empty() ? "-" : o.namespace_, o.name, paint(style, tone, o.action)});
+  }
+  std::string out = report.objects.empty() ? "nothing to delete\n" : table.render();
+  for (const auto& u : report.unreachable)
+    out += paint(style, Tone::bad, "not cleaned: " + u + "\n");
+  return out;
+}
+
+}  // namespace meshctl::output

@@ -1,0 +1,33 @@
+// Views of the mesh reports: tables for people, JSON/YAML for scripts. The
+// JSON shapes are documented in docs/output.md and kept stable
+// (apiVersion meshctl.projectcalico.org/v1alpha1).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "mesh/join.h"
+#include "mesh/status.h"
+#include "mesh/teardown.h"
+#include "output/terminal.h"
+
+namespace meshctl::output {
+
+using Json = nlohmann::json;
+
+enum class Format { table, wide, json, yaml };
+// "table", "wide", "json", "yaml"; Errc::usage otherwise.
+Result<Format> parse_format(const std::string& text);
+
+Json join_json(const mesh::JoinReport& report);
+Json status_json(const mesh::StatusReport& report);
+Json teardown_json(const mesh::TeardownReport& report);
+
+std::string join_table(const mesh::JoinReport& report, const TerminalStyle& style, Format format);
+std::string status_table(const mesh::StatusReport& report, const TerminalStyle& style, Format format);
+std::string teardown_table(const mesh::TeardownReport& report, const TerminalStyle& style);
+
+// JSON or YAML text of a document (for -o json|yaml).
+std::string serialize(const Json& document, Format format);
+
+}  // namespace meshctl::output
