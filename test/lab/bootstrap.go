@@ -1,0 +1,342 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+)
+
+var (
+	crdGVR     = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
+	rccGVR     = schema.GroupVersionResource{Group: "projectcalico.org", Version: "v3", Resource: "remoteclusterconfigurations"}
+	ippoolGVR  = schema.GroupVersionResource{Group: "crd.projectcalico.org", Version: "v1", Resource: "ippools"}
+	hepGVR     = schema.GroupVersionResource{Group: "crd.projectcalico.org", Version: "v1", Resource: "hostendpoints"}
+	ipamblkGVR = schema.GroupVersionResource{Group: "crd.projectcalico.org", Version: "v1", Resource: "ipamblocks"}
+)
+
+const typhaNS = "calico-system"
+
+func obj(m map[string]interface{}) *unstructured.Unstructured {
+	return &unstructured.Unstructured{Object: m}
+}
+
+type m = map[string]interface{}
+type l = []interface{}
+
+func str() m { return m{"type": "string"} }
+
+// rccCRD is the projectcalico.org/v3 RemoteClusterConfiguration as a CRD,
+// with the documented spec fields.
+func rccCRD() *unstructured.Unstructured {
+	spec := m{
+		"clusterAccessSecret": m{
+			"type":                  "object",
+			"description":           "Reference to a Secret holding datastoreType and kubeconfig. When set, all other connection fields must be empty.",
+			"x-kubernetes-map-type": "atomic",
+			"properties": m{
+				"apiVersion": str(), "fieldPath": str(), "kind": str(), "name": str(),
+				"namespace": str(), "resourceVersion": str(), "uid": str(),
+			},
+		},
+		"datastoreType":            m{"type": "string", "enum": l{"etcdv3", "kubernetes"}},
+		"etcdEndpoints":            str(),
+		"etcdUsername":             str(),
+		"etcdPassword":             str(),
+		"etcdKeyFile":              str(),
+		"etcdCertFile":             str(),
+		"etcdCACertFile":           str(),
+		"etcdKey":                  str(),
+		"etcdCert":                 str(),
+		"etcdCACert":               str(),
+		"kubeconfig":               str(),
+		"kubeconfigInline":         str(),
+		"k8sAPIEndpoint":           m{"type": "string", "pattern": `^https?://[^:]+:\d+$`},
+		"k8sKeyFile":               str(),
+		"k8sCertFile":              str(),
+		"k8sCAFile":                str(),
+		"k8sAPIToken":              str(),
+		"k8sInsecureSkipTLSVerify": m{"type": "boolean"},
+		"syncOptions": m{
+			"type": "object",
+			"properties": m{
+				"overlayRoutingMode": m{"type": "string", "enum": l{"Enabled", "Disabled"}},
+			},
+		},
+	}
+	others := []string{"datastoreType", "etcdEndpoints", "etcdUsername", "etcdPassword", "etcdKeyFile", "etcdCertFile",
+		"etcdCACertFile", "etcdKey", "etcdCert", "etcdCACert", "kubeconfig", "kubeconfigInline", "k8sAPIEndpoint",
+		"k8sKeyFile", "k8sCertFile", "k8sCAFile", "k8sAPIToken", "k8sInsecureSkipTLSVerify"}
+	rule := "!has(self.clusterAccessSecret) || ("
+	for i, f := range others {
+		if i > 0 {
+			rule += " && "
+		}
+		rule += "!has(self." + f + ")"
+	}
+	rule += ")"
+	return obj(m{
+		"apiVersion": "apiextensions.k8s.io/v1",
+		"kind":       "CustomResourceDefinition",
+		"metadata":   m{"name": "remoteclusterconfigurations.projectcalico.org"},
+		"spec": m{
+			"group": "projectcalico.org",
+			"scope": "Cluster",
+			"names": m{"plural": "remoteclusterconfigurations", "singular": "remoteclusterconfiguration",
+				"kind": "RemoteClusterConfiguration", "listKind": "RemoteClusterConfigurationList"},
+			"versions": l{m{
+				"name": "v3", "served": true, "storage": true,
+				"schema": m{"openAPIV3Schema": m{
+					"type": "object",
+					"properties": m{
+						"apiVersion": str(), "kind": str(), "metadata": m{"type": "object"},
+						"spec": m{
+							"type":       "object",
+							"properties": spec,
+							"x-kubernetes-validations": l{m{
+								"rule":    rule,
+								"message": "when clusterAccessSecret is set, the other connection fields (datastoreType, kubeconfig, k8s*, etcd*) must be empty",
+							}},
+						},
+					},
+				}},
+			}},
+		},
+	})
+}
+
+func calicoCRD(plural, kind string) *unstructured.Unstructured {
+	return obj(m{
+		"apiVersion": "apiextensions.k8s.io/v1",
+		"kind":       "CustomResourceDefinition",
+		"metadata":   m{"name": plural + ".crd.projectcalico.org"},
+		"spec": m{
+			"group": "crd.projectcalico.org",
+			"scope": "Cluster",
+			"names": m{"plural": plural, "singular": lower(kind), "kind": kind, "listKind": kind + "List"},
+			"versions": l{m{
+				"name": "v1", "served": true, "storage": true,
+				"schema": m{"openAPIV3Schema": m{
+					"type": "object", "x-kubernetes-preserve-unknown-fields": true,
+				}},
+			}},
+		},
+	})
+}
+
+func lower(s string) string {
+	b := []byte(s)
+	for i := range b {
+		if b[i] >= 'A' && b[i] <= 'Z' {
+			b[i] += 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+func createOrKeep(err error) error {
+	if err == nil || apierrors.IsAlreadyExists(err) {
+		return nil
+	}
+	return err
+}
+
+// bootstrap creates the Calico API shape, the Node and the Typha Deployment
+// and Pods in one cluster (admin credentials).
+func bootstrap(st *State, c *Cluster) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	cfg := adminRestConfig(st, c)
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+
+	crds := []*unstructured.Unstructured{rccCRD(), calicoCRD("hostendpoints", "HostEndpoint"),
+		calicoCRD("ippools", "IPPool"), calicoCRD("ipamblocks", "IPAMBlock")}
+	for _, crd := range crds {
+		if _, err := dyn.Resource(crdGVR).Create(ctx, crd, metav1.CreateOptions{}); createOrKeep(err) != nil {
+			return fmt.Errorf("CRD %s: %v", crd.GetName(), err)
+		}
+	}
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: typhaNS,
+		Labels: map[string]string{"name": typhaNS}}}, metav1.CreateOptions{}); createOrKeep(err) != nil {
+		return err
+	}
+	if _, err := cs.CoreV1().ServiceAccounts(typhaNS).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{
+		Name: "calico-typha", Namespace: typhaNS}}, metav1.CreateOptions{}); createOrKeep(err) != nil {
+		return err
+	}
+	// What the operator gives Typha for remote clusters: RCCs, no secrets.
+	if _, err := cs.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{
+		ObjectMeta: metav1.ObjectMeta{Name: "calico-typha"},
+		Rules: []rbacv1.PolicyRule{
+			{APIGroups: []string{"projectcalico.org"}, Resources: []string{"remoteclusterconfigurations"}, Verbs: []string{"get", "list", "watch"}},
+		},
+	}, metav1.CreateOptions{}); createOrKeep(err) != nil {
+		return err
+	}
+	if _, err := cs.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "calico-typha"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "calico-typha"},
+		Subjects:   []rbacv1.Subject{{Kind: "ServiceAccount", Name: "calico-typha", Namespace: typhaNS}},
+	}, metav1.CreateOptions{}); createOrKeep(err) != nil {
+		return err
+	}
+
+	// Wait for the CRDs to be served before creating the IPPool.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		_, err := dyn.Resource(ippoolGVR).List(ctx, metav1.ListOptions{Limit: 1})
+		_, err2 := dyn.Resource(rccGVR).List(ctx, metav1.ListOptions{Limit: 1})
+		if err == nil && err2 == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("CRDs not served: %v %v", err, err2)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	pool := obj(m{
+		"apiVersion": "crd.projectcalico.org/v1", "kind": "IPPool",
+		"metadata": m{"name": "default-ipv4-ippool"},
+		"spec": m{"cidr": c.PodCIDR, "blockSize": int64(26), "ipipMode": "Never", "vxlanMode": "Always",
+			"natOutgoing": true, "nodeSelector": "all()"},
+	})
+	if _, err := dyn.Resource(ippoolGVR).Create(ctx, pool, metav1.CreateOptions{}); createOrKeep(err) != nil {
+		return fmt.Errorf("IPPool: %v", err)
+	}
+
+	// The Node, with its address and kubelet port set through status.
+	node, err := cs.CoreV1().Nodes().Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{
+		Name: c.NodeName,
+		Labels: map[string]string{"kubernetes.io/hostname": c.NodeName, "kubernetes.io/os": "linux",
+			"kubernetes.io/arch": "amd64", "topology.kubernetes.io/region": c.Name},
+	}}, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		node, err = cs.CoreV1().Nodes().Get(ctx, c.NodeName, metav1.GetOptions{})
+	}
+	if err != nil {
+		return fmt.Errorf("node: %v", err)
+	}
+	now := metav1.Now()
+	node.Status = corev1.NodeStatus{
+		Addresses:       []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: c.NodeIP}, {Type: corev1.NodeHostName, Address: c.NodeName}},
+		DaemonEndpoints: corev1.NodeDaemonEndpoints{KubeletEndpoint: corev1.DaemonEndpoint{Port: kubeletPort}},
+		Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady",
+			Message: "lab fake kubelet", LastHeartbeatTime: now, LastTransitionTime: now}},
+		NodeInfo: corev1.NodeSystemInfo{KubeletVersion: k8sVersion, OperatingSystem: "linux", Architecture: "amd64",
+			ContainerRuntimeVersion: "lab://0"},
+		Capacity:    corev1.ResourceList{},
+		Allocatable: corev1.ResourceList{},
+	}
+	if _, err := cs.CoreV1().Nodes().UpdateStatus(ctx, node, metav1.UpdateOptions{}); err != nil {
+		return fmt.Errorf("node status: %v", err)
+	}
+
+	// The calico-typha Deployment and its Pods (created directly: no scheduler,
+	// no kubelet, no deployment controller run in the lab).
+	labels := map[string]string{"k8s-app": "calico-typha"}
+	replicas := int32(len(c.TyphaPods))
+	tmpl := corev1.PodTemplateSpec{
+		ObjectMeta: metav1.ObjectMeta{Labels: labels},
+		Spec: corev1.PodSpec{
+			ServiceAccountName: "calico-typha",
+			HostNetwork:        true,
+			Tolerations:        []corev1.Toleration{{Operator: corev1.TolerationOpExists}},
+			Containers: []corev1.Container{{
+				Name:  "calico-typha",
+				Image: "lab.local/meshctl-lab/typha-standin:" + k8sVersion,
+				Ports: []corev1.ContainerPort{{Name: "calico-typha", ContainerPort: 5473, Protocol: corev1.ProtocolTCP}},
+				Env: []corev1.EnvVar{{Name: "TYPHA_DATASTORETYPE", Value: "kubernetes"},
+					{Name: "TYPHA_PROMETHEUSMETRICSENABLED", Value: "true"}},
+			}},
+		},
+	}
+	dep := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "calico-typha", Namespace: typhaNS, Labels: labels},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: &replicas,
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: tmpl,
+			Strategy: appsv1.DeploymentStrategy{Type: appsv1.RollingUpdateDeploymentStrategyType,
+				RollingUpdate: &appsv1.RollingUpdateDeployment{MaxUnavailable: &intstr.IntOrString{Type: intstr.Int, IntVal: 1}}},
+		},
+	}
+	d, err := cs.AppsV1().Deployments(typhaNS).Create(ctx, dep, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		d, err = cs.AppsV1().Deployments(typhaNS).Get(ctx, "calico-typha", metav1.GetOptions{})
+	}
+	if err != nil {
+		return fmt.Errorf("deployment: %v", err)
+	}
+	d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: replicas, UpdatedReplicas: replicas,
+		ReadyReplicas: replicas, AvailableReplicas: replicas,
+		Conditions: []appsv1.DeploymentCondition{{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue,
+			Reason: "MinimumReplicasAvailable", LastUpdateTime: now, LastTransitionTime: now}}}
+	if _, err := cs.AppsV1().Deployments(typhaNS).UpdateStatus(ctx, d, metav1.UpdateOptions{}); err != nil {
+		return fmt.Errorf("deployment status: %v", err)
+	}
+
+	for i, name := range c.TyphaPods {
+		pl := map[string]string{"k8s-app": "calico-typha", "pod-template-hash": shortHash(c.Name+"/calico-typha", 10)}
+		spec := *tmpl.Spec.DeepCopy()
+		spec.NodeName = c.NodeName
+		spec.Containers[0].Ports = append(spec.Containers[0].Ports,
+			corev1.ContainerPort{Name: "metrics", ContainerPort: int32(c.MetricsPorts[i]), Protocol: corev1.ProtocolTCP})
+		pod, err := cs.CoreV1().Pods(typhaNS).Create(ctx, &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: typhaNS, Labels: pl},
+			Spec:       spec,
+		}, metav1.CreateOptions{})
+		if apierrors.IsAlreadyExists(err) {
+			pod, err = cs.CoreV1().Pods(typhaNS).Get(ctx, name, metav1.GetOptions{})
+		}
+		if err != nil {
+			return fmt.Errorf("pod %s: %v", name, err)
+		}
+		setPodRunning(pod, c, now)
+		if _, err := cs.CoreV1().Pods(typhaNS).UpdateStatus(ctx, pod, metav1.UpdateOptions{}); err != nil {
+			return fmt.Errorf("pod %s status: %v", name, err)
+		}
+	}
+	return nil
+}
+
+func setPodRunning(pod *corev1.Pod, c *Cluster, now metav1.Time) {
+	cond := func(t corev1.PodConditionType) corev1.PodCondition {
+		return corev1.PodCondition{Type: t, Status: corev1.ConditionTrue, LastTransitionTime: now}
+	}
+	pod.Status = corev1.PodStatus{
+		Phase: corev1.PodRunning,
+		Conditions: []corev1.PodCondition{cond(corev1.PodScheduled), cond(corev1.PodInitialized),
+			cond(corev1.ContainersReady), cond(corev1.PodReady)},
+		HostIP:    c.NodeIP,
+		HostIPs:   []corev1.HostIP{{IP: c.NodeIP}},
+		PodIP:     c.NodeIP,
+		PodIPs:    []corev1.PodIP{{IP: c.NodeIP}},
+		StartTime: &now,
+		QOSClass:  corev1.PodQOSBestEffort,
+		ContainerStatuses: []corev1.ContainerStatus{{
+			Name: "calico-typha", Ready: true, Started: boolPtr(true),
+			Image: pod.Spec.Containers[0].Image, ImageID: pod.Spec.Containers[0].Image,
+			ContainerID: "lab://" + pod.Name,
+			State:       corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: now}},
+		}},
+	}
+}
+
+func boolPtr(b bool) *bool { return &b }

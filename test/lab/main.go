@@ -1,0 +1,236 @@
+// Command lab starts and stops a local lab of real Kubernetes control planes
+// (etcd, kube-apiserver, kube-controller-manager) on loopback, each with a
+// Calico-Enterprise-like Typha stand-in, for meshctl's end-to-end tests.
+//
+// It shares no code with meshctl: it is the independent reference that catches
+// meshctl's mistakes.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+const usage = `usage: lab <command> [flags]
+
+commands:
+  up --clusters iad,pdx[,..] [--typha-replicas N] [--dir D] [--eks]
+        [--typha-recheck 3s] [--typha-loss-delay 5s] [--bin-dir B]
+                                  start the lab (idempotent); prints the kubeconfig path last
+  down [--dir D]                  stop exactly the processes the lab started; remove its state
+  status [--dir D]                show what runs
+  stop-apiserver  --cluster X     fault hook: stop cluster X's kube-apiserver
+  start-apiserver --cluster X     start it again (waits for /readyz)
+  stop-typha  --cluster X [--pod P]   stop cluster X's Typha stand-in(s) (log stops updating)
+  start-typha --cluster X [--pod P]   start them again
+  token-controller --cluster X off|on stop/start cluster X's kube-controller-manager
+
+D defaults to $MESHCTL_LAB_DIR or /tmp/meshctl-lab.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	cmd, args := os.Args[1], os.Args[2:]
+	var err error
+	switch cmd {
+	case "up":
+		err = cmdUp(args)
+	case "down":
+		err = cmdDown(args)
+	case "status":
+		err = cmdStatus(args)
+	case "stop-apiserver", "start-apiserver", "stop-typha", "start-typha", "token-controller":
+		err = cmdHook(cmd, args)
+	case "supervise":
+		err = cmdSupervise(args)
+	case "typha":
+		err = cmdTypha(args)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "lab: unknown command %q\n%s", cmd, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "lab %s: %v\n", cmd, err)
+		os.Exit(1)
+	}
+}
+
+// parseInterleaved parses flags that may appear before or after positional
+// arguments, returning the positional ones.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func defaultDir() string {
+	if d := os.Getenv("MESHCTL_LAB_DIR"); d != "" {
+		return d
+	}
+	return "/tmp/meshctl-lab"
+}
+
+func absDir(d string) (string, error) {
+	a, err := filepath.Abs(d)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Clean(a), nil
+}
+
+func progress(format string, args ...interface{}) {
+	fmt.Fprintf(os.Stderr, "lab: "+format+"\n", args...)
+}
+
+func cmdUp(args []string) error {
+	fs := flag.NewFlagSet("up", flag.ContinueOnError)
+	clusters := fs.String("clusters", "", "comma-separated cluster names (DNS-1123 labels)")
+	replicas := fs.Int("typha-replicas", 1, "Typha pods per cluster (1-3)")
+	dir := fs.String("dir", defaultDir(), "lab directory")
+	eks := fs.Bool("eks", false, "also write kubeconfig-eks with EKS ARN-style cluster names")
+	binDir := fs.String("bin-dir", os.Getenv("MESHCTL_LAB_BIN_DIR"), "directory with etcd, kube-apiserver, kube-controller-manager (default: build/cache via build-binaries.sh)")
+	recheck := fs.Duration("typha-recheck", 3*time.Second, "how often the Typha stand-in re-checks each link")
+	lossDelay := fs.Duration("typha-loss-delay", 5*time.Second, "how long a once-synced link must fail before Typha reports it (real Typha: 600s)")
+	if _, err := parseInterleaved(fs, args); err != nil {
+		return err
+	}
+	if *clusters == "" {
+		return fmt.Errorf("--clusters is required")
+	}
+	var names []string
+	seen := map[string]bool{}
+	for _, n := range strings.Split(*clusters, ",") {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		if !isDNSLabel(n) {
+			return fmt.Errorf("cluster name %q is not a DNS-1123 label", n)
+		}
+		if seen[n] {
+			return fmt.Errorf("cluster %q given twice", n)
+		}
+		seen[n] = true
+		names = append(names, n)
+	}
+	if len(names) == 0 {
+		return fmt.Errorf("--clusters is empty")
+	}
+	if len(names) > 50 {
+		return fmt.Errorf("at most 50 clusters")
+	}
+	if *replicas < 1 || *replicas > 5 {
+		return fmt.Errorf("--typha-replicas must be 1..5")
+	}
+	d, err := absDir(*dir)
+	if err != nil {
+		return err
+	}
+	return up(upOptions{
+		Dir: d, Names: names, Replicas: *replicas, EKS: *eks, BinDir: *binDir,
+		Recheck: *recheck, LossDelay: *lossDelay,
+	})
+}
+
+func isDNSLabel(s string) bool {
+	if len(s) == 0 || len(s) > 40 {
+		return false
+	}
+	for i, r := range s {
+		ok := (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') || (r == '-' && i > 0 && i < len(s)-1)
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func cmdDown(args []string) error {
+	fs := flag.NewFlagSet("down", flag.ContinueOnError)
+	dir := fs.String("dir", defaultDir(), "lab directory")
+	if _, err := parseInterleaved(fs, args); err != nil {
+		return err
+	}
+	d, err := absDir(*dir)
+	if err != nil {
+		return err
+	}
+	return down(d)
+}
+
+func cmdStatus(args []string) error {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	dir := fs.String("dir", defaultDir(), "lab directory")
+	if _, err := parseInterleaved(fs, args); err != nil {
+		return err
+	}
+	d, err := absDir(*dir)
+	if err != nil {
+		return err
+	}
+	return status(d)
+}
+
+func cmdHook(cmd string, args []string) error {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	dir := fs.String("dir", defaultDir(), "lab directory")
+	cluster := fs.String("cluster", "", "cluster name")
+	pod := fs.String("pod", "", "one Typha pod (default: all of the cluster's)")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	d, err := absDir(*dir)
+	if err != nil {
+		return err
+	}
+	st, err := loadState(d)
+	if err != nil {
+		return err
+	}
+	c := st.cluster(*cluster)
+	if c == nil {
+		return fmt.Errorf("--cluster %q is not in the lab (clusters: %s)", *cluster, strings.Join(st.names(), ","))
+	}
+	switch cmd {
+	case "stop-apiserver":
+		return stopComponent(st, c, "kube-apiserver")
+	case "start-apiserver":
+		return startAPIServer(st, c)
+	case "stop-typha":
+		return stopTypha(st, c, *pod)
+	case "start-typha":
+		return startTypha(st, c, *pod)
+	case "token-controller":
+		if len(pos) != 1 || (pos[0] != "on" && pos[0] != "off") {
+			return fmt.Errorf("usage: token-controller --cluster X off|on")
+		}
+		if pos[0] == "off" {
+			if err := os.WriteFile(st.path(c, "kcm.off"), []byte("off\n"), 0o644); err != nil {
+				return err
+			}
+			return stopComponent(st, c, "kube-controller-manager")
+		}
+		os.Remove(st.path(c, "kcm.off"))
+		return startKCM(st, c)
+	}
+	return nil
+}

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Cluster is one simulated cluster's fixed facts, recorded in state.json.
+type Cluster struct {
+	Name         string   `json:"name"`
+	Index        int      `json:"index"`
+	NodeName     string   `json:"nodeName"`
+	NodeIP       string   `json:"nodeIP"` // 127.0.0.N, the fake kubelet listens on NodeIP:10250
+	EtcdPort     int      `json:"etcdPort"`
+	EtcdPeerPort int      `json:"etcdPeerPort"`
+	APIPort      int      `json:"apiPort"`
+	PodCIDR      string   `json:"ippoolCIDR"`
+	TyphaPods    []string `json:"typhaPods"`
+	MetricsPorts []int    `json:"metricsPorts"` // per Typha pod, on NodeIP
+}
+
+// State is the lab's record of what it made; everything else is derived.
+type State struct {
+	Dir       string     `json:"dir"`
+	BinDir    string     `json:"binDir"`
+	Replicas  int        `json:"typhaReplicas"`
+	EKS       bool       `json:"eks"`
+	Recheck   string     `json:"typhaRecheck"`
+	LossDelay string     `json:"typhaLossDelay"`
+	Clusters  []*Cluster `json:"clusters"`
+	Created   time.Time  `json:"created"`
+}
+
+const kubeletPort = 10250
+
+func (s *State) cluster(name string) *Cluster {
+	for _, c := range s.Clusters {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+func (s *State) names() []string {
+	var n []string
+	for _, c := range s.Clusters {
+		n = append(n, c.Name)
+	}
+	return n
+}
+
+func (s *State) cdir(c *Cluster) string { return filepath.Join(s.Dir, "clusters", c.Name) }
+func (s *State) path(c *Cluster, parts ...string) string {
+	return filepath.Join(append([]string{s.cdir(c)}, parts...)...)
+}
+func (s *State) pki(c *Cluster, f string) string { return s.path(c, "pki", f) }
+func (s *State) apiURL(c *Cluster) string        { return fmt.Sprintf("https://127.0.0.1:%d", c.APIPort) }
+func (s *State) kubeconfigPath() string          { return filepath.Join(s.Dir, "kubeconfig") }
+func (s *State) typhaLog(c *Cluster, pod string) string {
+	return s.path(c, "logs", pod+".log")
+}
+
+func statePath(dir string) string { return filepath.Join(dir, "state.json") }
+
+func loadState(dir string) (*State, error) {
+	b, err := os.ReadFile(statePath(dir))
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("no lab in %s (run lab up first)", dir)
+		}
+		return nil, err
+	}
+	var s State
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("%s: %v", statePath(dir), err)
+	}
+	s.Dir = dir
+	return &s, nil
+}
+
+func (s *State) save() error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := statePath(s.Dir) + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, statePath(s.Dir))
+}
+
+// --- processes -----------------------------------------------------------
+
+// readPid returns the PID recorded in file, or 0.
+func readPid(file string) int {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return 0
+	}
+	p, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return p
+}
+
+// ours reports whether pid is a live (non-zombie) process whose command line
+// mentions marker (the lab directory): this guards against PID reuse, so the
+// lab only ever signals processes it started.
+func ours(pid int, marker string) bool {
+	if pid <= 0 {
+		return false
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return false
+	}
+	if !bytes.Contains(cmdline, []byte(marker)) {
+		return false
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	if i := bytes.LastIndexByte(stat, ')'); i > 0 && i+2 < len(stat) {
+		if st := stat[i+2]; st == 'Z' || st == 'X' {
+			return false
+		}
+	}
+	return true
+}
+
+// alive reports whether the process recorded in pidfile runs.
+func (s *State) alive(pidfile string) (int, bool) {
+	pid := readPid(pidfile)
+	return pid, ours(pid, s.Dir)
+}
+
+// startDetached starts a process in its own session, output appended to
+// logfile, and records its PID in pidfile.
+func startDetached(bin string, args []string, logfile, pidfile string, extraEnv ...string) (int, error) {
+	lf, err := os.OpenFile(logfile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	defer lf.Close()
+	devnull, err := os.Open(os.DevNull)
+	if err != nil {
+		return 0, err
+	}
+	defer devnull.Close()
+	cmd := exec.Command(bin, args...)
+	cmd.Stdin = devnull
+	cmd.Stdout = lf
+	cmd.Stderr = lf
+	cmd.Env = append(os.Environ(), extraEnv...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return 0, fmt.Errorf("start %s: %v", bin, err)
+	}
+	pid := cmd.Process.Pid
+	if err := os.WriteFile(pidfile, []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
+		return pid, err
+	}
+	// Reap it in the background while this process lives; after we exit the
+	// process is re-parented.
+	go cmd.Wait()
+	return pid, nil
+}
+
+// stopPid sends SIGTERM to a process of ours and waits for it to go,
+// escalating to SIGKILL after the grace period.
+func (s *State) stopPid(pid int, grace time.Duration) {
+	if !ours(pid, s.Dir) {
+		return
+	}
+	syscall.Kill(pid, syscall.SIGTERM)
+	deadline := time.Now().Add(grace)
+	for time.Now().Before(deadline) {
+		if !ours(pid, s.Dir) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if ours(pid, s.Dir) {
+		syscall.Kill(pid, syscall.SIGKILL)
+		for i := 0; i < 50 && ours(pid, s.Dir); i++ {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+}
+
+func (s *State) stopPidfile(pidfile string, grace time.Duration) {
+	if pid, ok := s.alive(pidfile); ok {
+		s.stopPid(pid, grace)
+	}
+	os.Remove(pidfile)
+}
+
+// --- ports ---------------------------------------------------------------
+
+func portFree(ip string, port int) bool {
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
+}
+
+func rssKB(pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			f := strings.Fields(line)
+			if len(f) >= 2 {
+				n, _ := strconv.Atoi(f[1])
+				return n
+			}
+		}
+	}
+	return 0
+}
