@@ -303,20 +303,22 @@ func (e *cfgErr) Error() string { return e.err.Error() }
 
 func (t *typha) handle(ctx context.Context, ln *link, u *unstructured.Unstructured) {
 	rid := fmt.Sprintf("RemoteClusterConfiguration(%s)", ln.name)
-	source := "new RCC"
-	if ln.seenBefore {
-		source = "updated RCC"
-		if ln.rccRV == u.GetResourceVersion() {
-			source = "updated secret"
-		}
-	}
 	cd, secretRV, cerr := t.resolve(ctx, u)
 	if cerr != nil && cerr.kind == "transient" {
 		return // own apiserver unreachable: keep the last state
 	}
+	// What the update is, in the words Typha uses: the first sight of an RCC
+	// (or of its readable Secret) is a "new RCC".
+	source := "new RCC"
+	switch {
+	case ln.seenBefore && ln.rccRV != u.GetResourceVersion():
+		source = "updated RCC"
+	case ln.secretRV != "" && secretRV != "" && ln.secretRV != secretRV:
+		source = "updated secret"
+	}
 	ln.seenBefore = true
 	ln.rccRV = u.GetResourceVersion()
-	if cerr == nil {
+	if secretRV != "" {
 		ln.secretRV = secretRV
 	}
 
