@@ -187,8 +187,10 @@ func createCluster(st *State, c *Cluster) error {
 			return err
 		}
 	}
-	if err := makePKI(st.path(c, "pki"), c.Name, c.NodeIP); err != nil {
-		return err
+	if _, err := os.Stat(st.pki(c, "sa.pub")); err != nil {
+		if err := makePKI(st.path(c, "pki"), c.Name, c.NodeIP); err != nil {
+			return err
+		}
 	}
 	if err := os.WriteFile(st.path(c, "audit-policy.yaml"), []byte(auditPolicy), 0o644); err != nil {
 		return err
@@ -208,6 +210,10 @@ func createCluster(st *State, c *Cluster) error {
 	if err := bootstrap(st, c); err != nil {
 		return fmt.Errorf("creating objects: %v", err)
 	}
+	c.Ready = true
+	if err := st.save(); err != nil {
+		return err
+	}
 	progress("cluster %s ready in %.1fs", c.Name, time.Since(t0).Seconds())
 	return nil
 }
@@ -222,6 +228,11 @@ rules:
 
 func ensureRunning(st *State) error {
 	for _, c := range st.Clusters {
+		if !c.Ready { // an earlier up stopped half-way: finish this cluster
+			if err := createCluster(st, c); err != nil {
+				return fmt.Errorf("cluster %s: %v", c.Name, err)
+			}
+		}
 		if err := startEtcd(st, c); err != nil {
 			return err
 		}

@@ -26,6 +26,7 @@ type Cluster struct {
 	PodCIDR      string   `json:"ippoolCIDR"`
 	TyphaPods    []string `json:"typhaPods"`
 	MetricsPorts []int    `json:"metricsPorts"` // per Typha pod, on NodeIP
+	Ready        bool     `json:"ready"`        // all objects created
 }
 
 // State is the lab's record of what it made; everything else is derived.
