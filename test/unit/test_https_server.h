@@ -1,0 +1,109 @@
+// Test-only helpers for the API client tests: a throw-away PKI generated in
+// memory at test time (no key is ever committed) and a tiny HTTPS/1.1 server on
+// 127.0.0.1 with a random port, whose answers each test scripts. It is not a
+// Kubernetes API server (the lab's kube-apiserver is); it lets the tests see
+// exactly what the client sent and make it fail in controlled ways.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace meshctl::test {
+
+struct CertAndKey {
+  std::string cert_pem;
+  std::string key_pem;
+};
+
+// A certificate authority with an EC P-256 key, valid for a day.
+class TestCa {
+ public:
+  explicit TestCa(const std::string& common_name);
+  ~TestCa();
+  TestCa(const TestCa&) = delete;
+  TestCa& operator=(const TestCa&) = delete;
+
+  const std::string& cert_pem() const { return cert_pem_; }
+  // A server certificate for the given DNS names and IP addresses.
+  CertAndKey issue_server(const std::vector<std::string>& dns_names,
+                          const std::vector<std::string>& ips) const;
+  // A client certificate with this common name.
+  CertAndKey issue_client(const std::string& common_name) const;
+
+ private:
+  CertAndKey issue(const std::string& common_name, const std::string& extended_usage,
+                   const std::string& subject_alt_names) const;
+  struct State;
+  std::unique_ptr<State> state_;
+  std::string cert_pem_;
+};
+
+struct TestRequest {
+  std::string method;
+  std::string target;                          // path and query, as sent
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+  std::string client_common_name;  // from the client certificate, if any
+
+  std::string header(const std::string& lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+  std::string path() const { return target.substr(0, target.find('?')); }
+  std::string query() const {
+    auto q = target.find('?');
+    return q == std::string::npos ? std::string() : target.substr(q + 1);
+  }
+};
+
+struct TestResponse {
+  int status = 200;
+  std::string body = "{}";
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+class TestHttpsServer {
+ public:
+  using Handler = std::function<TestResponse(const TestRequest&)>;
+
+  // Serves with `identity`. When client_ca_pem is set, a client certificate
+  // signed by it is required.
+  TestHttpsServer(const CertAndKey& identity, Handler handler, const std::string& client_ca_pem = {});
+  ~TestHttpsServer();
+  TestHttpsServer(const TestHttpsServer&) = delete;
+  TestHttpsServer& operator=(const TestHttpsServer&) = delete;
+
+  int port() const { return port_; }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
+  std::vector<TestRequest> requests() const;
+  int connections() const { return connections_; }
+
+ private:
+  void accept_loop();
+  void serve(int fd);
+
+  Handler handler_;
+  void* ssl_ctx_ = nullptr;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> connections_{0};
+  std::thread acceptor_;
+  mutable std::mutex mutex_;
+  std::vector<std::thread> workers_;
+  std::vector<TestRequest> requests_;
+};
+
+// A 127.0.0.1 port on which nothing listens (bound, then closed).
+int unused_port();
+
+}  // namespace meshctl::test
