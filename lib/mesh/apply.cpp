@@ -35,6 +35,14 @@ bool has_foreign_manager(const Json& object) {
   return false;
 }
 
+// Items of a LIST carry no apiVersion/kind, so compare everything else.
+bool matches_live(const Json& live, const Json& desired) {
+  Json body = desired;
+  body.erase("apiVersion");
+  body.erase("kind");
+  return json_contains(live, body);
+}
+
 ObjectResult result_for(const std::string& cluster, const DesiredObject& d) {
   ObjectResult r;
   r.cluster = cluster;
@@ -101,7 +109,7 @@ std::vector<ObjectResult> apply_objects(kube::Client& client, const std::string&
       continue;
     }
     const Json* existing = live.find(d);
-    if (existing != nullptr && json_contains(*existing, d.body)) {
+    if (existing != nullptr && matches_live(*existing, d.body)) {
       r.action = Action::unchanged;
       results.push_back(std::move(r));
       continue;

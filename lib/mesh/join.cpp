@@ -308,7 +308,7 @@ JoinReport run_join(std::vector<Cluster>& clusters, const JoinOptions& options, 
   }
   for (size_t i = 0; i < clusters.size(); ++i) {
     if (!offers[i].ready)
-      report.errors.push_back(clusters[i].member.mesh_name + ": " + offers[i].error);
+      report.errors.push_back(offers[i].error);
   }
 
   auto deadline = Clock::now() + options.timeout;

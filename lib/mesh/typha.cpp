@@ -1,5 +1,7 @@
 #include "mesh/typha.h"
 
+#include <charconv>
+
 #include "calico/names.h"
 #include "calico/prometheus.h"
 #include "util/parallel.h"
@@ -13,30 +15,46 @@ std::optional<int> metrics_port(const kube::Json& pod) {
   const auto& containers = pod["spec"].value("containers", kube::Json::array());
   for (const auto& container : containers) {
     bool enabled = false;
-    std::optional<int> port;
+    int port = 9093;  // Typha's default metrics port
     for (const auto& env : container.value("env", kube::Json::array())) {
       auto name = env.value("name", "");
       auto value = env.value("value", "");
       if (name == "TYPHA_PROMETHEUSMETRICSENABLED")
         enabled = value == "true";
-      if (name == "TYPHA_PROMETHEUSMETRICSPORT" && !value.empty()) {
-        try {
-          port = std::stoi(value);
-        } catch (const std::exception&) {
-          port.reset();
-        }
+      if (name == "TYPHA_PROMETHEUSMETRICSPORT") {
+        int parsed = 0;
+        auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+        if (ec == std::errc() && end == value.data() + value.size() && parsed > 0)
+          port = parsed;
       }
     }
     if (enabled)
-      return port.value_or(9093);
+      return port;
   }
   return std::nullopt;
+}
+
+// A replica that is not Running and Ready says nothing current, whatever its
+// old log lines claim: never let a stopped Typha vouch for a link.
+bool pod_ready(const kube::Json& pod) {
+  const auto& status = pod.value("status", kube::Json::object());
+  if (status.value("phase", "") != "Running")
+    return false;
+  for (const auto& condition : status.value("conditions", kube::Json::array())) {
+    if (condition.value("type", "") == "Ready")
+      return condition.value("status", "") == "True";
+  }
+  return false;
 }
 
 ReplicaView read_replica(kube::Client& client, const kube::Json& pod, const TyphaReadOptions& options) {
   ReplicaView view;
   view.pod = pod["metadata"].value("name", "");
   const std::string ns(calico::kCalicoNamespace);
+  if (!pod_ready(pod)) {
+    view.error = "pod " + view.pod + " is not Running and Ready";
+    return view;
+  }
   if (auto port = metrics_port(pod); port && !options.since_seconds) {
     auto text = client.pod_proxy_get(ns, view.pod, *port, "metrics");
     if (text) {

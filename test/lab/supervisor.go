@@ -101,6 +101,43 @@ func stopTypha(st *State, c *Cluster, pod string) error {
 		} else {
 			progress("typha %s/%s was not running", c.Name, p)
 		}
+		// A real kubelet's readiness probe would fail now; say so in the pod.
+		if err := setTyphaPodReady(st, c, p, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setTyphaPodReady flips the pod's Ready conditions, as the kubelet does when
+// a readiness probe starts failing or passing again.
+func setTyphaPodReady(st *State, c *Cluster, name string, ready bool) error {
+	cs, err := adminClient(st, c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	pod, err := cs.CoreV1().Pods(typhaNS).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("pod %s: %v", name, err)
+	}
+	status := corev1.ConditionFalse
+	if ready {
+		status = corev1.ConditionTrue
+	}
+	for i := range pod.Status.Conditions {
+		t := pod.Status.Conditions[i].Type
+		if t == corev1.PodReady || t == corev1.ContainersReady {
+			pod.Status.Conditions[i].Status = status
+			pod.Status.Conditions[i].LastTransitionTime = metav1.Now()
+		}
+	}
+	for i := range pod.Status.ContainerStatuses {
+		pod.Status.ContainerStatuses[i].Ready = ready
+	}
+	if _, err := cs.CoreV1().Pods(typhaNS).UpdateStatus(ctx, pod, metav1.UpdateOptions{}); err != nil {
+		return fmt.Errorf("pod %s status: %v", name, err)
 	}
 	return nil
 }
@@ -114,13 +151,18 @@ func startTypha(st *State, c *Cluster, pod string) error {
 		os.Remove(st.path(c, "typha", p+".stopped"))
 	}
 	if _, ok := st.alive(filepath.Join(st.Dir, "supervisor.pid")); !ok {
-		return startSupervisor(st)
+		if err := startSupervisor(st); err != nil {
+			return err
+		}
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for _, p := range pods {
 		for {
 			if pid, ok := st.alive(st.path(c, "typha", p+".pid")); ok {
 				progress("typha %s/%s running (pid %d)", c.Name, p, pid)
+				if err := setTyphaPodReady(st, c, p, true); err != nil {
+					return err
+				}
 				break
 			}
 			if time.Now().After(deadline) {

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The test command (README, .ci/run): installs what is missing, builds meshctl
+# with ASan+UBSan, runs the unit tests, then the lab's own acceptance checks
+# and meshctl's end-to-end suite against real control planes on loopback.
+#
+#   scripts/test.sh            everything
+#   scripts/test.sh unit       unit tests only (no lab)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+what="${1:-all}"
+
+scripts/install-deps.sh
+build="$root/build-test"
+MESHCTL_SANITIZE=1 scripts/build.sh "$build"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+
+echo "== unit tests (ASan+UBSan)"
+ctest --test-dir "$build" --output-on-failure
+
+[[ "$what" == unit ]] && exit 0
+
+echo "== lab: building the control-plane binaries (cached by version)"
+test/lab/build-binaries.sh >/dev/null
+echo "== lab acceptance (kubectl only)"
+test/lab/acceptance.sh
+echo "== end-to-end (meshctl on the lab, asserted with kubectl)"
+MESHCTL="$build/meshctl" test/e2e/run.sh

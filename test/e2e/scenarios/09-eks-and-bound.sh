@@ -1,0 +1,15 @@
+# EKS-style contexts (ARN cluster names, alias contexts) and bound tokens.
+export KUBECONFIG="$LAB_EKS_KUBECONFIG"
+meshctl join iad-eks pdx-eks --token bound --token-ttl 2h "${JOIN_FLAGS[@]}" -o json
+expect_rc 0 "join through EKS-style contexts with bound tokens"
+check "mesh names come from the alias contexts" bash -c \
+  "kubectl --context iad-eks get remoteclusterconfigurations.projectcalico.org pdx-eks"
+harvest_secrets
+meshctl status iad-eks pdx-eks -o json
+expect_rc 0 "status of the EKS-named links"
+check "bound tokens show their expiry (under 2h)" bash -c \
+  "jq -e '[.links[] | select(.remote==\"pdx-eks\" or .remote==\"iad-eks\") | .credential] | all(.tokenKind==\"bound\" and .expiresInSeconds > 0 and .expiresInSeconds <= 7200)' <<<'$MESH_OUT'"
+meshctl leave iad-eks pdx-eks
+expect_rc 0 "the EKS-named links leave again"
+check "no RCC named after an EKS alias remains" bash -c \
+  "! kubectl --context iad-eks get remoteclusterconfigurations.projectcalico.org pdx-eks 2>/dev/null"

@@ -1,0 +1,21 @@
+# Every token, stored credential and admin key seen during the run must be
+# absent from everything meshctl wrote (stdout and stderr, -v included).
+harvest_secrets
+values="$LAB_DIR/secret-values"
+n_values=$(sort -u "$values" | grep -c . || true)
+if [[ "$n_values" -lt 3 ]]; then
+  fail "secrets scan found too few secrets to be meaningful ($n_values)"
+else
+  leaked=0
+  while IFS= read -r value; do
+    [[ ${#value} -ge 16 ]] || continue
+    if grep -rqF -- "$value" "$ARTIFACTS" --include='*.out' --include='*.err'; then
+      leaked=$((leaked + 1))
+    fi
+  done < <(sort -u "$values")
+  if [[ "$leaked" == 0 ]]; then
+    pass "none of $n_values credentials appears in $(ls "$ARTIFACTS"/*.out | wc -l) meshctl runs' output"
+  else
+    fail "$leaked credential(s) appear in meshctl output under $ARTIFACTS"
+  fi
+fi
