@@ -47,8 +47,8 @@ const char* auth_kind_name(AuthKind kind);
 struct UserEntry {
   std::string name;
   AuthKind kind = AuthKind::none;
-  Secret token;             // token, or the content of tokenFile at load time
-  std::string token_file;   // absolute path when tokenFile was used (re-read on 401)
+  Secret token;            // token, or the content of tokenFile at load time
+  std::string token_file;  // absolute path when tokenFile was used (re-read on 401)
   std::string client_cert_pem;
   Secret client_key_pem;
   std::string username;
@@ -67,9 +67,9 @@ struct ResolvedContext {
 };
 
 struct LoadOptions {
-  std::string explicit_path;                // --kubeconfig; empty when not given
+  std::string explicit_path;                  // --kubeconfig; empty when not given
   std::optional<std::string> env_kubeconfig;  // $KUBECONFIG as read by the caller
-  std::string home_dir;                     // for ~/.kube/config
+  std::string home_dir;                       // for ~/.kube/config
 };
 
 // Reads $KUBECONFIG and $HOME from the environment into LoadOptions.
@@ -97,14 +97,43 @@ class Kubeconfig {
   Result<ResolvedContext> resolve(const std::string& context_name) const;
 
  private:
+  // Entries as written, with relative paths already made absolute; files are
+  // read and checked in resolve(), so one broken entry only breaks the contexts
+  // that use it.
+  struct RawCluster {
+    ClusterEntry entry;  // everything but ca_pem
+    std::string ca_file;
+    std::string ca_data;  // decoded certificate-authority-data
+    std::string error;    // deferred: reported by resolve() with the context
+  };
+  struct RawUser {
+    UserEntry entry;  // inline fields decoded; file-backed ones still to read
+    std::string token_file;
+    std::string cert_file;
+    std::string key_file;
+    std::string error;
+  };
+  struct RawContext {
+    ContextSummary summary;
+    std::string source_file;
+  };
+
   friend Result<Kubeconfig> load_kubeconfig(const LoadOptions& options);
+  friend Result<Kubeconfig> parse_kubeconfig(const std::string& text, const std::string& source,
+                                             const std::string& base_dir);
+  friend struct KubeconfigParser;
+  // Adds entries of `other` whose names are not defined yet (first file wins).
+  void merge_from(Kubeconfig&& other);
+  Result<ClusterEntry> resolve_cluster(const RawContext& context) const;
+  Result<UserEntry> resolve_user(const RawContext& context) const;
+  std::string describe_sources() const;
+
   std::vector<std::string> files_;
+  std::string searched_;  // what was looked for, named in errors when files_ is empty
   std::string current_context_;
-  std::vector<ContextSummary> context_order_;
-  std::map<std::string, ClusterEntry> clusters_;       // raw, file fields unresolved
-  std::map<std::string, UserEntry> users_;
-  std::map<std::string, std::string> cluster_errors_;  // deferred per-entry errors
-  std::map<std::string, std::string> user_errors_;
+  std::vector<RawContext> contexts_;  // in the order first seen
+  std::map<std::string, RawCluster> clusters_;
+  std::map<std::string, RawUser> users_;
 };
 
 // Errc::config on malformed YAML or a missing explicit file. A file that does not
