@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "kube/kubeconfig.h"
 #include "util/result.h"
@@ -31,6 +32,15 @@ struct ExecOptions {
 // and name the context and the command; a missing binary includes installHint.
 Result<ExecCredential> run_exec_plugin(const ExecConfig& exec, const ClusterEntry& cluster,
                                        const std::string& context_name, const ExecOptions& options);
+
+// Parses a plugin's stdout (exposed for tests and fuzzing). Errors start with
+// error_prefix and never quote the output, which may hold a secret.
+Result<ExecCredential> parse_exec_credential(const std::string& output, const std::string& api_version,
+                                             const std::string& error_prefix);
+
+// RFC 3339 time as in expirationTimestamp ("2024-05-01T12:00:00Z", fractions and
+// offsets allowed); nullopt when malformed.
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
 
 // Thread-safe cache around run_exec_plugin for one context.
 class ExecCredentialSource {
