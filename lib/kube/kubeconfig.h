@@ -44,6 +44,11 @@ struct ClusterEntry {
 enum class AuthKind { none, token, token_file, client_cert, basic, exec, auth_provider };
 const char* auth_kind_name(AuthKind kind);
 
+// Every field the kubeconfig sets is filled in, even when several methods are
+// combined (client-go sends a bearer token and a client certificate together);
+// `kind` names the one that identifies the user: exec, then token(File), then
+// client certificate, then basic. A context without a user resolves to kind none
+// (anonymous, as in kubectl).
 struct UserEntry {
   std::string name;
   AuthKind kind = AuthKind::none;

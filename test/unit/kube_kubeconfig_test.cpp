@@ -499,3 +499,31 @@ TEST_CASE("auth kind names") {
   CHECK(std::string(auth_kind_name(AuthKind::exec)) == "exec");
   CHECK(std::string(auth_kind_name(AuthKind::client_cert)) == "client-certificate");
 }
+
+TEST_CASE("load options come from KUBECONFIG and HOME") {
+  // Saved and restored: other tests in this process read the real environment.
+  const auto saved = [](const char* name) -> std::optional<std::string> {
+    const char* value = std::getenv(name);
+    return value ? std::optional<std::string>(value) : std::nullopt;
+  };
+  const auto restore = [](const char* name, const std::optional<std::string>& value) {
+    if (value) {
+      setenv(name, value->c_str(), 1);
+    } else {
+      unsetenv(name);
+    }
+  };
+  const auto old_kubeconfig = saved("KUBECONFIG");
+  const auto old_home = saved("HOME");
+  setenv("KUBECONFIG", "/a:/b", 1);
+  setenv("HOME", "/home/meshctl-test", 1);
+  auto options = load_options_from_environment("/explicit");
+  unsetenv("KUBECONFIG");
+  const bool unset_seen = !load_options_from_environment("").env_kubeconfig.has_value();
+  restore("KUBECONFIG", old_kubeconfig);
+  restore("HOME", old_home);
+  CHECK(options.explicit_path == "/explicit");
+  CHECK(options.env_kubeconfig == std::optional<std::string>("/a:/b"));
+  CHECK(options.home_dir == "/home/meshctl-test");
+  CHECK(unset_seen);
+}
