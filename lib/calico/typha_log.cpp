@@ -145,6 +145,10 @@ std::optional<TyphaLogLine> parse_typha_log_line(std::string_view line) {
   TyphaLogLine out;
   out.timestamp = std::string(line.substr(0, bracket));
   out.level = std::string(line.substr(bracket + 2, level_end - bracket - 2));
+  if (level_end + 1 < line.size() && line[level_end + 1] == '[') {
+    auto pid_end = line.find(']', level_end + 2);
+    if (pid_end != std::string_view::npos) out.pid = std::string(line.substr(level_end + 2, pid_end - level_end - 2));
+  }
   out.message = std::string(trim(line.substr(colon + 2)));
   if (out.timestamp.empty() || !std::isdigit(static_cast<unsigned char>(out.timestamp.front()))) {
     return std::nullopt;
@@ -169,6 +173,7 @@ std::optional<LinkEvent> classify_typha_message(const TyphaLogLine& line) {
 
 TyphaReport read_typha_log(std::string_view log_text) {
   TyphaReport report;
+  std::string current_pid;
   while (!log_text.empty()) {
     auto newline = log_text.find('\n');
     auto raw = log_text.substr(0, newline);
@@ -176,6 +181,11 @@ TyphaReport read_typha_log(std::string_view log_text) {
     auto line = parse_typha_log_line(raw);
     if (!line)
       continue;
+    if (!line->pid.empty() && line->pid != current_pid) {
+      if (!current_pid.empty())
+        report = TyphaReport{};  // a new process: what the old one said no longer holds
+      current_pid = line->pid;
+    }
     if (line->message.find("Handling delete RCC update") != std::string::npos) {
       if (auto name = rcc_name_in(line->message); !name.empty())
         report.links.erase(name);
@@ -195,6 +205,19 @@ TyphaReport read_typha_log(std::string_view log_text) {
     }
   }
   return report;
+}
+
+std::optional<LinkEvent> find_link_event(const TyphaReport& report, const std::string& remote,
+                                         const std::string& secret_name) {
+  if (auto it = report.links.find(remote); it != report.links.end()) return it->second;
+  if (secret_name.empty()) return std::nullopt;
+  for (auto it = report.unattributed.rbegin(); it != report.unattributed.rend(); ++it) {
+    if (it->detail.find(secret_name) == std::string::npos) continue;
+    LinkEvent event = *it;
+    event.remote = remote;
+    return event;
+  }
+  return std::nullopt;
 }
 
 }  // namespace meshctl::calico

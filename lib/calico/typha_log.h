@@ -17,6 +17,7 @@ namespace meshctl::calico {
 struct TyphaLogLine {
   std::string timestamp;  // "2024-02-27 01:51:06.156"
   std::string level;      // "INFO", "WARNING", ...
+  std::string pid;        // "13": a new value means Typha restarted
   std::string message;    // text after "file.go NNN: "
 };
 
@@ -41,8 +42,15 @@ struct TyphaReport {
   std::vector<LinkEvent> unattributed;
 };
 
-// Reads a whole log (one replica). The last event for each link wins, so a
-// restarted Typha's fresh lines replace what it said before.
+// Reads a whole log (one replica). The last event for each link wins. When the
+// process id in the lines changes, Typha restarted and forgot everything, so
+// what the earlier process said no longer counts.
 TyphaReport read_typha_log(std::string_view log_text);
+
+// The latest event about `remote`: its own, or else the latest unattributed
+// one whose text names the link's Secret (Typha's errors about a Secret name
+// it, e.g. "secret calico-system/remote-cluster-fra has no datastoreType").
+std::optional<LinkEvent> find_link_event(const TyphaReport& report, const std::string& remote,
+                                         const std::string& secret_name);
 
 }  // namespace meshctl::calico

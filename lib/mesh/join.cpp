@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "calico/names.h"
@@ -159,6 +160,7 @@ struct LocalOutcome {
   std::vector<LinkResult> links;
   std::vector<std::string> warnings;
   std::optional<Clock::time_point> first_change;
+  std::set<std::string> changed_remotes;  // links whose objects this run wrote
 };
 
 bool changed(const ObjectResult& r) {
@@ -229,7 +231,9 @@ void verify_links(Cluster& local, LocalOutcome& outcome, Clock::time_point deadl
       if (!link.written)
         continue;
       ++total;
-      auto event = recent ? recent->link(link.remote) : view.link(link.remote);
+      bool fresh_needed = recent && outcome.changed_remotes.count(link.remote) > 0;
+      auto secret = calico::remote_secret_name(link.remote);
+      auto event = fresh_needed ? recent->link(link.remote, secret) : view.link(link.remote, secret);
       link.state = event.state;
       link.detail = event.detail;
       link.verified = true;

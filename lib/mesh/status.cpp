@@ -321,7 +321,7 @@ StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<boo
       p.link.configured = true;
       p.link.managed = is_managed(rcc);
       check_objects(p.link, rcc, local, options);
-      auto event = local.typha.link(remote);
+      auto event = local.typha.link(remote, rcc["spec"].value("clusterAccessSecret", Json::object()).value("name", ""));
       p.link.state = event.state;
       p.link.state_name = std::string(calico::link_state_name(event.state));
       p.link.detail = event.detail;

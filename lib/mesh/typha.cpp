@@ -95,7 +95,7 @@ ReplicaView read_replica(kube::Client& client, const kube::Json& pod, const Typh
 
 }  // namespace
 
-calico::LinkEvent TyphaView::link(const std::string& remote) const {
+calico::LinkEvent TyphaView::link(const std::string& remote, const std::string& secret_name) const {
   calico::LinkEvent worst;
   worst.remote = remote;
   worst.state = calico::LinkState::unknown;
@@ -109,8 +109,8 @@ calico::LinkEvent TyphaView::link(const std::string& remote) const {
     event.remote = remote;
     if (!replica.error.empty()) {
       event.detail = replica.pod + ": " + replica.error;
-    } else if (auto it = replica.report.links.find(remote); it != replica.report.links.end()) {
-      event = it->second;
+    } else if (auto found = calico::find_link_event(replica.report, remote, secret_name)) {
+      event = *found;
     } else {
       event.detail = replica.pod + " has said nothing about " + remote + " yet";
     }

@@ -26,7 +26,8 @@ struct TyphaView {
 
   // The worst state any replica reports for `remote` (unknown where a replica
   // says nothing), with that replica's words.
-  calico::LinkEvent link(const std::string& remote) const;
+  // `secret_name` (the link's Secret) attributes Typha lines that name no RCC.
+  calico::LinkEvent link(const std::string& remote, const std::string& secret_name = {}) const;
 };
 
 struct TyphaReadOptions {

@@ -16,15 +16,18 @@ check() {
 
 # meshctl ARGS...: runs meshctl, keeping stdout/stderr as artefacts for the
 # secrets scan; sets MESH_OUT, MESH_ERR, MESH_RC.
-_mesh_n=0
+# The run counter lives in a file: each scenario runs in its own shell.
 meshctl() {
-  _mesh_n=$((_mesh_n + 1))
-  local base="$ARTIFACTS/meshctl-$(printf %03d "$_mesh_n")"
+  local n
+  n=$(($(cat "$ARTIFACTS/.count" 2>/dev/null || echo 0) + 1))
+  echo "$n" >"$ARTIFACTS/.count"
+  local base="$ARTIFACTS/meshctl-$(printf %03d "$n")"
   printf '%q ' "$@" >"$base.cmd"
   set +e
   NO_COLOR=1 "$MESHCTL" "$@" >"$base.out" 2>"$base.err" </dev/null
   MESH_RC=$?
   set -e
+  echo "$MESH_RC" >"$base.rc"
   MESH_OUT="$(cat "$base.out")"
   MESH_ERR="$(cat "$base.err")"
 }
@@ -91,4 +94,9 @@ harvest_secrets() {
     kubectl config view --raw -o json | jq -r '.users[].user["client-key-data"] // empty | @base64d' |
       grep -v -- '-----' | head -3
   ) >>"$file" || true
+}
+
+# jqc DESCRIPTION FILTER: passes when FILTER is true of the last meshctl stdout.
+jqc() {
+  if jq -e "$2" >/dev/null 2>&1 <<<"$MESH_OUT"; then pass "$1"; else fail "$1"; fi
 }

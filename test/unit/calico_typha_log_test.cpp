@@ -95,3 +95,21 @@ TEST_CASE("prometheus text: labels, escapes, comments, junk") {
   CHECK(gauges["pdx"] == doctest::Approx(2));
   CHECK(gauges["fra"] == doctest::Approx(0));
 }
+
+TEST_CASE("a restarted Typha (new pid) forgets what the old process said") {
+  const char* log =
+      "2024-02-27 01:51:06.156 [INFO][13] a.go 1: Sending in-sync update for RemoteClusterConfiguration(fra)\n"
+      "2024-02-27 01:52:00.000 [WARNING][13] a.go 2: Received updated secret. Restart process to pick up changes to "
+      "the connection data. remoteCluster=fra\n"
+      "2024-02-27 01:52:01.000 [INFO][14] b.go 3: Typha starting up\n"
+      "2024-02-27 01:52:01.100 [WARNING][14] c.go 4: Received new RCC. Unable to get datastore config: secret "
+      "calico-system/remote-cluster-fra has no datastoreType\n";
+  auto report = read_typha_log(log);
+  CHECK(report.links.count("fra") == 0);
+  REQUIRE(report.unattributed.size() == 1);
+  auto event = find_link_event(report, "fra", "remote-cluster-fra");
+  REQUIRE(event);
+  CHECK(event->state == LinkState::config_incomplete);
+  CHECK(event->remote == "fra");
+  CHECK_FALSE(find_link_event(report, "pdx", "remote-cluster-pdx"));
+}

@@ -13,7 +13,7 @@ mend() {
 kc iad delete role -n calico-system remote-cluster-secret-access-pdx >/dev/null
 meshctl status iad pdx fra -o json
 expect_rc 5 "Role deleted in iad: misconfiguration"
-check "iad <- pdx names the missing Role" bash -c "jq -e '.links[] | select(.local==\"iad\" and .remote==\"pdx\") | .objects[] | select(.kind==\"Role\" and .present==false)' <<<'$MESH_OUT'"
+jqc "iad <- pdx names the missing Role" '.links[] | select(.local=="iad" and .remote=="pdx") | .objects[] | select(.kind=="Role" and .present==false)'
 wait_for 30 "Typha in iad reports the forbidden Secret for pdx" bash -c \
   "kubectl --context iad logs -n calico-system -l k8s-app=calico-typha --tail=200 | grep -qi 'forbidden'"
 mend "Role deleted"
@@ -24,8 +24,7 @@ wait_for 40 "status reports iad <- pdx connection-failed with Typha's words" bas
   "$(declare -f status_json link_field); status_json | link_field iad pdx .state | grep -qx connection-failed"
 meshctl status iad pdx fra -o json
 check "status exits non-zero while pdx's token is dead (exit $MESH_RC)" test "$MESH_RC" != 0
-check "the stored credential is reported unauthorized" bash -c \
-  "jq -e '.links[] | select(.local==\"fra\" and .remote==\"pdx\") | .credential.result==\"unauthorized\"' <<<'$MESH_OUT'"
+jqc "the stored credential is reported unauthorized" '.links[] | select(.local=="fra" and .remote=="pdx") | .credential.result=="unauthorized"'
 mend "token Secret deleted"
 harvest_secrets
 
@@ -33,7 +32,7 @@ harvest_secrets
 kc iad patch secret -n calico-system remote-cluster-fra --type=json -p='[{"op":"remove","path":"/data/datastoreType"}]' >/dev/null
 meshctl status iad pdx fra -o json
 expect_rc 5 "datastoreType removed: misconfiguration"
-check "iad <- fra names the Secret's datastoreType" bash -c "jq -e '.links[] | select(.local==\"iad\" and .remote==\"fra\") | .objects[] | select(.kind==\"Secret\") | .problem | test(\"datastoreType\")' <<<'$MESH_OUT'"
+jqc "iad <- fra names the Secret's datastoreType" '.links[] | select(.local=="iad" and .remote=="fra") | .objects[] | select(.kind=="Secret") | .problem | test("datastoreType")'
 wait_for 40 "Typha in iad reports config-incomplete for fra" bash -c \
   "$(declare -f status_json link_field); status_json | link_field iad fra .state | grep -qx config-incomplete"
 mend "datastoreType removed"
@@ -42,7 +41,7 @@ mend "datastoreType removed"
 "$LAB" stop-apiserver --cluster pdx --dir "$LAB_DIR" >/dev/null
 meshctl status iad pdx fra -o json
 expect_rc 4 "pdx unreachable"
-check "pdx is reported unreachable" bash -c "jq -e '.clusters[] | select(.name==\"pdx\") | .reachable==false' <<<'$MESH_OUT'"
+jqc "pdx is reported unreachable" '.clusters[] | select(.name=="pdx") | .reachable==false'
 wait_for 40 "iad <- pdx becomes connection-failed" bash -c \
   "$(declare -f status_json link_field); status_json | link_field iad pdx .state | grep -qx connection-failed"
 "$LAB" start-apiserver --cluster pdx --dir "$LAB_DIR" >/dev/null
@@ -53,8 +52,7 @@ expect_rc 0 "mesh heals when pdx is back"
 "$LAB" stop-typha --cluster iad --dir "$LAB_DIR" >/dev/null
 meshctl status iad pdx fra -o json
 check "status is non-zero with iad's Typha stopped (exit $MESH_RC)" test "$MESH_RC" != 0
-check "no link of iad is reported in sync" bash -c \
-  "test \"\$(jq '[.links[] | select(.local==\"iad\" and .state==\"in-sync\")] | length' <<<'$MESH_OUT')\" == 0"
+jqc "no link of iad is reported in sync" '[.links[] | select(.local=="iad" and .state=="in-sync")] | length == 0'
 "$LAB" start-typha --cluster iad --dir "$LAB_DIR" >/dev/null
 meshctl status --wait --timeout 60s
 expect_rc 0 "mesh heals when iad's Typha is back"
@@ -70,8 +68,7 @@ spec:
 YAML
 meshctl status iad pdx fra -o json
 expect_rc 5 "hand-made RCC with a missing Secret"
-check "the hand-made link is listed as unmanaged with its Secret missing" bash -c \
-  "jq -e '.links[] | select(.local==\"iad\" and .remote==\"ghost\") | .managed==false and (.objects[] | select(.kind==\"Secret\") | .present==false)' <<<'$MESH_OUT'"
+jqc "the hand-made link is listed as unmanaged with its Secret missing" '.links[] | select(.local=="iad" and .remote=="ghost") | .managed==false and (.objects[] | select(.kind=="Secret") | .present==false)'
 kc iad delete remoteclusterconfigurations.projectcalico.org ghost >/dev/null
 meshctl status
 expect_rc 0 "healthy again without the hand-made RCC"
