@@ -257,8 +257,11 @@ Result<HttpResponse> Client::Impl::send(http::Request request) {
       fmt::format("{}: {} {}", context.context_name, request.method, request.path_and_query);
   // Only reads are repeated after a 5xx or a transport failure: a write may have
   // been applied before the answer was lost. A 429 means the request was not
-  // processed, so any verb may be repeated.
-  const bool idempotent = request.method == "GET" || request.method == "HEAD";
+  // processed, so any verb may be repeated. Access and token reviews are POSTs
+  // that change nothing, so they count as reads.
+  const bool review = request.path_and_query.rfind("/apis/authorization.k8s.io/", 0) == 0 ||
+                      request.path_and_query.rfind("/apis/authentication.k8s.io/", 0) == 0;
+  const bool idempotent = request.method == "GET" || request.method == "HEAD" || review;
   int retries = 0;
   bool reauthenticated = false;
   bool force_refresh = false;
@@ -439,8 +442,12 @@ Result<bool> Client::remove(const Resource& r, const std::string& ns, const std:
                                                               : "Background";
   Json options = {{"apiVersion", "v1"}, {"kind", "DeleteOptions"}, {"propagationPolicy", policy}};
   std::string path = resource_path(r, ns, name);
-  if (dry_run == DryRun::yes)
+  if (dry_run == DryRun::yes) {
+    // The API server takes DeleteOptions from the body when there is one and
+    // then ignores the query string, so dryRun must be in the body too.
+    options["dryRun"] = Json::array({"All"});
     path += "?dryRun=All";
+  }
   auto response = request("DELETE", path, options.dump(), "application/json");
   if (response)
     return true;

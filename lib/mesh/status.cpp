@@ -200,7 +200,7 @@ CredentialCheck check_credential(const std::string& kubeconfig_text, const Clust
   kube::ClientOptions options;
   options.connect_timeout = std::chrono::seconds(3);
   options.request_timeout = std::chrono::seconds(10);
-  options.max_retries = 0;
+  options.max_retries = 1;
   auto client = kube::Client::create(*context, options);
   if (!client) {
     out.result = "invalid";
@@ -212,9 +212,12 @@ CredentialCheck check_credential(const std::string& kubeconfig_text, const Clust
            {"", "pods"}, {"", "nodes"}, {"crd.projectcalico.org", "ippools"}}) {
     auto allowed = (*client)->can_i({"list", group, resource, "", ""});
     if (!allowed) {
-      out.result = allowed.error().code == Errc::unauthorized ? "unauthorized"
-                   : is_transport(allowed.error().code)       ? "unreachable"
-                                                              : "error";
+      const Errc code = allowed.error().code;
+      out.result = code == Errc::unauthorized ? "unauthorized"
+                   : code == Errc::transport_refused || code == Errc::transport_timeout ||
+                           code == Errc::transport_dns
+                       ? "unreachable"
+                       : "error";
       out.detail = allowed.error().message;
       return out;
     }

@@ -9,6 +9,7 @@ root="$(cd "$here/../.." && pwd)"
 : "${MESHCTL:=$root/build/meshctl}"
 [[ -x "$MESHCTL" ]] || { echo "e2e: no meshctl binary at $MESHCTL (build first)" >&2; exit 2; }
 export MESHCTL
+export REPO_ROOT="$root"
 export LAB="$root/test/lab/lab"
 export LAB_DIR="${E2E_LAB_DIR:-$(mktemp -d /tmp/meshctl-e2e.XXXXXX)}"
 export ARTIFACTS="${E2E_ARTIFACTS:-$LAB_DIR/artifacts}"
