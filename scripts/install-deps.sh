@@ -8,7 +8,7 @@ PACKAGES=(
   libcli11-dev libcurl4-openssl-dev libssl-dev libyaml-cpp-dev libfmt-dev
   doctest-dev nlohmann-json3-dev
   clang clang-format libclang-rt-14-dev
-  openssl curl jq
+  openssl curl jq time
 )
 
 missing=()

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <map>
+
 #include "calico/link_state.h"
 #include "output/table.h"
 
@@ -167,6 +169,11 @@ std::string join_table(const mesh::JoinReport& report, const TerminalStyle& styl
     links.add_row({l.local, "<- " + l.remote, paint(style, tone, state), l.detail});
   }
   out += links.render();
+  std::map<std::string, int> counts;
+  for (const auto& o : report.objects) counts[mesh::action_name(o.action)]++;
+  std::string summary;
+  for (const auto& [action, n] : counts) summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", n, action);
+  if (!summary.empty()) out += paint(style, Tone::dim, "objects: " + summary) + "\n";
   return out;
 }
 

@@ -43,3 +43,10 @@ for c in "${CLUSTERS[@]}"; do
   done
 done
 check "stored kubeconfig files are never written by meshctl (none in the work dir)" bash -c "! ls $PWD/*kubeconfig* 2>/dev/null"
+
+meshctl contexts --check
+expect_rc 0 "contexts --check authenticates to every lab cluster"
+check "contexts --check shows three ok rows" test "$(grep -c ' ok$' <<<"$MESH_OUT")" == 3
+meshctl version --context iad -o json
+expect_rc 0 "version --context iad"
+jqc "the server version is the lab's pinned Kubernetes" '.serverVersion == "v1.33.13"'

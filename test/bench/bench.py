@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+"""meshctl against the kubectl procedure it replaces, on the lab, for N clusters.
+
+For each N: start a lab of N clusters; per repetition reset the mesh, run the
+baseline (test/bench/baseline.sh) and meshctl, and measure wall time to all
+objects written and to every link in sync (read from the Typha stand-ins'
+Prometheus gauges, not from either tool), the no-change re-run, `meshctl
+status`, API requests per tool (from the apiservers' audit logs, by user
+agent), and meshctl's peak RSS and CPU time. Writes results.json, results.md
+and (when matplotlib is available) time-vs-n.png into the output directory.
+"""
+import argparse, json, os, statistics, subprocess, sys, time, urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LAB = ROOT / "test/lab/lab"
+NAMES = ["iad", "pdx", "fra", "lon", "syd", "nrt", "gru", "jnb"]
+TIME = "/usr/bin/time"
+
+
+def run(cmd, env=None, check=True, capture=True):
+    return subprocess.run(cmd, env=env, check=check, text=True,
+                          stdout=subprocess.PIPE if capture else None, stderr=subprocess.PIPE if capture else None)
+
+
+class Lab:
+    def __init__(self, n, base_dir):
+        self.names = NAMES[:n]
+        self.dir = Path(base_dir) / f"lab-{n}"
+        out = run([str(LAB), "up", "--clusters", ",".join(self.names), "--dir", str(self.dir)]).stdout
+        self.kubeconfig = out.strip().splitlines()[-1]
+        self.env = dict(os.environ, KUBECONFIG=self.kubeconfig, NO_COLOR="1")
+        self.state = json.loads((self.dir / "state.json").read_text())
+
+    def down(self):
+        run([str(LAB), "down", "--dir", str(self.dir)], check=False)
+
+    def audit_lines(self):
+        return {c: sum(1 for _ in open(self.dir / "clusters" / c / "audit.log")) for c in self.names}
+
+    def requests_since(self, marks, agent_prefix):
+        total = 0
+        for c in self.names:
+            with open(self.dir / "clusters" / c / "audit.log") as f:
+                for i, line in enumerate(f):
+                    if i < marks[c]:
+                        continue
+                    if f'"userAgent":"{agent_prefix}' in line:
+                        total += 1
+        return total
+
+    def all_in_sync(self):
+        """Every replica of every cluster reports gauge 2 for every peer."""
+        for c in self.state["clusters"]:
+            peers = [n for n in self.names if n != c["name"]]
+            for port in c["metricsPorts"]:
+                try:
+                    text = urllib.request.urlopen(f"http://{c['nodeIP']}:{port}/metrics", timeout=2).read().decode()
+                except OSError:
+                    return False
+                gauges = {}
+                for line in text.splitlines():
+                    if line.startswith("remote_cluster_connection_status{"):
+                        name = line.split('remote_cluster_name="')[1].split('"')[0]
+                        gauges[name] = float(line.rsplit(" ", 1)[1])
+                if any(gauges.get(p) != 2 for p in peers):
+                    return False
+        return True
+
+    def wait_in_sync(self, start, limit=180):
+        while time.monotonic() - start < limit:
+            if self.all_in_sync():
+                return time.monotonic() - start
+            time.sleep(0.05)
+        raise RuntimeError(f"lab-{len(self.names)}: links not in sync within {limit}s")
+
+    def reset(self):
+        """Removes every mesh object either tool made, with kubectl."""
+        for c in self.names:
+            kc = ["kubectl", "--context", c]
+            run(kc + ["delete", "remoteclusterconfigurations.projectcalico.org", "--all", "--wait=true"], env=self.env)
+            others = [f"remote-cluster-{r}" for r in self.names if r != c]
+            run(kc + ["delete", "-n", "calico-system", "--ignore-not-found", "secret", *others,
+                      "tigera-federation-remote-cluster"], env=self.env)
+            roles = [f"remote-cluster-secret-access-{r}" for r in self.names if r != c]
+            run(kc + ["delete", "-n", "calico-system", "--ignore-not-found", "role,rolebinding", *roles], env=self.env)
+            run(kc + ["delete", "--ignore-not-found", "clusterrole,clusterrolebinding", "tigera-federation-remote-cluster"],
+                env=self.env)
+            run(kc + ["delete", "-n", "calico-system", "--ignore-not-found", "serviceaccount",
+                      "tigera-federation-remote-cluster"], env=self.env)
+        deadline = time.monotonic() + 60
+        while self.all_in_sync_any() and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+    def all_in_sync_any(self):
+        for c in self.state["clusters"]:
+            for port in c["metricsPorts"]:
+                try:
+                    text = urllib.request.urlopen(f"http://{c['nodeIP']}:{port}/metrics", timeout=2).read().decode()
+                except OSError:
+                    continue
+                if any(l.startswith("remote_cluster_connection_status{") for l in text.splitlines()):
+                    return True
+        return False
+
+
+def timed_meshctl(meshctl, args, env):
+    """Runs meshctl under GNU time; returns (wall seconds, peak RSS KiB, CPU seconds, exit code)."""
+    start = time.monotonic()
+    p = subprocess.run([TIME, "-f", "%M %U %S", meshctl, *args], env=env, text=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.monotonic() - start
+    rss, user, sys_ = p.stderr.strip().splitlines()[-1].split()
+    return wall, int(rss), float(user) + float(sys_), p.returncode
+
+
+def minimum_requests(n):
+    # Per cluster: apply ServiceAccount, ClusterRole, ClusterRoleBinding, token
+    # Secret, and one read of the filled token; per directed link: apply Secret,
+    # Role, RoleBinding, RCC. Nothing can be skipped on a fresh mesh.
+    return 5 * n + 4 * n * (n - 1)
+
+
+def bench_size(n, reps, meshctl, base_dir):
+    lab = Lab(n, base_dir)
+    rows = []
+    try:
+        for rep in range(reps):
+            lab.reset()
+            marks = lab.audit_lines()
+            start = time.monotonic()
+            run([str(ROOT / "test/bench/baseline.sh"), *lab.names], env=lab.env)
+            base_written = time.monotonic() - start
+            base_sync = lab.wait_in_sync(start)
+            base_requests = lab.requests_since(marks, "kubectl")
+
+            lab.reset()
+            marks = lab.audit_lines()
+            start = time.monotonic()
+            wall, rss, cpu, rc = timed_meshctl(meshctl, ["join", *lab.names, "--no-wait", "--allow-loopback-servers"], lab.env)
+            if rc != 0:
+                raise RuntimeError(f"meshctl join exited {rc}")
+            mesh_sync = lab.wait_in_sync(start)
+            mesh_requests = lab.requests_since(marks, "meshctl")
+            marks = lab.audit_lines()
+            rerun_wall, rerun_rss, rerun_cpu, rc = timed_meshctl(
+                meshctl, ["join", *lab.names, "--allow-loopback-servers"], lab.env)
+            rerun_requests = lab.requests_since(marks, "meshctl")
+            status_wall, status_rss, status_cpu, status_rc = timed_meshctl(meshctl, ["status", *lab.names], lab.env)
+            rows.append(dict(n=n, rep=rep, baseline_written_s=base_written, baseline_sync_s=base_sync,
+                             baseline_requests=base_requests, meshctl_written_s=wall, meshctl_sync_s=mesh_sync,
+                             meshctl_requests=mesh_requests, meshctl_rss_kib=max(rss, rerun_rss, status_rss),
+                             meshctl_cpu_s=cpu, rerun_s=rerun_wall, rerun_requests=rerun_requests,
+                             status_s=status_wall, status_exit=status_rc, min_requests=minimum_requests(n)))
+            print(f"bench: n={n} rep={rep}: baseline {base_sync:.2f}s, meshctl {mesh_sync:.2f}s, "
+                  f"status {status_wall:.2f}s", file=sys.stderr)
+    finally:
+        lab.down()
+    return rows
+
+
+def summarize(rows):
+    out = {}
+    for n in sorted({r["n"] for r in rows}):
+        rs = [r for r in rows if r["n"] == n]
+        s = {}
+        for key in rs[0]:
+            if key in ("n", "rep"):
+                continue
+            values = [r[key] for r in rs]
+            s[key] = {"median": statistics.median(values), "min": min(values), "max": max(values)}
+        out[n] = s
+    return out
+
+
+def markdown(summary, machine):
+    def cell(s, key, fmt="{:.2f}"):
+        v = s[key]
+        return f"{fmt.format(v['median'])} ({fmt.format(v['min'])}–{fmt.format(v['max'])})"
+    lines = [f"Measured on {machine}; median (min–max) of the repetitions.", "",
+             "| N | baseline join to in sync (s) | meshctl join to in sync (s) | speed-up | baseline objects written (s) | meshctl objects written (s) | no-change re-run (s) | status (s) | requests baseline / meshctl / minimum | meshctl peak RSS (MiB) | meshctl CPU (s) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for n, s in summary.items():
+        speedup = s["baseline_sync_s"]["median"] / s["meshctl_sync_s"]["median"]
+        lines.append(
+            f"| {n} | {cell(s, 'baseline_sync_s')} | {cell(s, 'meshctl_sync_s')} | {speedup:.1f}× | "
+            f"{cell(s, 'baseline_written_s')} | {cell(s, 'meshctl_written_s')} | {cell(s, 'rerun_s')} | "
+            f"{cell(s, 'status_s')} | {s['baseline_requests']['median']:.0f} / {s['meshctl_requests']['median']:.0f} / "
+            f"{s['min_requests']['median']:.0f} | {s['meshctl_rss_kib']['median'] / 1024:.1f} | "
+            f"{cell(s, 'meshctl_cpu_s')} |")
+    return "\n".join(lines) + "\n"
+
+
+def plot(summary, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("bench: matplotlib not installed; no plot", file=sys.stderr)
+        return
+    ns = list(summary)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(ns, [summary[n]["baseline_sync_s"]["median"] for n in ns], "o-", label="kubectl procedure")
+    ax.plot(ns, [summary[n]["meshctl_sync_s"]["median"] for n in ns], "o-", label="meshctl join")
+    ax.set_xlabel("clusters (N)")
+    ax.set_ylabel("seconds to every link in sync")
+    ax.set_yscale("log")
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--sizes", default="2,3,4,6")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--meshctl", default=str(ROOT / "build/meshctl"))
+    ap.add_argument("--out", default=str(ROOT / "build/bench"))
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for n in [int(x) for x in args.sizes.split(",")]:
+        rows += bench_size(n, args.reps, args.meshctl, out)
+    summary = summarize(rows)
+    machine = f"{os.cpu_count()} cores, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, {os.uname().sysname} {os.uname().release}"
+    (out / "results.json").write_text(json.dumps({"machine": machine, "rows": rows, "summary": summary}, indent=2))
+    (out / "results.md").write_text(markdown(summary, machine))
+    plot(summary, out / "time-vs-n.png")
+    print(markdown(summary, machine))
+
+
+if __name__ == "__main__":
+    main()
