@@ -112,6 +112,10 @@ std::string_view link_state_name(LinkState state) {
 }
 
 LinkState link_state_from_gauge(double value) {
+  // Out of range, infinite or NaN (from_chars reads "inf" and "nan") is no state
+  // Typha reports, and converting it to int would be undefined behaviour.
+  if (!(value >= 0 && value <= 5))
+    return LinkState::unknown;
   switch (static_cast<int>(value)) {
     case 0:
       return LinkState::connection_failed;

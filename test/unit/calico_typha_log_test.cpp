@@ -79,6 +79,18 @@ TEST_CASE("gauge values map to states in Typha's order, not the enum's") {
   CHECK(link_state_from_gauge(9) == LinkState::unknown);
 }
 
+TEST_CASE("gauge values outside int range, inf and nan read as unknown (found by fuzz_prometheus)") {
+  CHECK(link_state_from_gauge(1.709e12) == LinkState::unknown);
+  CHECK(link_state_from_gauge(-1e300) == LinkState::unknown);
+  CHECK(link_state_from_gauge(-1) == LinkState::unknown);
+  auto gauges = remote_cluster_gauges(
+      "remote_cluster_connection_status{remote_cluster_name=\"a\"} inf\n"
+      "remote_cluster_connection_status{remote_cluster_name=\"b\"} nan\n");
+  REQUIRE(gauges.size() == 2);
+  CHECK(link_state_from_gauge(gauges["a"]) == LinkState::unknown);
+  CHECK(link_state_from_gauge(gauges["b"]) == LinkState::unknown);
+}
+
 TEST_CASE("prometheus text: labels, escapes, comments, junk") {
   const char* text =
       "# HELP remote_cluster_connection_status status\n"
