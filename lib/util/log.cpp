@@ -60,12 +60,16 @@ void register_secret(std::string_view value) {
 }
 
 std::string redact(std::string_view text) {
+  constexpr std::string_view kRedacted = "<redacted>";
   std::string out(text);
   auto& r = registry();
   std::lock_guard lock(r.mutex);
   for (const auto& secret : r.secrets) {
-    for (auto pos = out.find(secret); pos != std::string::npos; pos = out.find(secret, pos)) {
-      out.replace(pos, secret.size(), "<redacted>");
+    // Search on after the replacement: a secret that occurs in "<redacted>"
+    // itself (e.g. the password "redacted") would otherwise loop forever.
+    for (auto pos = out.find(secret); pos != std::string::npos;
+         pos = out.find(secret, pos + kRedacted.size())) {
+      out.replace(pos, secret.size(), kRedacted);
     }
   }
   return out;
