@@ -24,15 +24,21 @@ if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
   exit 2
 fi
 
-build="$root/build-fuzz"
-if [[ ! -f "$build/CMakeCache.txt" ]]; then
-  CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DMESHCTL_FUZZ=ON -DMESHCTL_TESTS=OFF >/dev/null
-fi
-cmake --build "$build" --target fuzzers -j "${MESHCTL_JOBS:-$(nproc)}" >/dev/null
-
 work="$(mktemp -d "${TMPDIR:-/tmp}/meshctl-fuzz.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
+
+build="$root/build-fuzz"
+if ! {
+  if [[ ! -f "$build/CMakeCache.txt" ]]; then
+    CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DMESHCTL_FUZZ=ON -DMESHCTL_TESTS=OFF
+  fi
+  cmake --build "$build" --target fuzzers -j "${MESHCTL_JOBS:-$(nproc)}"
+} >"$work/build.log" 2>&1; then
+  cat "$work/build.log" >&2
+  echo "scripts/fuzz.sh: building the fuzzers failed" >&2
+  exit 1
+fi
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
