@@ -15,6 +15,7 @@
 #include "mesh/typha.h"
 #include "util/base64.h"
 #include "util/interrupt.h"
+#include "util/jwt.h"
 #include "util/log.h"
 #include "util/parallel.h"
 
@@ -167,6 +168,31 @@ bool changed(const ObjectResult& r) {
   return r.action == Action::create || r.action == Action::update || r.action == Action::adopt;
 }
 
+// With bound tokens every join gets a fresh one from TokenRequest; writing it
+// would change the Secret (and restart Typha) on every run. A stored token for
+// the same server that still has more than half its lifetime left is kept.
+calico::RemoteAccess access_for_link(const LiveState& live, const calico::RemoteAccess& offered,
+                                     const JoinOptions& o) {
+  if (o.token_mode != TokenMode::bound)
+    return offered;
+  auto key = object_key(kube::resources::secrets, o.secret_namespace,
+                        calico::remote_secret_name(offered.cluster_name));
+  auto it = live.objects.find(key);
+  if (it == live.objects.end())
+    return offered;
+  auto stored = calico::read_remote_kubeconfig(decode_field(it->second, "kubeconfig"));
+  if (!stored || stored->server != offered.server || stored->ca_pem != offered.ca_pem)
+    return offered;
+  auto expiry = jwt_expiry(stored->token.reveal());
+  auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+  if (!expiry || *expiry - now.count() < o.token_ttl.count() / 2)
+    return offered;
+  calico::RemoteAccess kept = offered;
+  kept.token = stored->token;
+  return kept;
+}
+
 LocalOutcome write_links(Cluster& local, LiveState& live, const std::vector<Cluster>& clusters,
                          const std::vector<RemoteOffer>& offers, const JoinOptions& o) {
   LocalOutcome out;
@@ -180,7 +206,7 @@ LocalOutcome write_links(Cluster& local, LiveState& live, const std::vector<Clus
       out.links.push_back(link);
       continue;
     }
-    auto objects = link_objects(local.member.mesh_name, offers[r].access, o);
+    auto objects = link_objects(local.member.mesh_name, access_for_link(live, offers[r].access, o), o);
     if (!objects) {
       link.detail = objects.error().message;
       out.links.push_back(link);

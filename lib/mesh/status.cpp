@@ -11,6 +11,7 @@
 #include "calico/remote_kubeconfig.h"
 #include "mesh/typha.h"
 #include "util/base64.h"
+#include "util/jwt.h"
 #include "util/parallel.h"
 
 namespace meshctl::mesh {
@@ -94,24 +95,6 @@ std::optional<long long> seconds_since(const std::string& rfc3339) {
     return std::nullopt;
   auto then = timegm(&tm);
   return static_cast<long long>(std::time(nullptr) - then);
-}
-
-// Claims of a JWT, without verifying it: only to show kind and expiry.
-Json jwt_claims(const std::string& token) {
-  auto first = token.find('.');
-  auto second = token.find('.', first + 1);
-  if (first == std::string::npos || second == std::string::npos)
-    return Json::object();
-  std::string payload = token.substr(first + 1, second - first - 1);
-  std::replace(payload.begin(), payload.end(), '-', '+');
-  std::replace(payload.begin(), payload.end(), '_', '/');
-  while (payload.size() % 4 != 0)
-    payload.push_back('=');
-  auto decoded = base64_decode(payload);
-  if (!decoded)
-    return Json::object();
-  auto claims = Json::parse(*decoded, nullptr, false);
-  return claims.is_discarded() ? Json::object() : claims;
 }
 
 void check_objects(LinkStatus& link, const Json& rcc, const ClusterFacts& local, const StatusOptions& o) {
@@ -213,11 +196,11 @@ CredentialCheck check_credential(const std::string& kubeconfig_text, const Clust
     auto allowed = (*client)->can_i({"list", group, resource, "", ""});
     if (!allowed) {
       const Errc code = allowed.error().code;
-      out.result = code == Errc::unauthorized ? "unauthorized"
-                   : code == Errc::transport_refused || code == Errc::transport_timeout ||
-                           code == Errc::transport_dns
-                       ? "unreachable"
-                       : "error";
+      out.result =
+          code == Errc::unauthorized ? "unauthorized"
+          : code == Errc::transport_refused || code == Errc::transport_timeout || code == Errc::transport_dns
+              ? "unreachable"
+              : "error";
       out.detail = allowed.error().message;
       return out;
     }
@@ -324,7 +307,8 @@ StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<boo
       p.link.configured = true;
       p.link.managed = is_managed(rcc);
       check_objects(p.link, rcc, local, options);
-      auto event = local.typha.link(remote, rcc["spec"].value("clusterAccessSecret", Json::object()).value("name", ""));
+      auto event = local.typha.link(
+          remote, rcc["spec"].value("clusterAccessSecret", Json::object()).value("name", ""));
       p.link.state = event.state;
       p.link.state_name = std::string(calico::link_state_name(event.state));
       p.link.detail = event.detail;

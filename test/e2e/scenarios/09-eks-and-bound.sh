@@ -5,6 +5,9 @@ expect_rc 0 "join through EKS-style contexts with bound tokens"
 check "mesh names come from the alias contexts" bash -c \
   "kubectl --context iad-eks get remoteclusterconfigurations.projectcalico.org pdx-eks"
 harvest_secrets
+meshctl join iad-eks pdx-eks --token bound --token-ttl 2h "${JOIN_FLAGS[@]}" -o json
+expect_rc 0 "a second bound-token join"
+jqc "it keeps the still-fresh bound tokens: every object unchanged" '[.objects[] | select(.action != "unchanged")] | length == 0'
 meshctl status iad-eks pdx-eks -o json
 expect_rc 0 "status of the EKS-named links"
 check "bound tokens show their expiry (under 2h)" bash -c \
