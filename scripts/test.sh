@@ -4,7 +4,7 @@
 # and meshctl's end-to-end suite against real control planes on loopback.
 #
 #   scripts/test.sh            everything
-#   scripts/test.sh unit       unit tests only (no lab)
+#   scripts/test.sh unit       unit tests and the short fuzz run only (no lab)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -18,6 +18,9 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
 echo "== unit tests (ASan+UBSan)"
 ctest --test-dir "$build" --output-on-failure
+
+echo "== fuzzing (libFuzzer + ASan/UBSan, 10 s per target)"
+scripts/fuzz.sh 10
 
 [[ "$what" == unit ]] && exit 0
 

@@ -10,9 +10,17 @@ namespace {
 
 std::atomic<Level> g_level{Level::warn};
 
+// Longest first, so a secret that begins another is not replaced inside it
+// before the longer one is.
+struct LongestFirst {
+  bool operator()(const std::string& a, const std::string& b) const {
+    return a.size() != b.size() ? a.size() > b.size() : a < b;
+  }
+};
+
 struct Registry {
   std::mutex mutex;
-  std::set<std::string> secrets;
+  std::set<std::string, LongestFirst> secrets;
 };
 
 Registry& registry() {

@@ -12,3 +12,9 @@ TEST_CASE("redact terminates when a secret occurs inside its own replacement") {
   CHECK(log::redact("a <redacted> b <redacted>") == "a <redacted> b <redacted>");
   CHECK(log::redact("no secret here") == "no secret here");
 }
+
+TEST_CASE("a secret that begins a longer one does not leave the rest visible") {
+  meshctl::log::register_secret("abcdefgh");
+  meshctl::log::register_secret("abcdefgh-and-more-secret");
+  CHECK(meshctl::log::redact("x abcdefgh-and-more-secret y") == "x <redacted> y");
+}
