@@ -27,7 +27,8 @@ class Lab:
     def __init__(self, n, base_dir):
         self.names = NAMES[:n]
         self.dir = Path(base_dir) / f"lab-{n}"
-        out = run([str(LAB), "up", "--clusters", ",".join(self.names), "--dir", str(self.dir)]).stdout
+        out = subprocess.run([str(LAB), "up", "--clusters", ",".join(self.names), "--dir", str(self.dir)],
+                             check=True, text=True, stdout=subprocess.PIPE).stdout  # progress stays on stderr
         self.kubeconfig = out.strip().splitlines()[-1]
         self.env = dict(os.environ, KUBECONFIG=self.kubeconfig, NO_COLOR="1")
         self.state = json.loads((self.dir / "state.json").read_text())
