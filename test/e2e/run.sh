@@ -21,7 +21,14 @@ cleanup() { "$LAB" down --dir "$LAB_DIR" >/dev/null 2>&1 || true; }
 [[ -n "${E2E_KEEP_LAB:-}" ]] || trap cleanup EXIT
 
 echo "e2e: starting the lab in $LAB_DIR"
-kubeconfig="$("$LAB" up --clusters iad,pdx,fra --typha-replicas 2 --eks --dir "$LAB_DIR" | tail -1)"
+# One retry: seen once here, a kube-apiserver exited at start-up right after
+# another lab had gone down; its log is shown before the second attempt.
+if ! kubeconfig="$("$LAB" up --clusters iad,pdx,fra --typha-replicas 2 --eks --dir "$LAB_DIR" | tail -1)"; then
+  tail -n 20 "$LAB_DIR"/clusters/*/kube-apiserver.log >&2 || true
+  "$LAB" down --dir "$LAB_DIR" >/dev/null 2>&1 || true
+  sleep 3
+  kubeconfig="$("$LAB" up --clusters iad,pdx,fra --typha-replicas 2 --eks --dir "$LAB_DIR" | tail -1)"
+fi
 export KUBECONFIG="$kubeconfig"
 export LAB_EKS_KUBECONFIG="$LAB_DIR/kubeconfig-eks"
 
