@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "app.h"
+#include "calico/names.h"
 #include "mesh/status.h"
 #include "util/interrupt.h"
 #include "util/log.h"
@@ -32,8 +33,7 @@ std::vector<mesh::Cluster> discover_mesh(const kube::Kubeconfig& config, const k
       return -1;
     if (!(*rccs)["items"].empty())
       return 1;
-    auto managed =
-        all[i].client->list(kube::resources::cluster_roles, "", "app.kubernetes.io/managed-by=meshctl");
+    auto managed = all[i].client->list(kube::resources::cluster_roles, "", calico::managed_selector());
     return managed && !(*managed)["items"].empty() ? 1 : 0;
   });
   std::vector<mesh::Cluster> out;

@@ -48,6 +48,10 @@ bool is_dns1123_label(std::string_view name) {
   return name.front() != '-' && name.back() != '-';
 }
 
+std::string managed_selector() {
+  return std::string(kManagedByLabel) + "=" + std::string(kManagedByValue);
+}
+
 std::string remote_secret_name(std::string_view remote_mesh_name) {
   return "remote-cluster-" + std::string(remote_mesh_name);
 }

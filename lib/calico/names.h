@@ -27,6 +27,9 @@ inline constexpr std::string_view kRemoteClusterLabel = "meshctl.projectcalico.o
 inline constexpr std::string_view kLocalClusterLabel = "meshctl.projectcalico.org/local-cluster";
 inline constexpr std::string_view kRoleLabel = "meshctl.projectcalico.org/role";
 
+// Label selector for everything meshctl made: "app.kubernetes.io/managed-by=meshctl".
+std::string managed_selector();
+
 // Makes a kubeconfig context name a valid DNS-1123 label, as RCC names must be:
 // lower-case, [a-z0-9-], at most 63 characters, starting and ending
 // alphanumeric. An EKS ARN keeps its last path segment

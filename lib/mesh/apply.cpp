@@ -8,13 +8,9 @@
 namespace meshctl::mesh {
 namespace {
 
-std::string managed_selector() {
-  return fmt::format("{}={}", calico::kManagedByLabel, calico::kManagedByValue);
-}
-
 Status list_into(kube::Client& client, const kube::Resource& resource, const std::string& ns,
                  LiveState& live) {
-  TRY_ASSIGN(Json list, client.list(resource, ns, managed_selector()));
+  TRY_ASSIGN(Json list, client.list(resource, ns, calico::managed_selector()));
   for (auto& item : list["items"]) {
     const auto& meta = item["metadata"];
     auto key =

@@ -41,20 +41,11 @@ bool is_loopback_url(const std::string& url) {
   return rest.rfind("127.", 0) == 0 || rest.rfind("localhost", 0) == 0 || rest.rfind("[::1]", 0) == 0;
 }
 
-std::string decode_field(const Json& secret, const char* key) {
-  const auto& data = secret.value("data", Json::object());
-  auto it = data.find(key);
-  if (it == data.end() || !it->is_string())
-    return {};
-  auto decoded = base64_decode(it->get<std::string>());
-  return decoded ? *decoded : std::string{};
-}
-
 Result<Secret> token_from_secret(kube::Client& client, Cluster& c, const std::string& ns, LiveState& live,
                                  const DesiredObject& token_object, const JoinOptions& o,
                                  std::string& ca_out) {
   const Json* current = live.find(token_object);
-  if (current == nullptr || decode_field(*current, "token").empty()) {
+  if (current == nullptr || secret_data(*current, "token").empty()) {
     if (o.dry_run)
       return Secret("<token not yet issued>");
     auto filled = client.wait_for(
@@ -71,9 +62,9 @@ Result<Secret> token_from_secret(kube::Client& client, Cluster& c, const std::st
     live.objects[object_key(token_object.resource, ns, token_object.name)] = *filled;
     current = live.find(token_object);
   }
-  std::string token = decode_field(*current, "token");
+  std::string token = secret_data(*current, "token");
   log::register_secret(token);
-  ca_out = decode_field(*current, "ca.crt");
+  ca_out = secret_data(*current, "ca.crt");
   return Secret(token);
 }
 
@@ -180,7 +171,7 @@ calico::RemoteAccess access_for_link(const LiveState& live, const calico::Remote
   auto it = live.objects.find(key);
   if (it == live.objects.end())
     return offered;
-  auto stored = calico::read_remote_kubeconfig(decode_field(it->second, "kubeconfig"));
+  auto stored = calico::read_remote_kubeconfig(secret_data(it->second, "kubeconfig"));
   if (!stored || stored->server != offered.server || stored->ca_pem != offered.ca_pem)
     return offered;
   auto expiry = jwt_expiry(stored->token.reveal());

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "mesh/manifests.h"
+#include "util/base64.h"
 
 namespace meshctl::mesh {
 namespace {
@@ -92,6 +93,15 @@ bool json_contains(const Json& live, const Json& desired) {
     return true;
   }
   return live == desired;
+}
+
+std::string secret_data(const Json& secret, const char* key) {
+  const auto& data = secret.value("data", Json::object());
+  auto it = data.find(key);
+  if (it == data.end() || !it->is_string())
+    return {};
+  auto decoded = base64_decode(it->get<std::string>());
+  return decoded ? *decoded : std::string{};
 }
 
 std::string object_key(const kube::Resource& resource, const std::string& ns, const std::string& name) {

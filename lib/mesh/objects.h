@@ -32,6 +32,9 @@ Result<Json> render_manifest(const std::string& manifest_name,
 // `live` would then change nothing meshctl owns.
 bool json_contains(const Json& live, const Json& desired);
 
+// A Secret's data[key], base64-decoded; "" when absent, not a string or not base64.
+std::string secret_data(const Json& secret, const char* key);
+
 // Identifies an object within one cluster: "secrets/calico-system/x".
 std::string object_key(const kube::Resource& resource, const std::string& ns, const std::string& name);
 

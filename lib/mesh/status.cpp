@@ -9,6 +9,7 @@
 
 #include "calico/names.h"
 #include "calico/remote_kubeconfig.h"
+#include "mesh/objects.h"
 #include "mesh/typha.h"
 #include "util/base64.h"
 #include "util/jwt.h"
@@ -32,19 +33,9 @@ struct ClusterFacts {
   TyphaView typha;
 };
 
-std::string managed_selector() {
-  return fmt::format("{}={}", calico::kManagedByLabel, calico::kManagedByValue);
-}
-
 bool is_managed(const Json& object) {
   const auto& labels = object["metadata"].value("labels", Json::object());
   return labels.value(std::string(calico::kManagedByLabel), "") == calico::kManagedByValue;
-}
-
-std::string secret_field(const Json& secret, const char* key) {
-  auto value = secret.value("data", Json::object()).value(key, "");
-  auto decoded = base64_decode(value);
-  return decoded ? *decoded : std::string{};
 }
 
 ClusterFacts read_cluster(Cluster& c, const StatusOptions& o) {
@@ -70,7 +61,7 @@ ClusterFacts read_cluster(Cluster& c, const StatusOptions& o) {
       f.secrets[ns + "/" + name] = *secret;
   }
   auto add_named = [&](const kube::Resource& res, std::map<std::string, Json>& into) {
-    auto list = client.list(res, o.secret_namespace, managed_selector());
+    auto list = client.list(res, o.secret_namespace, calico::managed_selector());
     if (!list)
       return;
     for (auto& item : (*list)["items"])
@@ -116,10 +107,9 @@ void check_objects(LinkStatus& link, const Json& rcc, const ClusterFacts& local,
     secret_check.problem = "missing (or not readable by meshctl)";
   } else {
     secret_check.present = true;
-    if (secret_field(it->second, "datastoreType") != "kubernetes") {
+    if (secret_data(it->second, "datastoreType") != "kubernetes") {
       secret_check.problem = "data.datastoreType is not \"kubernetes\"";
-    } else if (auto stored = calico::read_remote_kubeconfig(secret_field(it->second, "kubeconfig"));
-               !stored) {
+    } else if (auto stored = calico::read_remote_kubeconfig(secret_data(it->second, "kubeconfig")); !stored) {
       secret_check.problem = "data.kubeconfig: " + stored.error().message;
     } else if (!stored->has_current_context || stored->server.empty() || stored->token.empty()) {
       secret_check.problem = "data.kubeconfig lacks a current-context, server or token";
@@ -162,7 +152,7 @@ CredentialCheck check_credential(const std::string& kubeconfig_text, const Clust
     const auto& token_secret = *remote->federation_token;
     if (out.token_kind == "secret") {
       out.age_seconds = seconds_since(token_secret["metadata"].value("creationTimestamp", ""));
-      out.stale = secret_field(token_secret, "token") != stored->token.reveal();
+      out.stale = secret_data(token_secret, "token") != stored->token.reveal();
     }
   }
   if (!probe)
@@ -318,7 +308,7 @@ StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<boo
       auto secret =
           local.secrets.find(ref.value("namespace", options.secret_namespace) + "/" + ref.value("name", ""));
       if (secret != local.secrets.end())
-        p.kubeconfig = secret_field(secret->second, "kubeconfig");
+        p.kubeconfig = secret_data(secret->second, "kubeconfig");
       if (auto r_it = by_name.find(remote); r_it != by_name.end() && facts[r_it->second].reachable) {
         p.remote = &facts[r_it->second];
       }

@@ -33,7 +33,7 @@ Result<std::vector<Found>> find_targets(kube::Client& client, const std::string&
       return true;
     return o.leaving.count(label(obj, calico::kRemoteClusterLabel)) > 0;
   };
-  const std::string selector = fmt::format("{}={}", calico::kManagedByLabel, calico::kManagedByValue);
+  const std::string selector = calico::managed_selector();
   std::vector<Found> out;
   auto collect = [&](const kube::Resource& res, const char* kind, const std::string& ns) -> Status {
     auto list = client.list(res, ns, selector);

@@ -23,3 +23,7 @@ TEST_CASE("DNS-1123 label validation") {
   CHECK_FALSE(is_dns1123_label("A"));
   CHECK_FALSE(is_dns1123_label("a_b"));
 }
+
+TEST_CASE("the ownership selector is the managed-by label") {
+  CHECK(meshctl::calico::managed_selector() == "app.kubernetes.io/managed-by=meshctl");
+}
