@@ -21,14 +21,21 @@ cleanup() { "$LAB" down --dir "$LAB_DIR" >/dev/null 2>&1 || true; }
 [[ -n "${E2E_KEEP_LAB:-}" ]] || trap cleanup EXIT
 
 echo "e2e: starting the lab in $LAB_DIR"
-# One retry: seen once here, a kube-apiserver exited at start-up right after
-# another lab had gone down; its log is shown before the second attempt.
-if ! kubeconfig="$("$LAB" up --clusters iad,pdx,fra --typha-replicas 2 --eks --dir "$LAB_DIR" | tail -1)"; then
-  tail -n 20 "$LAB_DIR"/clusters/*/kube-apiserver.log >&2 || true
+# Up to three attempts. Seen here three times in about 15 starts (cause not
+# found yet, see the issue note): etcd or kube-apiserver exits during start-up
+# with an empty log. Each failed attempt's logs are kept as artefacts.
+kubeconfig=""
+for attempt in 1 2 3; do
+  if kubeconfig="$("$LAB" up --clusters iad,pdx,fra --typha-replicas 2 --eks --dir "$LAB_DIR" | tail -1)"; then
+    break
+  fi
+  mkdir -p "$ARTIFACTS/lab-start-failure-$attempt"
+  cp "$LAB_DIR"/clusters/*/*.log "$ARTIFACTS/lab-start-failure-$attempt/" 2>/dev/null || true
   "$LAB" down --dir "$LAB_DIR" >/dev/null 2>&1 || true
-  sleep 3
-  kubeconfig="$("$LAB" up --clusters iad,pdx,fra --typha-replicas 2 --eks --dir "$LAB_DIR" | tail -1)"
-fi
+  mkdir -p "$ARTIFACTS"
+  [[ "$attempt" == 3 ]] && { echo "e2e: the lab did not start in 3 attempts" >&2; exit 1; }
+  sleep $((attempt * 5))
+done
 export KUBECONFIG="$kubeconfig"
 export LAB_EKS_KUBECONFIG="$LAB_DIR/kubeconfig-eks"
 
