@@ -74,7 +74,7 @@ ContextRow inspect_context(const App& app, const kube::Kubeconfig& config,
     return row;
   }
   // A SelfSubjectAccessReview needs an authenticated caller, unlike /version.
-  auto allowed = (*client)->can_i({"get", "", "namespaces", "", ""});
+  auto allowed = (*client)->can_i({"get", "", "namespaces", "", "", ""});
   if (!allowed) {
     row.check = std::string(errc_name(allowed.error().code)) + ": " + allowed.error().message;
     row.ok = false;

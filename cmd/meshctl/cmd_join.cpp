@@ -87,7 +87,7 @@ Result<int> run_join_command(App& app, const JoinFlags& f) {
       defaults.federation_namespace = f.federation_namespace;
     defaults.secret_namespace = f.secret_namespace;
     fmt::print("meshctl join needs, in every cluster:\n");
-    for (const auto& line : mesh::required_permissions(defaults, mesh::PermissionSet::join)) {
+    for (const auto& line : mesh::required_permissions(defaults)) {
       fmt::print("  {}\n", line);
     }
     return exit_code::ok;

@@ -99,36 +99,6 @@ std::optional<std::string> read_file(const std::string& path) {
   return content.str();
 }
 
-// Parses the RFC 3339 timestamps the API server writes ("2025-01-02T03:04:05Z",
-// possibly with fractional seconds or a numeric offset).
-std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::string& text) {
-  std::tm tm{};
-  int consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
-    return std::nullopt;
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  std::time_t seconds = timegm(&tm);
-  auto rest = text.substr(static_cast<std::size_t>(consumed));
-  if (!rest.empty() && rest[0] == '.') {
-    auto end = rest.find_first_not_of("0123456789", 1);
-    rest = end == std::string::npos ? std::string() : rest.substr(end);
-  }
-  int offset_hours = 0;
-  int offset_minutes = 0;
-  if (rest == "Z" || rest == "z") {
-  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') &&
-             std::sscanf(rest.c_str() + 1, "%2d:%2d", &offset_hours, &offset_minutes) == 2) {
-    long offset = (offset_hours * 60L + offset_minutes) * 60L;
-    seconds -= rest[0] == '+' ? offset : -offset;
-  } else {
-    return std::nullopt;
-  }
-  return std::chrono::system_clock::from_time_t(seconds);
-}
-
 Result<Json> parse_json(const HttpResponse& response, const std::string& what) {
   auto json = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
   if (json.is_discarded() || !json.is_object()) {
@@ -261,7 +231,8 @@ Result<HttpResponse> Client::Impl::send(http::Request request) {
   // that change nothing, so they count as reads.
   const bool review = request.path_and_query.rfind("/apis/authorization.k8s.io/", 0) == 0 ||
                       request.path_and_query.rfind("/apis/authentication.k8s.io/", 0) == 0;
-  const bool idempotent = request.method == "GET" || request.method == "HEAD" || review;
+  // A stream may already have handed data over; repeating it would repeat that.
+  const bool idempotent = (request.method == "GET" || request.method == "HEAD" || review) && !request.on_body;
   int retries = 0;
   bool reauthenticated = false;
   bool force_refresh = false;
@@ -283,7 +254,8 @@ Result<HttpResponse> Client::Impl::send(http::Request request) {
     http::Response& response = *result;
     log::debug("{} -> {} in {}ms", what, response.status, elapsed);
     if (response.status >= 200 && response.status < 300) {
-      return HttpResponse{response.status, std::move(response.body), std::move(response.content_type)};
+      return HttpResponse{response.status, std::move(response.body), std::move(response.content_type),
+                          response.date};
     }
     if (response.status == 401 && !reauthenticated && refresh_after_unauthorized(force_refresh)) {
       reauthenticated = true;
@@ -394,11 +366,14 @@ Result<Json> Client::get(const Resource& r, const std::string& ns, const std::st
   return send_json(*this, "GET", resource_path(r, ns, name), nullptr);
 }
 
-Result<Json> Client::list(const Resource& r, const std::string& ns, const std::string& label_selector) {
+Result<Json> Client::list(const Resource& r, const std::string& ns, const std::string& label_selector,
+                          const std::string& field_selector) {
   // Pages through large collections so one answer never has to hold them all.
   std::string base = fmt::format("{}?limit={}", resource_path(r, ns), list_page_size);
   if (!label_selector.empty())
     base += "&labelSelector=" + http::url_encode(label_selector);
+  if (!field_selector.empty())
+    base += "&fieldSelector=" + http::url_encode(field_selector);
   TRY_ASSIGN(Json all, send_json(*this, "GET", base, nullptr));
   if (!all.contains("items") || !all["items"].is_array())
     all["items"] = Json::array();
@@ -424,15 +399,17 @@ Result<Json> Client::create_object(const Resource& r, const std::string& ns, con
   return send_json(*this, "POST", resource_path(r, ns), &body);
 }
 
-Result<Json> Client::apply(const Resource& r, const std::string& ns, const std::string& name,
-                           const Json& body, const ApplyOptions& options) {
+Result<Applied> Client::apply(const Resource& r, const std::string& ns, const std::string& name,
+                              const Json& body, const ApplyOptions& options) {
   std::string path =
       fmt::format("{}?fieldManager={}", resource_path(r, ns, name), http::url_encode(options.field_manager));
   if (options.force == Force::yes)
     path += "&force=true";
   if (options.dry_run == DryRun::yes)
     path += "&dryRun=All";
-  return send_json(*this, "PATCH", path, &body, "application/apply-patch+yaml");
+  TRY_ASSIGN(HttpResponse response, request("PATCH", path, body.dump(), "application/apply-patch+yaml"));
+  TRY_ASSIGN(Json object, parse_json(response, fmt::format("{}: PATCH {}", context_name(), path)));
+  return Applied{std::move(object), response.status == 201, response.date};
 }
 
 Result<bool> Client::remove(const Resource& r, const std::string& ns, const std::string& name,
@@ -490,8 +467,9 @@ Result<Json> Client::wait_for(const Resource& r, const std::string& ns, const st
                                             object_name(r, ns, name), format_duration(timeout), last_state));
 }
 
-Result<std::string> Client::pod_logs(const std::string& ns, const std::string& pod,
-                                     const LogOptions& options) {
+namespace {
+
+std::string log_path(const std::string& ns, const std::string& pod, const LogOptions& options) {
   std::string path = resource_path(resources::pods, ns, pod) + "/log";
   std::string separator = "?";
   auto add = [&](const std::string& key, const std::string& value) {
@@ -504,8 +482,35 @@ Result<std::string> Client::pod_logs(const std::string& ns, const std::string& p
     add("tailLines", std::to_string(*options.tail_lines));
   if (options.since_seconds)
     add("sinceSeconds", std::to_string(*options.since_seconds));
-  TRY_ASSIGN(HttpResponse response, request("GET", path));
+  return path;
+}
+
+}  // namespace
+
+Result<std::string> Client::pod_logs(const std::string& ns, const std::string& pod,
+                                     const LogOptions& options) {
+  TRY_ASSIGN(HttpResponse response, request("GET", log_path(ns, pod, options)));
   return std::move(response.body);
+}
+
+Result<bool> Client::follow_pod_logs(const std::string& ns, const std::string& pod, const LogOptions& options,
+                                     const std::function<bool(std::string_view)>& on_text,
+                                     milliseconds timeout, const std::function<bool()>& cancelled) {
+  http::Request request;
+  request.method = "GET";
+  request.path_and_query = log_path(ns, pod, options);
+  request.path_and_query += request.path_and_query.find('?') == std::string::npos ? "?" : "&";
+  request.path_and_query += "follow=true";
+  request.accept = "text/plain, */*";
+  bool satisfied = false;
+  request.on_body = [&](std::string_view text) {
+    satisfied = !on_text(text);
+    return !satisfied;
+  };
+  request.cancelled = cancelled;
+  request.timeout = timeout;
+  TRY(impl_->send(std::move(request)));
+  return satisfied;
 }
 
 Result<std::string> Client::pod_proxy_get(const std::string& ns, const std::string& pod, int port,
@@ -525,6 +530,8 @@ Result<bool> Client::can_i(const AccessCheck& check) {
     attributes["namespace"] = check.namespace_name;
   if (!check.name.empty())
     attributes["name"] = check.name;
+  if (!check.subresource.empty())
+    attributes["subresource"] = check.subresource;
   Json review = {{"apiVersion", "authorization.k8s.io/v1"},
                  {"kind", "SelfSubjectAccessReview"},
                  {"spec", {{"resourceAttributes", attributes}}}};
@@ -533,6 +540,67 @@ Result<bool> Client::can_i(const AccessCheck& check) {
   const Json status = answer.value("status", Json::object());
   return status.is_object() && status.contains("allowed") && status["allowed"].is_boolean() &&
          status["allowed"].get<bool>();
+}
+
+namespace {
+
+std::vector<std::string> strings_of(const Json& rule, const char* key) {
+  std::vector<std::string> out;
+  const auto& values = rule.value(key, Json::array());
+  if (!values.is_array())
+    return out;
+  for (const auto& v : values) {
+    if (v.is_string())
+      out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+bool matches(const std::vector<std::string>& allowed, const std::string& wanted) {
+  for (const auto& a : allowed) {
+    if (a == "*" || a == wanted)
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool rules_allow(const std::vector<ResourceRule>& rules, const AccessCheck& check) {
+  for (const auto& rule : rules) {
+    if (!matches(rule.verbs, check.verb) || !matches(rule.api_groups, check.group) ||
+        !matches(rule.resources,
+                 check.subresource.empty() ? check.resource : check.resource + "/" + check.subresource)) {
+      continue;
+    }
+    if (rule.resource_names.empty())
+      return true;
+    if (!check.name.empty() && matches(rule.resource_names, check.name))
+      return true;
+  }
+  return false;
+}
+
+Result<RulesReview> Client::rules_review(const std::string& ns) {
+  Json review = {{"apiVersion", "authorization.k8s.io/v1"},
+                 {"kind", "SelfSubjectRulesReview"},
+                 {"spec", {{"namespace", ns}}}};
+  TRY_ASSIGN(Json answer,
+             send_json(*this, "POST", "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", &review));
+  RulesReview out;
+  const Json status = answer.value("status", Json::object());
+  if (!status.is_object())
+    return Error(Errc::api_other, context_name() + ": the SelfSubjectRulesReview answer has no status");
+  out.incomplete =
+      status.contains("incomplete") && status["incomplete"].is_boolean() && status["incomplete"].get<bool>();
+  const Json rules = status.value("resourceRules", Json::array());
+  for (const auto& rule : rules.is_array() ? rules : Json::array()) {
+    if (!rule.is_object())
+      continue;
+    out.rules.push_back({strings_of(rule, "verbs"), strings_of(rule, "apiGroups"),
+                         strings_of(rule, "resources"), strings_of(rule, "resourceNames")});
+  }
+  return out;
 }
 
 Result<TokenRequestResult> Client::request_token(const std::string& ns, const std::string& service_account,
@@ -571,22 +639,6 @@ Result<ServerVersion> Client::version() {
                  fmt::format("{}: GET /version: the answer has no gitVersion", context_name()));
   }
   return version;
-}
-
-Result<bool> Client::is_served(const std::string& group, const std::string& version,
-                               const std::string& plural) {
-  auto answer = send_json(*this, "GET", api_root(group, version), nullptr);
-  if (!answer) {
-    if (answer.error().code == Errc::not_found)
-      return false;
-    return answer.error();
-  }
-  const Json resources = answer->value("resources", Json::array());
-  if (!resources.is_array())
-    return false;
-  return std::any_of(resources.begin(), resources.end(), [&](const Json& entry) {
-    return entry.is_object() && entry.contains("name") && entry["name"] == plural;
-  });
 }
 
 }  // namespace meshctl::kube

@@ -9,11 +9,14 @@
 #pragma once
 
 #include <chrono>
+#include <ctime>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "kube/exec_credential.h"
 #include "kube/kubeconfig.h"
@@ -65,6 +68,26 @@ struct LogOptions {
   std::optional<int> since_seconds;
 };
 
+// What a server-side apply returned, with what is needed to tell whether it
+// changed anything (see mesh/apply.cpp).
+struct Applied {
+  Json object;
+  bool created = false;                    // 201: the object did not exist before
+  std::optional<std::time_t> server_time;  // the answer's Date header
+};
+
+// One rule of a SelfSubjectRulesReview answer.
+struct ResourceRule {
+  std::vector<std::string> verbs, api_groups, resources, resource_names;
+};
+
+struct RulesReview {
+  std::vector<ResourceRule> rules;
+  // The authorizer could not list everything (e.g. a webhook authorizer): a
+  // permission missing from `rules` may still be granted; ask can_i().
+  bool incomplete = false;
+};
+
 struct ServerVersion {
   std::string git_version;  // "v1.33.13"
   std::string major, minor;
@@ -77,12 +100,14 @@ struct TokenRequestResult {
 
 struct AccessCheck {
   std::string verb, group, resource, namespace_name, name;
+  std::string subresource;  // "log" for pods/log
 };
 
 struct HttpResponse {
   long status = 0;
   std::string body;
   std::string content_type;
+  std::optional<std::time_t> date;
 };
 
 class Client {
@@ -96,13 +121,14 @@ class Client {
   const ResolvedContext& context() const;
 
   Result<Json> get(const Resource& r, const std::string& ns, const std::string& name);
-  Result<Json> list(const Resource& r, const std::string& ns, const std::string& label_selector = {});
+  Result<Json> list(const Resource& r, const std::string& ns, const std::string& label_selector = {},
+                    const std::string& field_selector = {});
   Result<Json> create_object(const Resource& r, const std::string& ns, const Json& body);
   // Server-side apply: PATCH application/apply-patch+yaml (JSON is valid YAML)
   // with fieldManager, force and dryRun=All as asked. Returns the object as the
   // server has (or would have) it.
-  Result<Json> apply(const Resource& r, const std::string& ns, const std::string& name, const Json& body,
-                     const ApplyOptions& options);
+  Result<Applied> apply(const Resource& r, const std::string& ns, const std::string& name, const Json& body,
+                        const ApplyOptions& options);
   // NotFound counts as success. Returns true when something was deleted.
   Result<bool> remove(const Resource& r, const std::string& ns, const std::string& name,
                       Propagation propagation = Propagation::background, DryRun dry_run = DryRun::no);
@@ -110,17 +136,25 @@ class Client {
   Result<Json> wait_for(const Resource& r, const std::string& ns, const std::string& name,
                         const std::function<bool(const Json&)>& ready, std::chrono::milliseconds timeout);
   Result<std::string> pod_logs(const std::string& ns, const std::string& pod, const LogOptions& options);
+  // Follows a pod's log (follow=true), handing `on_text` the text as it
+  // arrives, until on_text returns false (then true is returned), the container
+  // stops (false), `timeout` passes or `cancelled` says so (errors). One request
+  // however long it takes, where polling would send one a second.
+  Result<bool> follow_pod_logs(const std::string& ns, const std::string& pod, const LogOptions& options,
+                               const std::function<bool(std::string_view)>& on_text,
+                               std::chrono::milliseconds timeout, const std::function<bool()>& cancelled);
   // GET /api/v1/namespaces/NS/pods/POD:PORT/proxy/PATH
   Result<std::string> pod_proxy_get(const std::string& ns, const std::string& pod, int port,
                                     const std::string& path);
   // SelfSubjectAccessReview: may the caller do this?
   Result<bool> can_i(const AccessCheck& check);
+  // SelfSubjectRulesReview: everything the caller may do in a namespace (rules
+  // from ClusterRoleBindings included), in one request.
+  Result<RulesReview> rules_review(const std::string& ns);
   // TokenRequest for a ServiceAccount with the given lifetime.
   Result<TokenRequestResult> request_token(const std::string& ns, const std::string& service_account,
                                            std::chrono::seconds ttl);
   Result<ServerVersion> version();
-  // Is group/version/plural served? (API discovery)
-  Result<bool> is_served(const std::string& group, const std::string& version, const std::string& plural);
 
   // Raw request, for what the verbs above do not cover. Non-2xx answers become errors.
   Result<HttpResponse> request(const std::string& method, const std::string& path_and_query,
@@ -131,6 +165,11 @@ class Client {
   explicit Client(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// Does one of the rules grant the check? RBAC semantics: "*" matches any verb,
+// group or resource; a rule with resourceNames grants only those names (and so
+// never a list or a create). Exposed for tests.
+bool rules_allow(const std::vector<ResourceRule>& rules, const AccessCheck& check);
 
 // Maps an HTTP status and a Kubernetes Status body to an Error. `what` names the
 // context and request; used by Client and exposed for tests and fuzzing.

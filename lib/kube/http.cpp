@@ -58,6 +58,43 @@ size_t write_body(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
+struct StreamState {
+  const Request* request;
+  CURL* handle;
+  std::string* error_body;  // a non-2xx answer is collected for the caller to decode
+  bool stopped = false;
+};
+
+size_t write_stream(char* data, size_t size, size_t count, void* user) {
+  auto* state = static_cast<StreamState*>(user);
+  long status = 0;
+  curl_easy_getinfo(state->handle, CURLINFO_RESPONSE_CODE, &status);
+  if (status < 200 || status >= 300) {
+    state->error_body->append(data, size * count);
+    return size * count;
+  }
+  if (!state->request->on_body(std::string_view(data, size * count))) {
+    state->stopped = true;
+    return CURL_WRITEFUNC_ERROR;  // ends the transfer; reported as a normal stop below
+  }
+  return size * count;
+}
+
+int check_cancelled(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* request = static_cast<const Request*>(user);
+  return request->cancelled() ? 1 : 0;
+}
+
+std::optional<std::time_t> server_date(CURL* handle) {
+  curl_header* header = nullptr;
+  if (curl_easy_header(handle, "Date", 0, CURLH_HEADER, -1, &header) != CURLHE_OK || header == nullptr)
+    return std::nullopt;
+  std::time_t parsed = curl_getdate(header->value, nullptr);
+  if (parsed < 0)
+    return std::nullopt;
+  return parsed;
+}
+
 bool contains(const std::string& text, const char* needle) {
   return text.find(needle) != std::string::npos;
 }
@@ -246,11 +283,23 @@ Result<Response> Transport::perform(const Request& request) {
   curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(handle, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
   curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config_.connect_timeout.count()));
-  curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(config_.request_timeout.count()));
+  auto timeout = request.timeout.value_or(config_.request_timeout);
+  curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
   curl_easy_setopt(handle, CURLOPT_USERAGENT, config_.user_agent.c_str());
   curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_text.data());
-  curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, write_body);
-  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &response.body);
+  StreamState stream{&request, handle, &response.body};
+  if (request.on_body) {
+    curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, write_stream);
+    curl_easy_setopt(handle, CURLOPT_WRITEDATA, &stream);
+  } else {
+    curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, write_body);
+    curl_easy_setopt(handle, CURLOPT_WRITEDATA, &response.body);
+  }
+  if (request.cancelled) {
+    curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, check_cancelled);
+    curl_easy_setopt(handle, CURLOPT_XFERINFODATA, &request);
+    curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
+  }
   curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.list);
   if (connect_to.list != nullptr)
     curl_easy_setopt(handle, CURLOPT_CONNECT_TO, connect_to.list);
@@ -289,6 +338,14 @@ Result<Response> Transport::perform(const Request& request) {
   }
 
   CURLcode code = curl_easy_perform(handle);
+  if (code == CURLE_WRITE_ERROR && stream.stopped) {
+    code = CURLE_OK;
+    response.stopped_early = true;
+  }
+  if (code == CURLE_ABORTED_BY_CALLBACK) {
+    release_handle(handle);
+    return Error(Errc::interrupted, "cancelled");
+  }
   if (code != CURLE_OK) {
     std::string detail = error_text[0] != '\0' ? std::string(error_text.data()) : curl_easy_strerror(code);
     while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' '))
@@ -302,6 +359,7 @@ Result<Response> Transport::perform(const Request& request) {
   if (content_type != nullptr)
     response.content_type = content_type;
   response.retry_after = retry_after(handle);
+  response.date = server_date(handle);
   release_handle(handle);
   return response;
 }

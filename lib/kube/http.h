@@ -6,6 +6,8 @@
 #pragma once
 
 #include <chrono>
+#include <ctime>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -39,6 +41,12 @@ struct Request {
   Secret password;
   std::string client_cert_pem;  // client certificate for this request (may differ per request
   Secret client_key_pem;        // when an exec plugin rotates it)
+  // Streaming: when set, the body is handed over as it arrives instead of being
+  // collected, and the transfer ends early (successfully) when this returns false.
+  std::function<bool(std::string_view)> on_body;
+  // Checked about once a second during the transfer; true aborts it (Errc::interrupted).
+  std::function<bool()> cancelled;
+  std::optional<std::chrono::milliseconds> timeout;  // overrides the transport's request timeout
 };
 
 struct Response {
@@ -46,6 +54,8 @@ struct Response {
   std::string body;
   std::string content_type;
   std::optional<std::chrono::seconds> retry_after;
+  std::optional<std::time_t> date;  // the server's clock (Date header), one-second resolution
+  bool stopped_early = false;       // on_body asked to stop
 };
 
 // Maps a libcurl result code (and its error text) to an Errc::transport_* value.

@@ -2,33 +2,21 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+
 #include "calico/names.h"
+#include "kube/exec_credential.h"
 #include "util/interrupt.h"
 
 namespace meshctl::mesh {
 namespace {
 
-Status list_into(kube::Client& client, const kube::Resource& resource, const std::string& ns,
-                 LiveState& live) {
-  TRY_ASSIGN(Json list, client.list(resource, ns, calico::managed_selector()));
-  for (auto& item : list["items"]) {
-    const auto& meta = item["metadata"];
-    auto key =
-        object_key(resource, resource.namespaced ? meta.value("namespace", "") : "", meta.value("name", ""));
-    live.objects[key] = std::move(item);
-  }
-  return {};
-}
-
-// Another field manager besides meshctl means the object existed before
-// meshctl took it over (e.g. made by Tigera's manifests).
-bool has_foreign_manager(const Json& object) {
-  const auto& managed = object["metadata"].value("managedFields", Json::array());
-  for (const auto& entry : managed) {
-    if (entry.value("manager", "") != "meshctl")
-      return true;
-  }
-  return false;
+// The object already carried meshctl's label, so applying it again is an
+// update rather than taking over something made by other means.
+bool carries_managed_label(const Json& object) {
+  const auto& labels = object["metadata"].value("labels", Json::object());
+  return labels.is_object() &&
+         labels.value(std::string(calico::kManagedByLabel), "") == calico::kManagedByValue;
 }
 
 // Items of a LIST carry no apiVersion/kind, so compare everything else.
@@ -46,6 +34,70 @@ ObjectResult result_for(const std::string& cluster, const DesiredObject& d) {
   r.namespace_ = d.namespace_;
   r.name = d.name;
   r.remote = d.remote;
+  return r;
+}
+
+bool observed_kind(const kube::Resource& resource) {
+  return resource.plural == kube::resources::service_accounts.plural ||
+         resource.plural == kube::resources::secrets.plural ||
+         resource.plural == kube::resources::remote_cluster_configurations.plural;
+}
+
+// For kinds preflight did not read: did this apply change the object? The
+// API server stamps meshctl's managedFields entry only when an apply changes
+// something, so an entry as recent as the answer itself (the server's clock,
+// 1 s resolution) means changed. An unchanged object written in the second
+// before would read as changed; only the reported action is affected.
+bool changed_by_apply(const kube::Applied& applied, const std::string& field_manager) {
+  if (!applied.server_time)
+    return true;  // cannot tell: say changed rather than hide a write
+  const auto& managed = applied.object["metadata"].value("managedFields", Json::array());
+  for (const auto& entry : managed) {
+    if (entry.value("manager", "") != field_manager || entry.value("operation", "") != "Apply")
+      continue;
+    auto stamped = kube::parse_rfc3339(entry.value("time", ""));
+    if (!stamped)
+      return true;
+    return std::chrono::system_clock::to_time_t(*stamped) >= *applied.server_time - 1;
+  }
+  return true;
+}
+
+Action classify(const kube::Applied& applied, const Json* observed, bool was_observed,
+                const kube::ApplyOptions& apply_options) {
+  // Observed kinds reach here only when they differ from what preflight saw.
+  if (applied.created)
+    return Action::create;
+  if (!was_observed)
+    return changed_by_apply(applied, apply_options.field_manager) ? Action::update : Action::unchanged;
+  return observed != nullptr && carries_managed_label(*observed) ? Action::update : Action::adopt;
+}
+
+ObjectResult apply_object(kube::Client& client, const std::string& cluster, const DesiredObject& d,
+                          const LiveState& live, const JoinOptions& options, LiveState* record) {
+  ObjectResult r = result_for(cluster, d);
+  const bool was_observed = observed_kind(d.resource);
+  const Json* existing = was_observed ? live.find(d) : nullptr;
+  if (existing != nullptr && matches_live(*existing, d.body)) {
+    r.action = Action::unchanged;
+    return r;
+  }
+  kube::ApplyOptions apply_options;
+  apply_options.force = options.force_conflicts ? kube::Force::yes : kube::Force::no;
+  apply_options.dry_run = options.dry_run ? kube::DryRun::yes : kube::DryRun::no;
+  auto applied = client.apply(d.resource, d.namespace_, d.name, d.body, apply_options);
+  if (!applied) {
+    r.action = Action::failed;
+    r.error = applied.error().message;
+    if (applied.error().code == Errc::conflict) {
+      r.error +=
+          " (another field manager owns these fields; re-run with --force-conflicts to take them over)";
+    }
+    return r;
+  }
+  r.action = classify(*applied, existing, was_observed, apply_options);
+  if (record != nullptr && !options.dry_run && was_observed)
+    record->objects[object_key(d.resource, d.namespace_, d.name)] = std::move(applied->object);
   return r;
 }
 
@@ -69,67 +121,22 @@ const char* action_name(Action action) {
   return "unknown";
 }
 
-const Json* LiveState::find(const DesiredObject& d) const {
-  auto it = objects.find(object_key(d.resource, d.namespace_, d.name));
-  return it == objects.end() ? nullptr : &it->second;
-}
-
-Result<LiveState> observe(kube::Client& client, const std::string& federation_ns,
-                          const std::string& secret_ns) {
-  namespace r = kube::resources;
-  LiveState live;
-  TRY(list_into(client, r::service_accounts, federation_ns, live));
-  TRY(list_into(client, r::secrets, federation_ns, live));
-  if (secret_ns != federation_ns)
-    TRY(list_into(client, r::secrets, secret_ns, live));
-  TRY(list_into(client, r::roles, secret_ns, live));
-  TRY(list_into(client, r::role_bindings, secret_ns, live));
-  TRY(list_into(client, r::cluster_roles, "", live));
-  TRY(list_into(client, r::cluster_role_bindings, "", live));
-  TRY(list_into(client, r::remote_cluster_configurations, "", live));
-  return live;
-}
-
 std::vector<ObjectResult> apply_objects(kube::Client& client, const std::string& cluster,
-                                        const std::vector<DesiredObject>& objects, LiveState& live,
-                                        const JoinOptions& options) {
+                                        const std::vector<DesiredObject>& objects, const LiveState& live,
+                                        const JoinOptions& options, LiveState* record) {
   std::vector<ObjectResult> results;
   bool stop = false;
   for (const auto& d : objects) {
-    ObjectResult r = result_for(cluster, d);
     if (stop || interrupted()) {
+      ObjectResult r = result_for(cluster, d);
       r.action = Action::skipped;
       r.error = interrupted() ? "interrupted" : "an earlier object of this cluster failed";
       results.push_back(std::move(r));
       stop = true;
       continue;
     }
-    const Json* existing = live.find(d);
-    if (existing != nullptr && matches_live(*existing, d.body)) {
-      r.action = Action::unchanged;
-      results.push_back(std::move(r));
-      continue;
-    }
-    kube::ApplyOptions apply_options;
-    apply_options.force = options.force_conflicts ? kube::Force::yes : kube::Force::no;
-    apply_options.dry_run = options.dry_run ? kube::DryRun::yes : kube::DryRun::no;
-    auto applied = client.apply(d.resource, d.namespace_, d.name, d.body, apply_options);
-    if (!applied) {
-      r.action = Action::failed;
-      r.error = applied.error().message;
-      if (applied.error().code == Errc::conflict) {
-        r.error +=
-            " (another field manager owns these fields; re-run with --force-conflicts to take them over)";
-      }
-      stop = true;
-    } else if (existing != nullptr) {
-      r.action = Action::update;
-    } else {
-      r.action = has_foreign_manager(*applied) && !options.dry_run ? Action::adopt : Action::create;
-    }
-    if (applied && !options.dry_run)
-      live.objects[object_key(d.resource, d.namespace_, d.name)] = *applied;
-    results.push_back(std::move(r));
+    results.push_back(apply_object(client, cluster, d, live, options, record));
+    stop = results.back().action == Action::failed;
   }
   return results;
 }

@@ -1,9 +1,11 @@
 // Writing desired objects with server-side apply, and telling what changed.
-// What a cluster already has is read once per resource type (label-selected
-// lists), so a run that changes nothing sends no writes at all.
+// Objects whose content decides what happens next (ServiceAccount, Secrets,
+// RCCs) are compared with what preflight read and skipped when equal. The RBAC
+// objects are applied every time: a server-side apply that changes nothing
+// writes nothing to etcd, and four fewer lists per cluster keep a fresh join
+// near the minimum number of requests.
 #pragma once
 
-#include <map>
 #include <string>
 #include <vector>
 
@@ -22,23 +24,12 @@ struct ObjectResult {
   std::string error;  // when failed or skipped: why
 };
 
-// meshctl-labelled objects of the kinds join writes, keyed by object_key().
-struct LiveState {
-  std::map<std::string, Json> objects;
-  const Json* find(const DesiredObject& desired) const;
-};
-
-// Lists what meshctl manages in one cluster: SA and token Secret in the
-// federation namespace, link Secrets, Roles and RoleBindings in the secret
-// namespace, ClusterRoles, ClusterRoleBindings and RCCs.
-Result<LiveState> observe(kube::Client& client, const std::string& federation_ns,
-                          const std::string& secret_ns);
-
-// Applies each object in order (stopping at the first failure or interrupt, so
-// that e.g. an RCC is never written after its Secret failed). `live` is
-// updated with what the server returned.
+// Applies each object in order, stopping at the first failure or interrupt,
+// so that e.g. an RCC is never written after its Secret failed. Observed kinds
+// are compared with `live`; when `record` is given, the server's answers for
+// them are stored there.
 std::vector<ObjectResult> apply_objects(kube::Client& client, const std::string& cluster,
-                                        const std::vector<DesiredObject>& objects, LiveState& live,
-                                        const JoinOptions& options);
+                                        const std::vector<DesiredObject>& objects, const LiveState& live,
+                                        const JoinOptions& options, LiveState* record = nullptr);
 
 }  // namespace meshctl::mesh

@@ -68,23 +68,18 @@ Result<Secret> token_from_secret(kube::Client& client, Cluster& c, const std::st
   return Secret(token);
 }
 
-RemoteOffer prepare_remote(Cluster& c, const PreflightFacts& facts, const JoinOptions& o,
+RemoteOffer prepare_remote(Cluster& c, PreflightFacts& facts, const JoinOptions& o,
                            const ProgressFn& progress) {
   RemoteOffer offer;
   const std::string& name = c.member.mesh_name;
   kube::Client& client = *c.client;
-  auto live = observe(client, facts.federation_namespace, o.secret_namespace);
-  if (!live) {
-    offer.error = live.error().message;
-    return offer;
-  }
-  offer.live = std::move(*live);
+  offer.live = std::move(facts.live);
   auto objects = federation_objects(name, facts.federation_namespace, facts.legacy_federation_namespace, o);
   if (!objects) {
     offer.error = objects.error().message;
     return offer;
   }
-  offer.objects = apply_objects(client, name, *objects, offer.live, o);
+  offer.objects = apply_objects(client, name, *objects, offer.live, o, &offer.live);
   for (const auto& r : offer.objects) {
     if (r.action == Action::failed || r.action == Action::skipped) {
       offer.error = r.error;
@@ -184,77 +179,123 @@ calico::RemoteAccess access_for_link(const LiveState& live, const calico::Remote
   return kept;
 }
 
-LocalOutcome write_links(Cluster& local, LiveState& live, const std::vector<Cluster>& clusters,
-                         const std::vector<RemoteOffer>& offers, const JoinOptions& o) {
-  LocalOutcome out;
-  for (size_t r = 0; r < clusters.size(); ++r) {
-    const std::string& remote = clusters[r].member.mesh_name;
-    if (remote == local.member.mesh_name)
-      continue;
-    LinkResult link{local.member.mesh_name, remote, calico::LinkState::unknown, "", false, false};
-    if (!offers[r].ready) {
-      link.detail = "not written: " + remote + " is not ready (" + offers[r].error + ")";
-      out.links.push_back(link);
-      continue;
+// Links of one cluster are written concurrently, a few at a time; within a
+// link the order stays Secret, Role, RoleBinding, RCC.
+constexpr std::size_t kLinkWritersPerCluster = 4;
+
+struct LinkOutcome {
+  LinkResult link;
+  std::vector<ObjectResult> objects;
+  std::optional<std::string> warning;
+  bool changed_connection = false;  // the Secret or RCC changed: Typha reconnects
+  std::optional<Clock::time_point> first_write;
+};
+
+LinkOutcome write_link(Cluster& local, const LiveState& live, const Cluster& remote_cluster,
+                       const RemoteOffer& offer, const JoinOptions& o) {
+  const std::string& remote = remote_cluster.member.mesh_name;
+  LinkOutcome out;
+  out.link = LinkResult{local.member.mesh_name, remote, calico::LinkState::unknown, "", false, false};
+  if (!offer.ready) {
+    out.link.detail = "not written: " + remote + " is not ready (" + offer.error + ")";
+    return out;
+  }
+  auto objects = link_objects(local.member.mesh_name, access_for_link(live, offer.access, o), o);
+  if (!objects) {
+    out.link.detail = objects.error().message;
+    return out;
+  }
+  const DesiredObject& secret = objects->front();
+  bool connected = live.find(secret) != nullptr && live.find(objects->back()) != nullptr;
+  auto start = Clock::now();
+  out.objects = apply_objects(*local.client, local.member.mesh_name, *objects, live, o);
+  out.link.written = true;
+  for (size_t i = 0; i < out.objects.size(); ++i) {
+    const auto& res = out.objects[i];
+    if (res.action == Action::failed || res.action == Action::skipped) {
+      out.link.written = false;
+      if (out.link.detail.empty())
+        out.link.detail = "not written: " + res.error;
     }
-    auto objects = link_objects(local.member.mesh_name, access_for_link(live, offers[r].access, o), o);
-    if (!objects) {
-      link.detail = objects.error().message;
-      out.links.push_back(link);
-      continue;
-    }
-    const DesiredObject& secret = objects->front();
-    const Json* old_secret = live.find(secret);
-    bool connected = old_secret != nullptr && live.find(objects->back()) != nullptr;
-    auto start = Clock::now();
-    auto results = apply_objects(*local.client, local.member.mesh_name, *objects, live, o);
-    link.written = true;
-    for (const auto& res : results) {
-      if (res.action == Action::failed || res.action == Action::skipped) {
-        link.written = false;
-        if (link.detail.empty())
-          link.detail = "not written: " + res.error;
-      }
-      if (changed(res) && !out.first_change)
-        out.first_change = start;
-    }
-    if (connected && changed(results.front())) {
-      out.warnings.push_back(fmt::format("{}: the Secret for {} changes; Typha in {} restarts to pick it up",
-                                         local.member.context, remote, local.member.mesh_name));
-    }
-    out.objects.insert(out.objects.end(), results.begin(), results.end());
-    out.links.push_back(std::move(link));
+    if (changed(res) && !out.first_write)
+      out.first_write = start;
+    if (changed(res) && (i == 0 || i + 1 == out.objects.size()))
+      out.changed_connection = true;
+  }
+  if (connected && changed(out.objects.front())) {
+    out.warning = fmt::format("{}: the Secret for {} changes; Typha in {} restarts to pick it up",
+                              local.member.context, remote, local.member.mesh_name);
   }
   return out;
 }
 
-// Polls Typha in one local cluster until every written link is in sync or the
-// deadline passes. Links changed in this run must be in sync *since* the
-// change, so an old "in sync" line cannot vouch for new connection data.
+LocalOutcome write_links(Cluster& local, const LiveState& live, const std::vector<Cluster>& clusters,
+                         const std::vector<RemoteOffer>& offers, const JoinOptions& o) {
+  std::vector<size_t> remotes;
+  for (size_t r = 0; r < clusters.size(); ++r) {
+    if (clusters[r].member.mesh_name != local.member.mesh_name)
+      remotes.push_back(r);
+  }
+  auto links = parallel_map<LinkOutcome>(
+      remotes.size(),
+      [&](size_t i) { return write_link(local, live, clusters[remotes[i]], offers[remotes[i]], o); },
+      kLinkWritersPerCluster);
+  LocalOutcome out;
+  for (auto& l : links) {
+    out.objects.insert(out.objects.end(), l.objects.begin(), l.objects.end());
+    if (l.warning)
+      out.warnings.push_back(*l.warning);
+    if (l.changed_connection)
+      out.changed_remotes.insert(l.link.remote);
+    if (l.first_write && (!out.first_change || *l.first_write < *out.first_change))
+      out.first_change = l.first_write;
+    out.links.push_back(std::move(l.link));
+  }
+  return out;
+}
+
+// Waits in one local cluster until every written link is in sync or the
+// deadline passes. A link whose Secret or RCC changed in this run must be in
+// sync *since* the change (an old "in sync" line cannot vouch for new
+// connection data): those are followed in Typha's log from the change on. The
+// others are judged by the whole log, read once a second.
 void verify_links(Cluster& local, LocalOutcome& outcome, Clock::time_point deadline,
                   const ProgressFn& progress) {
   while (true) {
-    TyphaReadOptions all;
-    TyphaView view = read_typha(*local.client, all);
-    std::optional<TyphaView> recent;
-    if (outcome.first_change) {
+    std::vector<WantedLink> fresh_wanted;
+    bool old_wanted = false;
+    for (const auto& link : outcome.links) {
+      if (!link.written || link.state == calico::LinkState::in_sync)
+        continue;
+      if (outcome.changed_remotes.count(link.remote) > 0)
+        fresh_wanted.push_back({link.remote, calico::remote_secret_name(link.remote)});
+      else
+        old_wanted = true;
+    }
+    std::optional<TyphaView> whole, recent;
+    if (old_wanted)
+      whole = read_typha(*local.client, TyphaReadOptions{});
+    if (!fresh_wanted.empty() && outcome.first_change) {
       auto elapsed = std::chrono::duration<double>(Clock::now() - *outcome.first_change).count();
-      TyphaReadOptions since;
-      since.since_seconds = static_cast<int>(std::ceil(elapsed)) + 1;
-      recent = read_typha(*local.client, since);
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      recent = follow_typha(*local.client, static_cast<int>(std::ceil(elapsed)) + 1, fresh_wanted,
+                            std::max(left, std::chrono::milliseconds(1)));
     }
     size_t in_sync = 0, total = 0;
     for (auto& link : outcome.links) {
       if (!link.written)
         continue;
       ++total;
-      bool fresh_needed = recent && outcome.changed_remotes.count(link.remote) > 0;
-      auto secret = calico::remote_secret_name(link.remote);
-      auto event = fresh_needed ? recent->link(link.remote, secret) : view.link(link.remote, secret);
-      link.state = event.state;
-      link.detail = event.detail;
-      link.verified = true;
-      if (event.state == calico::LinkState::in_sync)
+      if (link.state != calico::LinkState::in_sync) {
+        const auto& view = outcome.changed_remotes.count(link.remote) > 0 ? recent : whole;
+        if (view) {
+          auto event = view->link(link.remote, calico::remote_secret_name(link.remote));
+          link.state = event.state;
+          link.detail = event.detail;
+          link.verified = true;
+        }
+      }
+      if (link.state == calico::LinkState::in_sync)
         ++in_sync;
     }
     progress(local.member.mesh_name, fmt::format("Typha: {}/{} links in sync", in_sync, total));
@@ -311,7 +352,7 @@ JoinReport run_join(std::vector<Cluster>& clusters, const JoinOptions& options, 
   JoinReport report;
   report.dry_run = options.dry_run;
 
-  auto preflight = run_preflight(clusters, options, PermissionSet::join);
+  auto preflight = run_preflight(clusters, options);
   report.preflight_problems = preflight.problems;
   if (!preflight.ok())
     return report;

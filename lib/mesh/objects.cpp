@@ -108,4 +108,9 @@ std::string object_key(const kube::Resource& resource, const std::string& ns, co
   return resource.plural + "/" + (ns.empty() ? "-" : ns) + "/" + name;
 }
 
+const Json* LiveState::find(const DesiredObject& d) const {
+  auto it = objects.find(object_key(d.resource, d.namespace_, d.name));
+  return it == objects.end() ? nullptr : &it->second;
+}
+
 }  // namespace meshctl::mesh

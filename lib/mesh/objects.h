@@ -38,4 +38,11 @@ std::string secret_data(const Json& secret, const char* key);
 // Identifies an object within one cluster: "secrets/calico-system/x".
 std::string object_key(const kube::Resource& resource, const std::string& ns, const std::string& name);
 
+// What preflight saw of the objects join writes whose content decides what
+// happens next (ServiceAccount, Secrets, RCCs), keyed by object_key().
+struct LiveState {
+  std::map<std::string, Json> objects;
+  const Json* find(const DesiredObject& desired) const;
+};
+
 }  // namespace meshctl::mesh

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <set>
 
 #include "calico/names.h"
 #include "util/parallel.h"
@@ -10,43 +11,45 @@
 namespace meshctl::mesh {
 namespace {
 
-struct Need {
-  std::string verb, group, resource, namespace_;
-};
+using kube::AccessCheck;
 
-std::vector<Need> needs_for(const JoinOptions& o, const std::string& fed_ns, PermissionSet set) {
+std::vector<AccessCheck> needs_for(const JoinOptions& o, const std::string& fed_ns) {
   const std::string rbac = "rbac.authorization.k8s.io";
   const std::string calico(calico::kRccGroup);
+  const std::string calico_ns(calico::kCalicoNamespace);
   const std::string& sec_ns = o.secret_namespace;
-  std::vector<std::string> write_verbs = set == PermissionSet::teardown
-                                             ? std::vector<std::string>{"list", "delete"}
-                                             : std::vector<std::string>{"list", "create", "patch"};
-  if (set == PermissionSet::status)
-    write_verbs = {"list"};
-  std::vector<Need> out;
-  auto add = [&](const std::string& group, const std::string& resource, const std::string& ns) {
-    for (const auto& verb : write_verbs)
-      out.push_back({verb, group, resource, ns});
+  std::vector<AccessCheck> out;
+  auto add = [&](std::initializer_list<const char*> verbs, const std::string& group,
+                 const std::string& resource, const std::string& ns) {
+    for (const char* verb : verbs)
+      out.push_back({verb, group, resource, ns, "", ""});
   };
-  add("", "serviceaccounts", fed_ns);
-  add("", "secrets", fed_ns);
+  add({"list"}, "", "serviceaccounts", o.federation_namespace_given ? fed_ns : "");
+  add({"create", "patch"}, "", "serviceaccounts", fed_ns);
+  add({"list", "get", "create", "patch"}, "", "secrets", fed_ns);
   if (sec_ns != fed_ns)
-    add("", "secrets", sec_ns);
-  add(rbac, "roles", sec_ns);
-  add(rbac, "rolebindings", sec_ns);
-  add(rbac, "clusterroles", "");
-  add(rbac, "clusterrolebindings", "");
-  add(calico, std::string(calico::kRccPlural), "");
-  out.push_back({"get", "", "namespaces", ""});
-  if (set != PermissionSet::teardown)
-    out.push_back({"list", "", "pods", std::string(calico::kCalicoNamespace)});
+    add({"list", "create", "patch"}, "", "secrets", sec_ns);
+  if (o.token_mode == TokenMode::bound)
+    out.push_back({"create", "", "serviceaccounts", fed_ns, "", "token"});
+  add({"create", "patch"}, rbac, "roles", sec_ns);
+  add({"create", "patch"}, rbac, "rolebindings", sec_ns);
+  add({"create", "patch"}, rbac, "clusterroles", "");
+  add({"create", "patch"}, rbac, "clusterrolebindings", "");
+  add({"list", "create", "patch"}, calico, std::string(calico::kRccPlural), "");
+  add({"list"}, "", "namespaces", "");
+  if (o.wait) {
+    add({"list"}, "", "pods", calico_ns);
+    out.push_back({"get", "", "pods", calico_ns, "", "log"});
+  }
   return out;
 }
 
-std::string describe(const Need& n) {
+std::string describe(const AccessCheck& n) {
   std::string what = n.group.empty() ? n.resource : n.resource + "." + n.group;
-  return n.namespace_.empty() ? fmt::format("{} {}", n.verb, what)
-                              : fmt::format("{} {} in namespace {}", n.verb, what, n.namespace_);
+  if (!n.subresource.empty())
+    what = n.resource + "/" + n.subresource;
+  return n.namespace_name.empty() ? fmt::format("{} {}", n.verb, what)
+                                  : fmt::format("{} {} in namespace {}", n.verb, what, n.namespace_name);
 }
 
 void add_problem(PreflightReport& report, const std::string& cluster, const Error& e) {
@@ -56,114 +59,171 @@ void add_problem(PreflightReport& report, const std::string& cluster, const Erro
   report.problems.push_back({cluster, e.code, line});
 }
 
-// Decides where the federation ServiceAccount lives: the asked namespace, or
-// kube-system when older Enterprise manifests already made it there.
-Result<std::pair<std::string, bool>> federation_namespace(kube::Client& client, const JoinOptions& o) {
-  if (o.federation_namespace_given)
-    return std::pair{o.federation_namespace, false};
-  const std::string name(calico::kFederationName);
-  auto current = client.get(kube::resources::service_accounts, o.federation_namespace, name);
-  if (current)
-    return std::pair{o.federation_namespace, false};
-  if (current.error().code != Errc::not_found)
-    return current.error();
-  auto legacy =
-      client.get(kube::resources::service_accounts, std::string(calico::kLegacyFederationNamespace), name);
-  if (legacy)
-    return std::pair{std::string(calico::kLegacyFederationNamespace), true};
-  if (legacy.error().code != Errc::not_found && legacy.error().code != Errc::forbidden)
-    return legacy.error();
-  return std::pair{o.federation_namespace, false};
-}
-
 struct ClusterOutcome {
   PreflightFacts facts;
   std::vector<Error> problems;
 };
 
-ClusterOutcome check_cluster(Cluster& c, const JoinOptions& o, PermissionSet set) {
+// SelfSubjectRulesReviews by namespace, each asked once.
+using RulesCache = std::map<std::string, kube::RulesReview>;
+
+// One SelfSubjectRulesReview per namespace involved (usually just
+// calico-system). Its rules include those of ClusterRoleBindings, the only
+// grants of cluster-scoped resources, so cluster-scoped needs are judged by the
+// first namespace's rules. An authorizer that cannot list its rules says
+// `incomplete`; then what the rules do not grant is asked with a
+// SelfSubjectAccessReview each.
+Result<std::vector<std::string>> denied_permissions(kube::Client& client,
+                                                    const std::vector<AccessCheck>& needs,
+                                                    const std::string& default_ns, RulesCache& cache) {
+  std::vector<std::string> denied;
+  for (const auto& need : needs) {
+    const std::string& ns = need.namespace_name.empty() ? default_ns : need.namespace_name;
+    auto it = cache.find(ns);
+    if (it == cache.end()) {
+      TRY_ASSIGN(auto review, client.rules_review(ns));
+      it = cache.emplace(ns, std::move(review)).first;
+    }
+    if (kube::rules_allow(it->second.rules, need))
+      continue;
+    if (it->second.incomplete) {
+      TRY_ASSIGN(bool allowed, client.can_i(need));
+      if (allowed)
+        continue;
+    }
+    denied.push_back(describe(need));
+  }
+  return denied;
+}
+
+Status check_namespaces(kube::Client& client, const Cluster& c, const JoinOptions& o, ClusterOutcome& out) {
+  TRY_ASSIGN(kube::Json list, client.list(kube::resources::namespaces, ""));
+  std::set<std::string> present;
+  for (const auto& ns : list["items"]) {
+    const auto& meta = ns["metadata"];
+    present.insert(meta.value("name", ""));
+    if (meta.value("name", "") == "kube-system")
+      out.facts.kube_system_uid = meta.value("uid", "");
+  }
+  for (const auto& ns : {o.secret_namespace, std::string(calico::kCalicoNamespace)}) {
+    if (present.count(ns) == 0) {
+      out.problems.push_back(Error(Errc::precondition,
+                                   c.member.context + ": namespace " + ns + " does not exist",
+                                   "install Calico Enterprise first, or choose another namespace"));
+    }
+  }
+  return {};
+}
+
+// Finds the federation ServiceAccount with one list across namespaces: in the
+// asked namespace, or in kube-system when older Enterprise manifests made it
+// there (then meshctl adopts that one instead of making a second).
+Status find_federation_account(kube::Client& client, const JoinOptions& o, ClusterOutcome& out) {
+  const std::string name(calico::kFederationName);
+  const std::string scope = o.federation_namespace_given ? o.federation_namespace : "";
+  TRY_ASSIGN(kube::Json list,
+             client.list(kube::resources::service_accounts, scope, "", "metadata.name=" + name));
+  std::map<std::string, kube::Json> by_namespace;
+  for (auto& sa : list["items"]) {
+    std::string ns = sa["metadata"].value("namespace", "");
+    by_namespace[ns] = std::move(sa);  // key first: json moves its operand before the left side runs
+  }
+  const std::string legacy(calico::kLegacyFederationNamespace);
+  std::string chosen = o.federation_namespace;
+  if (!o.federation_namespace_given && by_namespace.count(chosen) == 0 && by_namespace.count(legacy) > 0) {
+    chosen = legacy;
+    out.facts.legacy_federation_namespace = true;
+  }
+  out.facts.federation_namespace = chosen;
+  if (auto it = by_namespace.find(chosen); it != by_namespace.end())
+    out.facts.live.objects[object_key(kube::resources::service_accounts, chosen, name)] =
+        std::move(it->second);
+  return {};
+}
+
+Status list_managed(kube::Client& client, const kube::Resource& resource, const std::string& ns,
+                    LiveState& live) {
+  TRY_ASSIGN(kube::Json list, client.list(resource, ns, calico::managed_selector()));
+  for (auto& item : list["items"]) {
+    const auto& meta = item["metadata"];
+    auto key =
+        object_key(resource, resource.namespaced ? meta.value("namespace", "") : "", meta.value("name", ""));
+    live.objects[key] = std::move(item);
+  }
+  return {};
+}
+
+// The label-selected lists of what join compares before writing. A 404 on the
+// RCC list means the API is not served: the same answer discovery would give.
+Status observe(kube::Client& client, const Cluster& c, const JoinOptions& o, ClusterOutcome& out) {
+  LiveState& live = out.facts.live;
+  TRY(list_managed(client, kube::resources::secrets, out.facts.federation_namespace, live));
+  if (o.secret_namespace != out.facts.federation_namespace)
+    TRY(list_managed(client, kube::resources::secrets, o.secret_namespace, live));
+  auto rccs = list_managed(client, kube::resources::remote_cluster_configurations, "", live);
+  if (!rccs && rccs.error().code == Errc::not_found) {
+    return Error(
+        Errc::precondition,
+        c.member.context + ": the RemoteClusterConfiguration API (projectcalico.org/v3) is not served",
+        "install Calico Enterprise or Calico Cloud with its API server in this cluster");
+  }
+  return rccs;
+}
+
+// Adds a problem naming every permission the caller lacks; false when any
+// check could not be made or something is missing.
+bool permitted(kube::Client& client, const Cluster& c, const JoinOptions& o, const std::string& fed_ns,
+               RulesCache& cache, ClusterOutcome& out) {
+  auto denied = denied_permissions(client, needs_for(o, fed_ns), o.secret_namespace, cache);
+  if (!denied) {
+    out.problems.push_back(denied.error());
+    return false;
+  }
+  if (denied->empty())
+    return true;
+  std::string list;
+  for (const auto& d : *denied)
+    list += (list.empty() ? "" : ", ") + d;
+  out.problems.push_back(Error(Errc::forbidden, c.member.context + ": not allowed to " + list,
+                               "ask for the permissions `meshctl join --print-required-permissions` lists"));
+  return false;
+}
+
+ClusterOutcome check_cluster(Cluster& c, const JoinOptions& o) {
   ClusterOutcome out;
   kube::Client& client = *c.client;
-  auto version = client.version();
-  if (!version) {
-    out.problems.push_back(version.error());
-    return out;  // nothing else can be learnt from a cluster that does not answer
+  RulesCache rules;
+  // The first request also shows whether the cluster answers and knows us.
+  if (!permitted(client, c, o, o.federation_namespace, rules, out))
+    return out;
+  if (auto found = find_federation_account(client, o, out); !found) {
+    out.problems.push_back(found.error());
+    return out;
   }
-  out.facts.server_version = version->git_version;
-
-  auto served = client.is_served(std::string(calico::kRccGroup), std::string(calico::kRccVersion),
-                                 std::string(calico::kRccPlural));
-  if (!served) {
-    out.problems.push_back(served.error());
-  } else if (!*served) {
-    out.problems.push_back(
-        Error(Errc::precondition,
-              c.member.context + ": the RemoteClusterConfiguration API (projectcalico.org/v3) "
-                                 "is not served",
-              "install Calico Enterprise or Calico Cloud with its API server in this cluster"));
+  if (out.facts.legacy_federation_namespace &&
+      !permitted(client, c, o, out.facts.federation_namespace, rules, out)) {
+    return out;
   }
-
-  auto kube_system = client.get(kube::resources::namespaces, "", "kube-system");
-  if (kube_system) {
-    out.facts.kube_system_uid = (*kube_system)["metadata"].value("uid", "");
-  } else {
-    out.problems.push_back(kube_system.error());
-  }
-  if (set != PermissionSet::teardown) {
-    for (const auto& ns : {o.secret_namespace, std::string(calico::kCalicoNamespace)}) {
-      auto found = client.get(kube::resources::namespaces, "", ns);
-      if (!found && found.error().code == Errc::not_found) {
-        out.problems.push_back(Error(Errc::precondition,
-                                     c.member.context + ": namespace " + ns + " does not exist",
-                                     "install Calico Enterprise first, or choose another namespace"));
-      }
-    }
-  }
-
-  auto fed = federation_namespace(client, o);
-  if (fed) {
-    out.facts.federation_namespace = fed->first;
-    out.facts.legacy_federation_namespace = fed->second;
-  } else {
-    out.problems.push_back(fed.error());
-    out.facts.federation_namespace = o.federation_namespace;
-  }
-
-  std::vector<std::string> denied;
-  for (const auto& need : needs_for(o, out.facts.federation_namespace, set)) {
-    auto allowed = client.can_i({need.verb, need.group, need.resource, need.namespace_, ""});
-    if (!allowed) {
-      out.problems.push_back(allowed.error());
-      break;
-    }
-    if (!*allowed)
-      denied.push_back(describe(need));
-  }
-  if (!denied.empty()) {
-    std::string list;
-    for (const auto& d : denied)
-      list += (list.empty() ? "" : ", ") + d;
-    out.problems.push_back(
-        Error(Errc::forbidden, c.member.context + ": not allowed to " + list,
-              "ask for the permissions `meshctl join --print-required-permissions` lists"));
+  for (const Status& s : {check_namespaces(client, c, o, out), observe(client, c, o, out)}) {
+    if (!s)
+      out.problems.push_back(s.error());
   }
   return out;
 }
 
 }  // namespace
 
-PreflightReport run_preflight(std::vector<Cluster>& clusters, const JoinOptions& options,
-                              PermissionSet needs) {
-  auto outcomes = parallel_map<ClusterOutcome>(
-      clusters.size(), [&](size_t i) { return check_cluster(clusters[i], options, needs); });
+PreflightReport run_preflight(std::vector<Cluster>& clusters, const JoinOptions& options) {
+  auto outcomes = parallel_map<ClusterOutcome>(clusters.size(),
+                                               [&](size_t i) { return check_cluster(clusters[i], options); });
   PreflightReport report;
   std::map<std::string, std::string> uid_owner;
   for (size_t i = 0; i < clusters.size(); ++i) {
     const auto& name = clusters[i].member.mesh_name;
     for (const auto& e : outcomes[i].problems)
       add_problem(report, name, e);
-    report.facts.push_back(outcomes[i].facts);
-    const auto& uid = outcomes[i].facts.kube_system_uid;
+    report.facts.push_back(std::move(outcomes[i].facts));
+    const auto& uid = report.facts.back().kube_system_uid;
     if (uid.empty())
       continue;
     auto [it, inserted] = uid_owner.emplace(uid, clusters[i].member.context);
@@ -178,21 +238,16 @@ PreflightReport run_preflight(std::vector<Cluster>& clusters, const JoinOptions&
   return report;
 }
 
-std::vector<std::string> required_permissions(const JoinOptions& options, PermissionSet needs) {
+std::vector<std::string> required_permissions(const JoinOptions& options) {
   std::vector<std::string> out;
-  for (const auto& n : needs_for(options, options.federation_namespace, needs))
+  for (const auto& n : needs_for(options, options.federation_namespace))
     out.push_back(describe(n));
-  if (needs == PermissionSet::join) {
-    out.push_back("get secrets in namespace " + options.federation_namespace + " (read the filled token)");
-    out.push_back("get pods/log in namespace calico-system (verify links with --wait)");
-    out.push_back("create selfsubjectaccessreviews.authorization.k8s.io (preflight)");
-    out.push_back(
-        "escalate and bind, or holding get/list/watch on namespaces, serviceaccounts, services, endpoints, "
-        "pods, "
-        "nodes and crd.projectcalico.org hostendpoints, ipamblocks, ippools (RBAC lets you grant only what "
-        "you "
-        "hold)");
-  }
+  out.push_back("create selfsubjectrulesreviews.authorization.k8s.io (preflight; every user may by default)");
+  out.push_back(
+      "escalate and bind, or holding get/list/watch on namespaces, serviceaccounts, services, endpoints, "
+      "pods, "
+      "nodes and crd.projectcalico.org hostendpoints, ipamblocks, ippools (RBAC lets you grant only what you "
+      "hold)");
   return out;
 }
 

@@ -1,21 +1,25 @@
-// Checks made before anything is written: every cluster answers and
-// authenticates, serves the RemoteClusterConfiguration API, has the
-// namespaces, lets the caller create what join needs (SelfSubjectAccessReview),
-// and no two contexts are the same cluster (kube-system namespace UID).
+// Checks made before anything is written, and the reads join needs anyway,
+// done together so a join costs few requests: per cluster one
+// SelfSubjectRulesReview (reachability, credentials and every permission), one
+// namespace list (the namespaces exist; kube-system's UID tells two contexts
+// of the same cluster apart), and the lists that show what meshctl already
+// has there (ServiceAccount, Secrets, RCCs; the RCC list also proves the
+// RemoteClusterConfiguration API is served).
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "mesh/objects.h"
 #include "mesh/options.h"
 
 namespace meshctl::mesh {
 
 struct PreflightFacts {
-  std::string server_version;
   std::string kube_system_uid;
   std::string federation_namespace;          // where the federation ServiceAccount lives
   bool legacy_federation_namespace = false;  // found in kube-system from older manifests
+  LiveState live;                            // what join will compare its objects with
 };
 
 struct PreflightProblem {
@@ -30,12 +34,9 @@ struct PreflightReport {
   bool ok() const { return problems.empty(); }
 };
 
-enum class PermissionSet { join, teardown, status };
+PreflightReport run_preflight(std::vector<Cluster>& clusters, const JoinOptions& options);
 
-PreflightReport run_preflight(std::vector<Cluster>& clusters, const JoinOptions& options,
-                              PermissionSet needs);
-
-// The permissions meshctl needs for an operation, as "verb group/resource [ns]" lines.
-std::vector<std::string> required_permissions(const JoinOptions& options, PermissionSet needs);
+// The permissions join needs, as "verb resource[.group] [in namespace NS]" lines.
+std::vector<std::string> required_permissions(const JoinOptions& options);
 
 }  // namespace meshctl::mesh

@@ -183,7 +183,7 @@ CredentialCheck check_credential(const std::string& kubeconfig_text, const Clust
   std::vector<std::string> denied;
   for (const auto& [group, resource] : std::vector<std::pair<std::string, std::string>>{
            {"", "pods"}, {"", "nodes"}, {"crd.projectcalico.org", "ippools"}}) {
-    auto allowed = (*client)->can_i({"list", group, resource, "", ""});
+    auto allowed = (*client)->can_i({"list", group, resource, "", "", ""});
     if (!allowed) {
       const Errc code = allowed.error().code;
       out.result =

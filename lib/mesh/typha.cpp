@@ -4,6 +4,7 @@
 
 #include "calico/names.h"
 #include "calico/prometheus.h"
+#include "util/interrupt.h"
 #include "util/parallel.h"
 
 namespace meshctl::mesh {
@@ -93,6 +94,46 @@ ReplicaView read_replica(kube::Client& client, const kube::Json& pod, const Typh
   return view;
 }
 
+bool all_in_sync(const calico::TyphaReport& report, const std::vector<WantedLink>& wanted) {
+  for (const auto& w : wanted) {
+    auto event = calico::find_link_event(report, w.remote, w.secret_name);
+    if (!event || event->state != calico::LinkState::in_sync)
+      return false;
+  }
+  return true;
+}
+
+// Only whole lines are read: a chunk may end in the middle of one.
+std::string_view complete_lines(const std::string& text) {
+  auto end = text.rfind('\n');
+  return end == std::string::npos ? std::string_view() : std::string_view(text).substr(0, end + 1);
+}
+
+ReplicaView follow_replica(kube::Client& client, const kube::Json& pod, int since_seconds,
+                           const std::vector<WantedLink>& wanted, std::chrono::milliseconds timeout) {
+  ReplicaView view;
+  view.pod = pod["metadata"].value("name", "");
+  if (!pod_ready(pod)) {
+    view.error = "pod " + view.pod + " is not Running and Ready";
+    return view;
+  }
+  view.source = "logs";
+  std::string text;
+  auto on_text = [&](std::string_view chunk) {
+    bool had_line_end = chunk.find('\n') != std::string_view::npos;
+    text.append(chunk);
+    return !had_line_end || !all_in_sync(calico::read_typha_log(complete_lines(text)), wanted);
+  };
+  kube::LogOptions options;
+  options.since_seconds = since_seconds;
+  auto followed = client.follow_pod_logs(std::string(calico::kCalicoNamespace), view.pod, options, on_text,
+                                         timeout, [] { return interrupted(); });
+  view.report = calico::read_typha_log(complete_lines(text));
+  if (!followed && view.report.links.empty())
+    view.error = followed.error().message;
+  return view;
+}
+
 }  // namespace
 
 calico::LinkEvent TyphaView::link(const std::string& remote, const std::string& secret_name) const {
@@ -132,6 +173,22 @@ TyphaView read_typha(kube::Client& client, const TyphaReadOptions& options) {
   const auto& items = (*pods)["items"];
   view.replicas = parallel_map<ReplicaView>(
       items.size(), [&](size_t i) { return read_replica(client, items[i], options); });
+  return view;
+}
+
+TyphaView follow_typha(kube::Client& client, int since_seconds, const std::vector<WantedLink>& wanted,
+                       std::chrono::milliseconds timeout) {
+  TyphaView view;
+  auto pods = client.list(kube::resources::pods, std::string(calico::kCalicoNamespace),
+                          std::string(calico::kTyphaPodSelector));
+  if (!pods) {
+    view.error = pods.error().message;
+    return view;
+  }
+  const auto& items = (*pods)["items"];
+  view.replicas = parallel_map<ReplicaView>(items.size(), [&](size_t i) {
+    return follow_replica(client, items[i], since_seconds, wanted, timeout);
+  });
   return view;
 }
 

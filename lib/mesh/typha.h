@@ -3,6 +3,7 @@
 // so a link counts as in sync only when every replica says so.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -36,5 +37,18 @@ struct TyphaReadOptions {
 };
 
 TyphaView read_typha(kube::Client& client, const TyphaReadOptions& options);
+
+// A link a caller waits for: the RCC's name and its Secret's name.
+struct WantedLink {
+  std::string remote, secret_name;
+};
+
+// Follows the log of every Ready replica, starting `since_seconds` ago, until
+// that replica reports every wanted link in sync, its log ends (a restart) or
+// `timeout` passes. One request per replica for the whole wait, where polling
+// would send several a second. A replica that is not Ready reports an error at
+// once; the caller decides whether to look again.
+TyphaView follow_typha(kube::Client& client, int since_seconds, const std::vector<WantedLink>& wanted,
+                       std::chrono::milliseconds timeout);
 
 }  // namespace meshctl::mesh

@@ -34,6 +34,8 @@ using meshctl::kube::LogOptions;
 using meshctl::kube::Propagation;
 using meshctl::kube::ResolvedContext;
 using meshctl::kube::resource_path;
+using meshctl::kube::ResourceRule;
+using meshctl::kube::rules_allow;
 using meshctl::test::CertAndKey;
 using meshctl::test::TestCa;
 using meshctl::test::TestHttpsServer;
@@ -253,7 +255,12 @@ TEST_CASE("client certificates from the kubeconfig user are presented when the s
   auto without = make_client(anonymous)->get(resources::secrets, "ns", "x");
   REQUIRE_FALSE(without.has_value());
   CHECK(meshctl::is_transport(without.error().code));
-  CHECK(without.error().code == Errc::transport_tls);
+  // With TLS 1.3 the server refuses the missing certificate after the client
+  // has finished its handshake: the client sees the alert (TLS) or, when its
+  // request was already on the way, a broken pipe. Which one is a race.
+  CHECK_MESSAGE(
+      (without.error().code == Errc::transport_tls || without.error().code == Errc::transport_other),
+      without.error().message);
 
   CertAndKey admin = client_ca.issue_client("kubernetes-admin");
   auto context = make_context(server.url());
@@ -422,7 +429,8 @@ TEST_CASE("server-side apply: PATCH with the apply content type and the query st
 
   auto applied = client->apply(resources::remote_cluster_configurations, "", "pdx", object, ApplyOptions{});
   REQUIRE(applied.has_value());
-  CHECK(*applied == object);
+  CHECK(applied->object == object);
+  CHECK_FALSE(applied->created);
   ApplyOptions forced;
   forced.force = Force::yes;
   forced.dry_run = DryRun::yes;
@@ -573,7 +581,7 @@ TEST_CASE("can_i posts a SelfSubjectAccessReview") {
     return json_response(201, review);
   });
   auto client = make_client(make_context(server.url()));
-  AccessCheck check{"get", "", "secrets", "calico-system", "x"};
+  AccessCheck check{"get", "", "secrets", "calico-system", "x", ""};
   auto allowed = client->can_i(check);
   REQUIRE(allowed.has_value());
   CHECK(*allowed);
@@ -614,19 +622,11 @@ TEST_CASE("request_token returns the token, registered as a secret, and its expi
   CHECK(Json::parse(request.body)["spec"]["expirationSeconds"] == 86400);
 }
 
-TEST_CASE("version and discovery") {
+TEST_CASE("version") {
   TestHttpsServer server(localhost_identity(), [](const TestRequest& request) {
     if (request.path() == "/version") {
       return json_response(200, {{"major", "1"}, {"minor", "33"}, {"gitVersion", "v1.33.13"}});
     }
-    if (request.path() == "/apis/projectcalico.org/v3") {
-      return json_response(200, {{"kind", "APIResourceList"},
-                                 {"resources",
-                                  {{{"name", "remoteclusterconfigurations"}, {"namespaced", false}},
-                                   {{"name", "ippools/status"}}}}});
-    }
-    if (request.path() == "/api/v1")
-      return json_response(200, {{"resources", {{{"name", "secrets"}}}}});
     return status_response(404, "NotFound", "the server could not find the requested resource");
   });
   auto client = make_client(make_context(server.url()));
@@ -635,12 +635,6 @@ TEST_CASE("version and discovery") {
   CHECK(version->git_version == "v1.33.13");
   CHECK(version->major == "1");
   CHECK(version->minor == "33");
-  CHECK(client->is_served("projectcalico.org", "v3", "remoteclusterconfigurations").value_or(false));
-  CHECK_FALSE(client->is_served("projectcalico.org", "v3", "ippools").value_or(true));
-  CHECK(client->is_served("", "v1", "secrets").value_or(false));
-  auto missing = client->is_served("crd.projectcalico.org", "v1", "ippools");
-  REQUIRE(missing.has_value());
-  CHECK_FALSE(*missing);
 }
 
 TEST_CASE("a 401 with a static token is Unauthorized, with a hint naming the user") {
@@ -763,4 +757,93 @@ TEST_CASE("debug logging shows method, path and status but never bodies or token
   CHECK(log.find("cmVxdWVzdC1zZWNyZXQ") == std::string::npos);
   CHECK(log.find("cmVzcG9uc2Utc2VjcmV0") == std::string::npos);
   CHECK(log.find("test-token-0123456789") == std::string::npos);
+}
+
+TEST_CASE("apply reports a creation (201) and the server's clock") {
+  TestHttpsServer server(localhost_identity(), [](const TestRequest& request) {
+    TestResponse response = json_response(201, Json::parse(request.body));
+    response.headers.emplace_back("Date", "Sun, 22 Nov 2026 10:00:05 GMT");
+    return response;
+  });
+  auto client = make_client(make_context(server.url()));
+  Json object = {{"apiVersion", "v1"}, {"kind", "ServiceAccount"}, {"metadata", {{"name", "x"}}}};
+  auto applied = client->apply(resources::service_accounts, "ns", "x", object, ApplyOptions{});
+  REQUIRE(applied.has_value());
+  CHECK(applied->created);
+  REQUIRE(applied->server_time.has_value());
+  CHECK(*applied->server_time == 1795341605);  // 2026-11-22T10:00:05Z
+}
+
+TEST_CASE("rules_review reads a SelfSubjectRulesReview and rules_allow applies RBAC matching") {
+  TestHttpsServer server(localhost_identity(), [](const TestRequest& request) {
+    Json review = Json::parse(request.body);
+    review["status"] = {
+        {"incomplete", true},
+        {"resourceRules",
+         Json::array({{{"verbs", {"get", "list"}}, {"apiGroups", {""}}, {"resources", {"secrets"}}},
+                      {{"verbs", {"*"}}, {"apiGroups", {"rbac.authorization.k8s.io"}}, {"resources", {"*"}}},
+                      {{"verbs", {"patch"}},
+                       {"apiGroups", {""}},
+                       {"resources", {"serviceaccounts"}},
+                       {"resourceNames", {"only-me"}}},
+                      "not a rule"})}};
+    return json_response(201, review);
+  });
+  auto client = make_client(make_context(server.url()));
+  auto review = client->rules_review("calico-system");
+  REQUIRE(review.has_value());
+  CHECK(review->incomplete);
+  REQUIRE(review->rules.size() == 3);
+  CHECK(Json::parse(server.requests()[0].body)["spec"]["namespace"] == "calico-system");
+  CHECK(server.requests()[0].target == "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews");
+
+  const auto& rules = review->rules;
+  CHECK(rules_allow(rules, {"list", "", "secrets", "calico-system", "", ""}));
+  CHECK_FALSE(rules_allow(rules, {"create", "", "secrets", "calico-system", "", ""}));
+  CHECK(rules_allow(rules, {"create", "rbac.authorization.k8s.io", "clusterroles", "", "", ""}));
+  CHECK_FALSE(rules_allow(rules, {"create", "rbac.authorization.k8s.io2", "clusterroles", "", "", ""}));
+  // resourceNames grant only those names, so never a collection-wide verb.
+  CHECK(rules_allow(rules, {"patch", "", "serviceaccounts", "calico-system", "only-me", ""}));
+  CHECK_FALSE(rules_allow(rules, {"patch", "", "serviceaccounts", "calico-system", "other", ""}));
+  CHECK_FALSE(rules_allow(rules, {"patch", "", "serviceaccounts", "calico-system", "", ""}));
+  // A subresource is matched as "resource/subresource".
+  std::vector<ResourceRule> logs{{{"get"}, {""}, {"pods/log"}, {}}};
+  CHECK(rules_allow(logs, {"get", "", "pods", "ns", "", "log"}));
+  CHECK_FALSE(rules_allow(logs, {"get", "", "pods", "ns", "", ""}));
+}
+
+TEST_CASE("follow_pod_logs streams until the reader is satisfied, or the log ends") {
+  TestHttpsServer server(localhost_identity(), [](const TestRequest&) {
+    TestResponse response;
+    response.content_type = "text/plain";
+    response.body = "line one\nline two\nline three\n";
+    return response;
+  });
+  auto client = make_client(make_context(server.url()));
+  LogOptions options;
+  options.since_seconds = 7;
+  std::string seen;
+  auto stop_at_two = [&](std::string_view text) {
+    seen.append(text);
+    return seen.find("two") == std::string::npos;
+  };
+  auto never = [] { return false; };
+  auto satisfied = client->follow_pod_logs("calico-system", "typha-1", options, stop_at_two,
+                                           std::chrono::seconds(5), never);
+  REQUIRE(satisfied.has_value());
+  CHECK(*satisfied);
+  CHECK(server.requests()[0].target ==
+        "/api/v1/namespaces/calico-system/pods/typha-1/log?sinceSeconds=7&follow=true");
+
+  std::string all;
+  auto read_all = [&](std::string_view text) {
+    all.append(text);
+    return true;
+  };
+  auto ended = client->follow_pod_logs("calico-system", "typha-1", LogOptions{}, read_all,
+                                       std::chrono::seconds(5), never);
+  REQUIRE(ended.has_value());
+  CHECK_FALSE(*ended);
+  CHECK(all == "line one\nline two\nline three\n");
+  CHECK(server.requests()[1].target == "/api/v1/namespaces/calico-system/pods/typha-1/log?follow=true");
 }

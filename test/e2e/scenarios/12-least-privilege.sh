@@ -24,7 +24,7 @@ rules:
   verbs: [get, list, create, patch, delete]
 - apiGroups: [""]
   resources: [namespaces]
-  verbs: [get]
+  verbs: [get, list]
 - apiGroups: [""]
   resources: [pods, pods/log]
   verbs: [get, list]
