@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -172,9 +173,23 @@ func startDetached(bin string, args []string, logfile, pidfile string, extraEnv 
 		return pid, err
 	}
 	// Reap it in the background while this process lives; after we exit the
-	// process is re-parented.
-	go cmd.Wait()
+	// process is re-parented. How it ended is kept for start-up diagnostics.
+	go func() {
+		cmd.Wait()
+		exitStatuses.Store(pid, cmd.ProcessState.String())
+	}()
 	return pid, nil
+}
+
+// exitStatuses: pid -> "exit status 1" / "signal: killed", for processes this
+// lab process started and saw end.
+var exitStatuses sync.Map
+
+func exitStatus(pid int) string {
+	if v, ok := exitStatuses.Load(pid); ok {
+		return v.(string)
+	}
+	return "exit status unknown"
 }
 
 // stopPid sends SIGTERM to a process of ours and waits for it to go,
