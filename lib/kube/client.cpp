@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "kube/http.h"
+#include "util/interrupt.h"
 #include "util/log.h"
 
 #ifndef MESHCTL_VERSION
@@ -433,21 +434,70 @@ Result<bool> Client::remove(const Resource& r, const std::string& ns, const std:
   return response.error();
 }
 
+namespace {
+
+bool holds(const std::function<bool(const Json&)>& ready, const Json& object) {
+  try {
+    return ready(object);
+  } catch (const nlohmann::json::exception&) {
+    return false;  // a field the predicate reads is not there yet
+  }
+}
+
+}  // namespace
+
+// A watch on the one object (fieldSelector on its name): the server first
+// sends the object as it is, then every change, so the wait ends as soon as
+// the condition holds, with one request. Returns the object, or nullopt when
+// the watch ended (the server's timeoutSeconds) without it holding.
+Result<std::optional<Json>> Client::watch_until(const Resource& r, const std::string& ns,
+                                                const std::string& name,
+                                                const std::function<bool(const Json&)>& ready,
+                                                milliseconds timeout) {
+  auto seconds = std::max<long long>(1, std::chrono::duration_cast<std::chrono::seconds>(timeout).count());
+  http::Request request;
+  request.method = "GET";
+  request.path_and_query =
+      fmt::format("{}?watch=true&fieldSelector={}&timeoutSeconds={}", resource_path(r, ns),
+                  http::url_encode("metadata.name=" + name), seconds);
+  std::string pending;
+  std::optional<Json> found;
+  request.on_body = [&](std::string_view chunk) {
+    pending.append(chunk);
+    for (auto end = pending.find('\n'); end != std::string::npos; end = pending.find('\n')) {
+      Json event = Json::parse(pending.substr(0, end), nullptr, false);
+      pending.erase(0, end + 1);
+      if (!event.is_object() || !event.contains("object") || !event.contains("type"))
+        continue;
+      const auto& type = event["type"];
+      if ((type == "ADDED" || type == "MODIFIED") && holds(ready, event["object"])) {
+        found = std::move(event["object"]);
+        return false;
+      }
+    }
+    return true;
+  };
+  request.timeout = timeout + std::chrono::seconds(5);  // the server ends the watch first
+  request.cancelled = [] { return interrupted(); };
+  TRY(impl_->send(std::move(request)));
+  return found;
+}
+
 Result<Json> Client::wait_for(const Resource& r, const std::string& ns, const std::string& name,
                               const std::function<bool(const Json&)>& ready, milliseconds timeout) {
   auto deadline = Clock::now() + timeout;
+  auto watched = watch_until(r, ns, name, ready, timeout);
+  if (watched && *watched)
+    return std::move(**watched);
+  if (!watched && watched.error().code != Errc::forbidden && !is_transient(watched.error().code))
+    return watched.error();
+  // Without watch permission (or after a watch that ran out): poll what time is left.
   milliseconds delay{100};
   std::string last_state = "never seen";
   for (;;) {
     auto object = get(r, ns, name);
     if (object) {
-      bool done = false;
-      try {
-        done = ready(*object);
-      } catch (const nlohmann::json::exception&) {
-        done = false;  // a field the predicate reads is not there yet
-      }
-      if (done)
+      if (holds(ready, *object))
         return object;
       last_state = "exists, condition not met";
     } else if (object.error().code == Errc::not_found) {

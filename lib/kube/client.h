@@ -132,7 +132,8 @@ class Client {
   // NotFound counts as success. Returns true when something was deleted.
   Result<bool> remove(const Resource& r, const std::string& ns, const std::string& name,
                       Propagation propagation = Propagation::background, DryRun dry_run = DryRun::no);
-  // Polls get() until `ready(object)` is true or the timeout passes (Errc::not_ready).
+  // Waits until `ready(object)` is true or the timeout passes (Errc::not_ready):
+  // with a watch, or by polling get() where the caller may not watch.
   Result<Json> wait_for(const Resource& r, const std::string& ns, const std::string& name,
                         const std::function<bool(const Json&)>& ready, std::chrono::milliseconds timeout);
   Result<std::string> pod_logs(const std::string& ns, const std::string& pod, const LogOptions& options);
@@ -161,6 +162,10 @@ class Client {
                                const std::string& body = {}, const std::string& content_type = {});
 
  private:
+  Result<std::optional<Json>> watch_until(const Resource& r, const std::string& ns, const std::string& name,
+                                          const std::function<bool(const Json&)>& ready,
+                                          std::chrono::milliseconds timeout);
+
   struct Impl;
   explicit Client(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

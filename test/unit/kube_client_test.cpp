@@ -501,9 +501,30 @@ TEST_CASE("remove reports errors other than NotFound") {
   CHECK(result.error().code == Errc::forbidden);
 }
 
-TEST_CASE("wait_for polls until the condition holds, through NotFound") {
+TEST_CASE("wait_for watches the one object and stops when the condition holds") {
+  TestHttpsServer server(localhost_identity(), [](const TestRequest&) {
+    TestResponse response;
+    response.body =
+        "{\"type\":\"ADDED\",\"object\":{\"data\":{}}}\n"
+        "{\"type\":\"MODIFIED\",\"object\":{\"data\":{\"token\":\"dG9r\"}}}\n"
+        "{\"type\":\"MODIFIED\",\"object\":{\"data\":{\"token\":\"later\"}}}\n";
+    return response;
+  });
+  auto client = make_client(make_context(server.url()));
+  auto ready = [](const Json& secret) { return !secret["data"].value("token", "").empty(); };
+  auto result = client->wait_for(resources::secrets, "ns", "sa-token", ready, 10s);
+  REQUIRE_MESSAGE(result.has_value(), (result ? "" : result.error().message));
+  CHECK((*result)["data"]["token"] == "dG9r");
+  REQUIRE(server.requests().size() == 1);
+  CHECK(server.requests()[0].target ==
+        "/api/v1/namespaces/ns/secrets?watch=true&fieldSelector=metadata.name%3Dsa-token&timeoutSeconds=10");
+}
+
+TEST_CASE("wait_for polls, through NotFound, when the caller may not watch") {
   std::atomic<int> calls{0};
-  TestHttpsServer server(localhost_identity(), [&](const TestRequest&) {
+  TestHttpsServer server(localhost_identity(), [&](const TestRequest& request) {
+    if (request.target.find("watch=true") != std::string::npos)
+      return status_response(403, "Forbidden", "cannot watch");
     int n = calls++;
     if (n == 0)
       return status_response(404, "NotFound", "not yet");
@@ -536,12 +557,12 @@ TEST_CASE("wait_for times out with not_ready naming the context and the object")
 
 TEST_CASE("wait_for stops at once on a permanent error") {
   TestHttpsServer server(localhost_identity(),
-                         [](const TestRequest&) { return status_response(403, "Forbidden", "no"); });
+                         [](const TestRequest&) { return status_response(400, "BadRequest", "no"); });
   auto result = make_client(make_context(server.url()))
                     ->wait_for(
                         resources::secrets, "ns", "x", [](const Json&) { return true; }, 10s);
   REQUIRE_FALSE(result.has_value());
-  CHECK(result.error().code == Errc::forbidden);
+  CHECK(result.error().code == Errc::bad_request);
   CHECK(server.requests().size() == 1);
 }
 
