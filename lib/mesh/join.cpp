@@ -210,8 +210,7 @@ LinkOutcome write_link(Cluster& local, const LiveState& live, const Cluster& rem
   auto start = Clock::now();
   out.objects = apply_objects(*local.client, local.member.mesh_name, *objects, live, o);
   out.link.written = true;
-  for (size_t i = 0; i < out.objects.size(); ++i) {
-    const auto& res = out.objects[i];
+  for (const auto& res : out.objects) {
     if (res.action == Action::failed || res.action == Action::skipped) {
       out.link.written = false;
       if (out.link.detail.empty())
@@ -219,7 +218,7 @@ LinkOutcome write_link(Cluster& local, const LiveState& live, const Cluster& rem
     }
     if (changed(res) && !out.first_write)
       out.first_write = start;
-    if (changed(res) && (i == 0 || i + 1 == out.objects.size()))
+    if (changed(res) && (res.kind == "Secret" || res.kind == "RemoteClusterConfiguration"))
       out.changed_connection = true;
   }
   if (connected && changed(out.objects.front())) {
