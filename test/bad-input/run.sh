@@ -73,11 +73,15 @@ exec_user() {
 }
 
 # Every meshctl-managed object of every cluster, with resource versions. A
-# cluster whose RCC API a case removed is listed without that kind.
+# cluster whose RCC API a case removed is listed without that kind; one whose
+# API server a case stopped is marked as not answering (nothing can be written
+# to it then).
 corpus_snapshot() {
   local ctx
   for ctx in "${CLUSTERS[@]}"; do
-    if kc "$ctx" get crd remoteclusterconfigurations.projectcalico.org >/dev/null 2>&1; then
+    if ! kc "$ctx" get --raw /readyz >/dev/null 2>&1; then
+      echo "(API server not answering)"
+    elif kc "$ctx" get crd remoteclusterconfigurations.projectcalico.org >/dev/null 2>&1; then
       managed_objects "$ctx"
     else
       echo "(no RemoteClusterConfiguration API)"
