@@ -7,6 +7,7 @@
 #include <mutex>
 #include <set>
 
+#include "output/errors.h"
 #include "util/log.h"
 
 namespace meshctl::cli {
@@ -74,10 +75,7 @@ int exit_code_for(Errc code) {
 }
 
 int fail(const Error& error) {
-  std::string text = "meshctl: error: " + error.message;
-  if (!error.hint.empty())
-    text += "\n  hint: " + error.hint;
-  std::fprintf(stderr, "%s\n", log::redact(text).c_str());
+  std::fputs(log::redact(output::error_lines(error)).c_str(), stderr);
   return exit_code_for(error.code);
 }
 

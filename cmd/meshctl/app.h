@@ -52,7 +52,7 @@ struct App {
 template <class Fn>
 void run_and_finish(Fn&& fn);
 
-// Prints "meshctl: error: <message>" (+ hint) on stderr; returns its exit code.
+// Prints output::error_lines (redacted) on stderr; returns the error's exit code.
 int fail(const Error& error);
 int exit_code_for(Errc code);
 

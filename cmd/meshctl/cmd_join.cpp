@@ -71,11 +71,13 @@ Result<mesh::JoinOptions> to_options(const JoinFlags& f) {
   return o;
 }
 
+// One line per problem, each saying that nothing was written, so that a single
+// problem is a single line that stands alone.
 void print_problems(const mesh::JoinReport& report) {
-  for (const auto& p : report.preflight_problems)
-    std::fprintf(stderr, "meshctl: preflight: %s\n", log::redact(p.message).c_str());
-  if (!report.preflight_problems.empty())
-    std::fprintf(stderr, "meshctl: nothing was written\n");
+  for (const auto& p : report.preflight_problems) {
+    std::fprintf(stderr, "meshctl: error: preflight: %s; nothing was written\n",
+                 log::redact(p.message).c_str());
+  }
 }
 
 Result<int> run_join_command(App& app, const JoinFlags& f) {

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "kube/certificate.h"
 #include "kube/http.h"
 #include "util/interrupt.h"
 #include "util/log.h"
@@ -109,7 +110,15 @@ Result<Json> parse_json(const HttpResponse& response, const std::string& what) {
   return json;
 }
 
-std::string transport_hint(Errc code, const ClusterEntry& cluster) {
+std::string transport_hint(Errc code, const std::string& detail, const ClusterEntry& cluster) {
+  // libcurl says "SSL certificate problem: ..." when the server's certificate
+  // does not verify: then it is the CA side, not the client certificate.
+  if (code == Errc::transport_tls && detail.find("certificate problem") != std::string::npos) {
+    return fmt::format(
+        "the server's certificate does not verify against the CA of cluster \"{}\": fix "
+        "certificate-authority / certificate-authority-data (or fetch the kubeconfig again)",
+        cluster.name);
+  }
   switch (code) {
     case Errc::transport_dns:
       return fmt::format("the host in server {} (cluster \"{}\") does not resolve; is the server URL right?",
@@ -209,6 +218,17 @@ bool Client::Impl::refresh_after_unauthorized(bool& force_exec_refresh) {
 
 std::string Client::Impl::unauthorized_hint() const {
   const UserEntry& user = context.user;
+  // The server does not say why it refused a certificate; an expired one is the
+  // usual reason, and the certificate itself tells.
+  if (!user.exec && !user.client_cert_pem.empty()) {
+    const auto not_after = certificate_not_after(user.client_cert_pem);
+    if (not_after && *not_after < std::chrono::system_clock::now()) {
+      return fmt::format(
+          "the client certificate of user \"{}\" expired on {}; get a new one (for cloud clusters, fetch the "
+          "credentials again) and update client-certificate(-data) and client-key(-data)",
+          user.name, format_utc_minute(*not_after));
+    }
+  }
   std::string how = auth_kind_name(user.kind);
   if (user.exec)
     how = fmt::format("exec plugin {}", user.exec->command);
@@ -220,7 +240,7 @@ std::string Client::Impl::unauthorized_hint() const {
 
 Error Client::Impl::transport_error(const Error& failure, const std::string& what) const {
   return Error(failure.code, fmt::format("{}: {}: {}", what, errc_name(failure.code), failure.message),
-               transport_hint(failure.code, context.cluster));
+               transport_hint(failure.code, failure.message, context.cluster));
 }
 
 Result<HttpResponse> Client::Impl::send(http::Request request) {

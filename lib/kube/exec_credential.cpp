@@ -171,8 +171,10 @@ Result<Child> spawn_plugin(const ExecConfig& exec, const std::string& info, bool
         hint = "install the plugin or fix users[].user.exec.command in the kubeconfig";
       return report.fail(path_lookup ? "not found in PATH" : "not found", hint);
     }
-    if (rc == EACCES)
-      return report.fail("is not executable (permission denied)");
+    if (rc == EACCES) {
+      return report.fail("is not executable (permission denied)",
+                         "make it executable (chmod +x), or fix users[].user.exec.command in the kubeconfig");
+    }
     return report.fail(std::string("cannot start: ") + std::strerror(rc));
   }
   return Child{pid, fds[0], !interactive};
@@ -378,18 +380,30 @@ Result<ExecCredential> run_exec_plugin(const ExecConfig& exec, const ClusterEntr
   const Outcome outcome = collect(child, deadline);
   if (outcome.timed_out) {
     return report.fail("did not finish within " + format_duration(options.timeout) + " and was stopped",
-                       interactive ? "" : "a plugin waiting for input needs interactiveMode and a terminal");
+                       interactive ? "run the plugin by hand to see where it waits"
+                                   : "run the plugin by hand to see where it waits; a plugin that asks for "
+                                     "input needs interactiveMode IfAvailable and a terminal");
   }
   if (outcome.too_large)
     return report.fail("output is larger than an ExecCredential can be; plugin stopped");
+  const std::string run_by_hand =
+      "its own messages (above, if any) say why; run it by hand, and log in again if it asks you to";
   if (WIFSIGNALED(outcome.wait_status)) {
-    return report.fail("killed by signal " + std::to_string(WTERMSIG(outcome.wait_status)));
+    return report.fail("killed by signal " + std::to_string(WTERMSIG(outcome.wait_status)), run_by_hand);
   }
   if (WIFEXITED(outcome.wait_status) && WEXITSTATUS(outcome.wait_status) != 0) {
-    return report.fail("failed with exit code " + std::to_string(WEXITSTATUS(outcome.wait_status)) +
-                       " (its messages are above)");
+    return report.fail("failed with exit code " + std::to_string(WEXITSTATUS(outcome.wait_status)),
+                       run_by_hand);
   }
-  return parse_exec_credential(outcome.output, exec.api_version, report.prefix);
+  auto credential = parse_exec_credential(outcome.output, exec.api_version, report.prefix);
+  if (!credential) {
+    Error error = credential.error();
+    error.hint =
+        "the plugin must print an ExecCredential (JSON) on stdout; check users[].user.exec.command and args "
+        "in the kubeconfig and run the plugin by hand";
+    return error;
+  }
+  return credential;
 }
 
 ExecCredentialSource::ExecCredentialSource(ExecConfig exec, ClusterEntry cluster, std::string context_name,

@@ -61,13 +61,35 @@ Result<YAML::Node> get_map(const YAML::Node& map, const char* key) {
   return node;
 }
 
+// The file form of each -data field, named in hints.
+std::string file_field(std::string_view data_key) {
+  std::string_view suffix = "-data";
+  if (data_key.ends_with(suffix))
+    data_key.remove_suffix(suffix.size());
+  return std::string(data_key);
+}
+
 Result<std::string> get_base64(const YAML::Node& map, const char* key) {
   TRY_ASSIGN(const std::string text, get_string(map, key));
   auto decoded = base64_decode(text);
-  if (!decoded)
-    return decoded.error().wrap(key);
+  if (!decoded) {
+    Error e = decoded.error().wrap(key);
+    e.hint = std::string(
+                 "put the PEM file there base64-encoded on one line (base64 -w0 FILE), or name the "
+                 "file with ") +
+             file_field(key);
+    return e;
+  }
   return std::move(*decoded);
 }
+
+// Hints shared by several checks below.
+constexpr const char* kPathHint =
+    "fix the path (a relative path is relative to the kubeconfig file's directory), or inline the content "
+    "with the -data field";
+constexpr const char* kPemHint =
+    "it must be PEM (-----BEGIN ...-----); convert a DER file with: openssl x509 -inform DER -in FILE -out "
+    "FILE.pem";
 
 // Relative paths resolve against the directory of the file that named them.
 std::string resolve_path(const std::string& base_dir, const std::string& path) {
@@ -246,10 +268,10 @@ struct KubeconfigParser {
     TRY_ASSIGN(c.tls_server_name, get_string(node, "tls-server-name"));
     TRY_ASSIGN(c.proxy_url, get_string(node, "proxy-url"));
     if (c.server.empty())
-      return Error(Errc::config, "server: not set");
+      return Error(Errc::config, "server: not set", "set it to the API server's URL, https://HOST[:PORT]");
     if (!has_scheme(c.server)) {
-      return Error(Errc::config,
-                   "server: " + in_quotes(c.server) + " has no scheme (expected https://HOST[:PORT])");
+      return Error(Errc::config, "server: " + in_quotes(c.server) + " has no scheme",
+                   "write it as https://" + c.server);
     }
     if (!c.proxy_url.empty() && !has_scheme(c.proxy_url)) {
       return Error(Errc::config, "proxy-url: " + in_quotes(c.proxy_url) + " has no scheme");
@@ -297,6 +319,7 @@ struct KubeconfigParser {
       raw.entry.source_file = source;
       if (auto status = parse_cluster_fields(body, raw); !status) {
         raw.error = "cluster " + in_quotes(name) + ": " + status.error().message;
+        raw.hint = status.error().hint;
       }
       out.clusters_.emplace(name, std::move(raw));
     }
@@ -311,6 +334,7 @@ struct KubeconfigParser {
       raw.entry.source_file = source;
       if (auto status = parse_user_fields(body, raw); !status) {
         raw.error = "user " + in_quotes(name) + ": " + status.error().message;
+        raw.hint = status.error().hint;
       }
       out.users_.emplace(name, std::move(raw));
     }
@@ -343,7 +367,9 @@ struct KubeconfigParser {
     try {
       root = YAML::Load(text);
     } catch (const YAML::Exception& e) {
-      return file_error("line " + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
+      Error error = file_error("line " + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
+      error.hint = "fix the file at that line, or point --kubeconfig or KUBECONFIG at another file";
+      return error;
     }
     if (!root || root.IsNull())
       return {};  // an empty file is an empty config
@@ -434,32 +460,40 @@ void Kubeconfig::merge_from(Kubeconfig&& other) {
 Result<ClusterEntry> Kubeconfig::resolve_cluster(const RawContext& context) const {
   const std::string prefix = "context " + in_quotes(context.summary.name) + ": ";
   const std::string& name = context.summary.cluster;
+  const std::string fix =
+      "add a clusters entry of that name, or point the context at one that exists: "
+      "kubectl config set-context " +
+      context.summary.name + " --cluster=NAME";
   if (name.empty()) {
-    return Error(Errc::config, "kubeconfig " + context.source_file + ": " + prefix + "cluster: not set");
+    return Error(Errc::config, "kubeconfig " + context.source_file + ": " + prefix + "cluster: not set", fix);
   }
   const auto it = clusters_.find(name);
   if (it == clusters_.end()) {
-    return Error(Errc::config, "kubeconfig " + context.source_file + ": " + prefix + "cluster " +
-                                   in_quotes(name) + " not found");
+    return Error(
+        Errc::config,
+        "kubeconfig " + context.source_file + ": " + prefix + "cluster " + in_quotes(name) + " not found",
+        fix);
   }
   const RawCluster& raw = it->second;
   const std::string where = "kubeconfig " + raw.entry.source_file + ": " + prefix;
   if (!raw.error.empty())
-    return Error(Errc::config, where + raw.error);
+    return Error(Errc::config, where + raw.error, raw.hint);
   ClusterEntry cluster = raw.entry;
   const std::string cluster_where = where + "cluster " + in_quotes(name) + ": ";
   // certificate-authority-data wins over certificate-authority, as in client-go.
   if (!raw.ca_data.empty()) {
     if (!looks_like_pem(raw.ca_data)) {
-      return Error(Errc::config, cluster_where + "certificate-authority-data: not a PEM certificate");
+      return Error(Errc::config, cluster_where + "certificate-authority-data: not a PEM certificate",
+                   kPemHint);
     }
     cluster.ca_pem = raw.ca_data;
   } else if (!raw.ca_file.empty()) {
     auto pem = files::read_file(raw.ca_file);
     if (!pem)
-      return Error(Errc::config, cluster_where + "certificate-authority: " + pem.error().message);
+      return Error(Errc::config, cluster_where + "certificate-authority: " + pem.error().message, kPathHint);
     if (!looks_like_pem(*pem)) {
-      return Error(Errc::config, cluster_where + "certificate-authority: " + raw.ca_file + " is not PEM");
+      return Error(Errc::config, cluster_where + "certificate-authority: " + raw.ca_file + " is not PEM",
+                   kPemHint);
     }
     cluster.ca_pem = std::move(*pem);
   }
@@ -473,7 +507,7 @@ static Result<std::string> data_or_file(const std::string& data, const std::stri
     return data;
   auto content = files::read_file(file);
   if (!content)
-    return Error(Errc::config, where + field + ": " + content.error().message);
+    return Error(Errc::config, where + field + ": " + content.error().message, kPathHint);
   return std::move(*content);
 }
 
@@ -486,13 +520,17 @@ Result<UserEntry> Kubeconfig::resolve_user(const RawContext& context) const {
     return UserEntry{};
   const auto it = users_.find(name);
   if (it == users_.end()) {
-    return Error(Errc::config, "kubeconfig " + context.source_file + ": " + prefix + "user " +
-                                   in_quotes(name) + " not found");
+    return Error(
+        Errc::config,
+        "kubeconfig " + context.source_file + ": " + prefix + "user " + in_quotes(name) + " not found",
+        "add a users entry of that name, or point the context at one that exists: kubectl config "
+        "set-context " +
+            context.summary.name + " --user=NAME");
   }
   const RawUser& raw = it->second;
   const std::string where = "kubeconfig " + raw.entry.source_file + ": " + prefix;
   if (!raw.error.empty())
-    return Error(Errc::config, where + raw.error);
+    return Error(Errc::config, where + raw.error, raw.hint);
   const std::string user_where = where + "user " + in_quotes(name) + ": ";
   UserEntry user = raw.entry;
   if (!user.auth_provider_name.empty()) {
@@ -503,10 +541,12 @@ Result<UserEntry> Kubeconfig::resolve_user(const RawContext& context) const {
   if (user.token.empty() && !raw.token_file.empty()) {
     auto content = files::read_file(raw.token_file);
     if (!content)
-      return Error(Errc::config, user_where + "tokenFile: " + content.error().message);
+      return Error(Errc::config, user_where + "tokenFile: " + content.error().message, kPathHint);
     const std::string token = trim(*content);
-    if (token.empty())
-      return Error(Errc::config, user_where + "tokenFile: " + raw.token_file + " is empty");
+    if (token.empty()) {
+      return Error(Errc::config, user_where + "tokenFile: " + raw.token_file + " is empty",
+                   "write the token into it, or fix tokenFile");
+    }
     log::register_secret(token);
     user.token = Secret(token);
     user.token_file = raw.token_file;
@@ -518,14 +558,16 @@ Result<UserEntry> Kubeconfig::resolve_user(const RawContext& context) const {
   log::register_secret(key);
   user.client_key_pem = Secret(key);
   if (!user.client_cert_pem.empty() && !looks_like_pem(user.client_cert_pem)) {
-    return Error(Errc::config, user_where + "client-certificate: not a PEM certificate");
+    return Error(Errc::config, user_where + "client-certificate: not a PEM certificate", kPemHint);
   }
   if (!key.empty() && !looks_like_pem(key)) {
-    return Error(Errc::config, user_where + "client-key: not a PEM key");
+    return Error(Errc::config, user_where + "client-key: not a PEM key", kPemHint);
   }
   if (user.client_cert_pem.empty() != key.empty()) {
-    return Error(Errc::config, user_where + (key.empty() ? "client-certificate given without client-key"
-                                                         : "client-key given without client-certificate"));
+    return Error(Errc::config,
+                 user_where + (key.empty() ? "client-certificate given without client-key"
+                                           : "client-key given without client-certificate"),
+                 "set both client-certificate(-data) and client-key(-data), from the same key pair");
   }
   // Several methods may be set (client-go sends a token and a client certificate
   // together); kind names the one that identifies the user.
@@ -618,7 +660,8 @@ Result<Kubeconfig> load_kubeconfig(const LoadOptions& options) {
   // An explicit file is used alone, and must exist.
   if (!options.explicit_path.empty()) {
     if (!files::exists(options.explicit_path)) {
-      return Error(Errc::config, "kubeconfig " + options.explicit_path + ": file not found");
+      return Error(Errc::config, "kubeconfig " + options.explicit_path + ": file not found",
+                   "check the path given to --kubeconfig");
     }
     TRY_ASSIGN(Kubeconfig config, load_file(options.explicit_path));
     config.files_ = {files::absolute(options.explicit_path)};

@@ -110,6 +110,7 @@ class Kubeconfig {
     std::string ca_file;
     std::string ca_data;  // decoded certificate-authority-data
     std::string error;    // deferred: reported by resolve() with the context
+    std::string hint;     // how to fix `error`
   };
   struct RawUser {
     UserEntry entry;  // inline fields decoded; file-backed ones still to read
@@ -117,6 +118,7 @@ class Kubeconfig {
     std::string cert_file;
     std::string key_file;
     std::string error;
+    std::string hint;
   };
   struct RawContext {
     ContextSummary summary;

@@ -1,5 +1,6 @@
 #include "mesh/cluster.h"
 
+#include <map>
 #include <set>
 
 #include "calico/names.h"
@@ -30,40 +31,53 @@ Result<Member> parse_member(const std::string& arg) {
 }
 
 Status check_members(const std::vector<Member>& members) {
-  std::set<std::string> contexts, names;
+  std::set<std::string> contexts;
+  std::map<std::string, std::string> name_owner;  // mesh name -> first context that took it
   std::string problems;
+  std::string example;  // a NAME=CTX that would resolve a collision
   for (const auto& m : members) {
     if (!contexts.insert(m.context).second)
-      problems += "\n  context \"" + m.context + "\" is named twice";
-    if (!names.insert(m.mesh_name).second) {
-      problems += "\n  mesh name \"" + m.mesh_name + "\" is used twice (context \"" + m.context +
-                  "\"); name clusters explicitly with NAME=CTX";
+      problems += "; context \"" + m.context + "\" is named twice";
+    auto [it, inserted] = name_owner.emplace(m.mesh_name, m.context);
+    if (!inserted && it->second != m.context) {
+      problems += "; mesh name \"" + m.mesh_name + "\" is used twice (contexts \"" + it->second +
+                  "\" and \"" + m.context + "\")";
+      example = m.mesh_name + "-2=" + m.context;
     }
   }
-  if (!problems.empty())
-    return Error(Errc::usage, "the cluster list is ambiguous:" + problems);
-  return {};
+  if (problems.empty())
+    return {};
+  return Error(Errc::usage, "the cluster list is ambiguous: " + problems.substr(2),
+               example.empty() ? "name each context once"
+                               : "name the clusters explicitly with NAME=CTX, e.g. " + example);
 }
 
 Result<std::vector<Cluster>> open_clusters(const kube::Kubeconfig& config, const std::vector<Member>& members,
                                            const kube::ClientOptions& options) {
   std::vector<Cluster> clusters;
-  std::string problems;
+  std::vector<Error> problems;
   for (const auto& m : members) {
     auto resolved = config.resolve(m.context);
     if (!resolved) {
-      problems += (problems.empty() ? "" : "\n") + resolved.error().message;
+      problems.push_back(resolved.error());
       continue;
     }
     auto client = kube::Client::create(*resolved, options);
     if (!client) {
-      problems += (problems.empty() ? "" : "\n") + client.error().message;
+      problems.push_back(client.error());
       continue;
     }
     clusters.push_back(Cluster{m, std::move(*resolved), std::move(*client)});
   }
-  if (!problems.empty())
-    return Error(Errc::config, problems);
+  if (problems.size() == 1)
+    return problems.front();  // keeps its code and hint
+  if (!problems.empty()) {
+    // One line per context, each with its own hint.
+    std::string lines;
+    for (const auto& e : problems)
+      lines += (lines.empty() ? "" : "\n") + e.message + (e.hint.empty() ? "" : " (hint: " + e.hint + ")");
+    return Error(Errc::config, lines);
+  }
   return clusters;
 }
 

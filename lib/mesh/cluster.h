@@ -20,7 +20,8 @@ struct Member {
 // Errc::usage when no valid mesh name can be derived.
 Result<Member> parse_member(const std::string& arg);
 
-// Refuses duplicate contexts and mesh names that collide (after sanitising).
+// Refuses duplicate contexts and mesh names that collide (after sanitising),
+// in one Errc::usage line naming both contexts, with a NAME=CTX example.
 Status check_members(const std::vector<Member>& members);
 
 struct Cluster {
@@ -29,8 +30,9 @@ struct Cluster {
   std::unique_ptr<kube::Client> client;
 };
 
-// Resolves every member's context and creates its client. Kubeconfig problems
-// are collected, one line each, into a single Errc::config error.
+// Resolves every member's context and creates its client. One problem is
+// returned as it is (its code and hint kept); several are collected, one line
+// each with its hint, into a single Errc::config error.
 Result<std::vector<Cluster>> open_clusters(const kube::Kubeconfig& config, const std::vector<Member>& members,
                                            const kube::ClientOptions& options);
 

@@ -55,7 +55,7 @@ std::string describe(const AccessCheck& n) {
 void add_problem(PreflightReport& report, const std::string& cluster, const Error& e) {
   std::string line = e.message;
   if (!e.hint.empty())
-    line += " (" + e.hint + ")";
+    line += " (hint: " + e.hint + ")";
   report.problems.push_back({cluster, e.code, line});
 }
 
@@ -232,7 +232,7 @@ PreflightReport run_preflight(std::vector<Cluster>& clusters, const JoinOptions&
           {name, Errc::precondition,
            fmt::format("contexts \"{}\" and \"{}\" are the same cluster (kube-system UID {})", it->second,
                        clusters[i].member.context, uid) +
-               " (a cluster cannot be meshed with itself; name each cluster once)"});
+               " (hint: a cluster cannot be meshed with itself; name each cluster once)"});
     }
   }
   return report;

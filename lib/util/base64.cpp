@@ -61,8 +61,11 @@ Result<std::string> base64_decode(std::string_view text) {
   }
   if (in_group == 0 && padding == 0)
     return out;
-  if (in_group + padding != 4)
-    return invalid_at(last_pos + 1);
+  if (in_group + padding != 4) {
+    // The usual cause: a value cut short when it was copied.
+    return Error(Errc::config, "invalid base64: ends in the middle of a 4-character group at byte " +
+                                   std::to_string(last_pos + 1) + " (truncated?)");
+  }
   if (in_group == 2) {
     out.push_back(static_cast<char>((group >> 4) & 0xff));
   } else {

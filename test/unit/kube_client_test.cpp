@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "kube/certificate.h"
 #include "kube/client.h"
 #include "kube/http.h"
 #include "test_https_server.h"
@@ -203,6 +204,9 @@ TEST_CASE("a server certificate from another CA is a TLS transport error, not re
   CHECK(result.error().code == Errc::transport_tls);
   CHECK(result.error().message.rfind("iad: GET /api/v1/namespaces/calico-system/secrets/x: TLS: ", 0) == 0);
   CHECK(result.error().hint.find("certificate-authority") != std::string::npos);
+  CHECK(result.error().hint.rfind("the server's certificate does not verify against the CA of cluster "
+                                  "\"iad-cluster\"",
+                                  0) == 0);
   CHECK(server.requests().empty());
   CHECK(server.connections() == 1);
 }
@@ -669,6 +673,46 @@ TEST_CASE("a 401 with a static token is Unauthorized, with a hint naming the use
   CHECK(result.error().hint.find("iad-admin") != std::string::npos);
   CHECK(result.error().hint.find("expired") != std::string::npos);
   CHECK(server.requests().size() == 1);
+}
+
+TEST_CASE("a 401 for an expired client certificate says it expired, and when") {
+  TestHttpsServer server(localhost_identity(), [](const TestRequest&) {
+    return status_response(401, "Unauthorized", "Unauthorized");
+  });
+  auto context = make_context(server.url());
+  const auto expired = test_ca().issue_expired_client("expired-admin");
+  context.user.kind = AuthKind::client_cert;
+  context.user.token = Secret();
+  context.user.client_cert_pem = expired.cert_pem;
+  context.user.client_key_pem = Secret(expired.key_pem);
+  auto result = make_client(context)->get(resources::secrets, "ns", "x");
+  REQUIRE_FALSE(result.has_value());
+  CHECK(result.error().code == Errc::unauthorized);
+  // issue_expired_client: notAfter is a day before now.
+  const auto day_before = std::chrono::system_clock::now() - std::chrono::hours(24);
+  const std::string date = meshctl::kube::format_utc_minute(day_before).substr(0, 10);
+  CHECK(result.error().hint.rfind("the client certificate of user \"iad-admin\" expired on " + date, 0) == 0);
+
+  // A certificate still valid keeps the general hint.
+  const auto valid = test_ca().issue_client("admin");
+  context.user.client_cert_pem = valid.cert_pem;
+  context.user.client_key_pem = Secret(valid.key_pem);
+  auto again = make_client(context)->get(resources::secrets, "ns", "x");
+  REQUIRE_FALSE(again.has_value());
+  CHECK(again.error().hint.find("may have expired or be invalid") != std::string::npos);
+}
+
+TEST_CASE("certificate_not_after reads a PEM certificate's expiry") {
+  const auto cert = test_ca().issue_client("admin");
+  const auto not_after = meshctl::kube::certificate_not_after(cert.cert_pem);
+  REQUIRE(not_after.has_value());
+  const auto left = *not_after - std::chrono::system_clock::now();
+  CHECK(left > std::chrono::hours(23));
+  CHECK(left < std::chrono::hours(25));
+  CHECK_FALSE(meshctl::kube::certificate_not_after("not a certificate").has_value());
+  CHECK_FALSE(meshctl::kube::certificate_not_after("").has_value());
+  CHECK(meshctl::kube::format_utc_minute(std::chrono::system_clock::from_time_t(1577923200)) ==
+        "2020-01-02 00:00 UTC");
 }
 
 TEST_CASE("a 401 re-reads tokenFile once and retries with the rotated token") {

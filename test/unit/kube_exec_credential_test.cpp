@@ -178,6 +178,7 @@ TEST_CASE("plugin failures are clear errors") {
     CHECK(failed.error().code == Errc::credential);
     CHECK(failed.error().message.find("failed with exit code 3") != std::string::npos);
     CHECK(failed.error().message.rfind("context \"iad\": exec plugin ", 0) == 0);
+    CHECK(failed.error().hint.find("run it by hand") != std::string::npos);
   }
   SUBCASE("missing binary shows installHint") {
     ExecConfig exec = plugin("token", dir);
@@ -196,6 +197,8 @@ TEST_CASE("plugin failures are clear errors") {
     REQUIRE_FALSE(garbage);
     CHECK(garbage.error().message.find("not an ExecCredential") != std::string::npos);
     CHECK(garbage.error().message.find("meshctl-test-garbage-secret") == std::string::npos);
+    CHECK(garbage.error().hint.find("must print an ExecCredential") != std::string::npos);
+    CHECK(garbage.error().hint.find("meshctl-test-garbage-secret") == std::string::npos);
   }
   SUBCASE("answer without status") {
     auto empty = run(plugin("no-status", dir));
@@ -219,6 +222,7 @@ TEST_CASE("plugin failures are clear errors") {
     const auto elapsed = std::chrono::steady_clock::now() - start;
     REQUIRE_FALSE(hung);
     CHECK(hung.error().message.find("did not finish within 300ms and was stopped") != std::string::npos);
+    CHECK(hung.error().hint.find("interactiveMode IfAvailable and a terminal") != std::string::npos);
     CHECK(elapsed < 5s);
   }
 }

@@ -48,14 +48,18 @@ Result<Kubeconfig> parse(const std::string& text) {
   return parse_kubeconfig(text, "/x/config", "/x");
 }
 
-std::string resolve_error(const std::string& text, const std::string& context) {
+Error resolve_failure(const std::string& text, const std::string& context) {
   auto config = parse(text);
   REQUIRE_MESSAGE(config.has_value(), config.error().message);
   auto resolved = config->resolve(context);
   REQUIRE_FALSE(resolved.has_value());
   CHECK(resolved.error().code == Errc::config);
   CHECK(resolved.error().message.find('\n') == std::string::npos);
-  return resolved.error().message;
+  return resolved.error();
+}
+
+std::string resolve_error(const std::string& text, const std::string& context) {
+  return resolve_failure(text, context).message;
 }
 
 // A temporary directory removed at scope exit.
@@ -351,8 +355,7 @@ contexts:
   context: {cluster: c}
 )",
                         "iad") ==
-          R"(kubeconfig /x/config: context "iad": cluster "c": server: "c.example:6443" has )"
-          R"(no scheme (expected https://HOST[:PORT]))");
+          R"(kubeconfig /x/config: context "iad": cluster "c": server: "c.example:6443" has no scheme)");
   }
   SUBCASE("unreadable certificate file") {
     const auto message = resolve_error(R"(
@@ -409,6 +412,77 @@ contexts:
               .find("exec: apiVersion \"client.authentication.k8s.io/v1alpha1\" is not "
                     "supported") != std::string::npos);
   }
+}
+
+// The bad-input corpus (test/bad-input) checks these end to end; here each
+// hint is pinned to the field it is about.
+TEST_CASE("kubeconfig errors say how to fix them") {
+  const auto with_cluster = [](const std::string& fields) {
+    return "clusters:\n- name: c\n  cluster: {" + fields +
+           "}\ncontexts:\n- name: iad\n  context: {cluster: c}\n";
+  };
+  const auto with_user = [](const std::string& fields) {
+    return "clusters:\n- name: c\n  cluster: {server: https://c.example}\nusers:\n- name: u\n  user: {" +
+           fields + "}\ncontexts:\n- name: iad\n  context: {cluster: c, user: u}\n";
+  };
+  SUBCASE("server without scheme: the URL to write") {
+    CHECK(resolve_failure(with_cluster("server: c.example:6443"), "iad").hint ==
+          "write it as https://c.example:6443");
+  }
+  SUBCASE("bad base64: how to encode, or the file field instead") {
+    const Error ca =
+        resolve_failure(with_cluster("server: https://c.example, certificate-authority-data: 'a*b'"), "iad");
+    CHECK(ca.hint.find("base64 -w0 FILE") != std::string::npos);
+    CHECK(ca.hint.find("certificate-authority") != std::string::npos);
+    CHECK(ca.hint.find("certificate-authority-data") == std::string::npos);
+    const Error key = resolve_failure(with_user("client-key-data: 'LS0t!'"), "iad");
+    CHECK(key.message.find(R"(user "u": client-key-data: invalid base64 at byte 4)") != std::string::npos);
+    CHECK(key.hint.find("client-key") != std::string::npos);
+  }
+  SUBCASE("truncated base64 says so") {
+    const Error cut = resolve_failure(with_user("client-certificate-data: 'LS0tLS1CRUdJTi'"), "iad");
+    CHECK(cut.message.find("client-certificate-data: invalid base64: ends in the middle of a 4-character "
+                           "group at byte 14 (truncated?)") != std::string::npos);
+  }
+  SUBCASE("missing file: fix the path or inline it") {
+    const Error missing = resolve_failure(with_user("client-certificate: no.crt, client-key: no.key"), "iad");
+    CHECK(missing.message.find("client-certificate: cannot read /x/no.crt") != std::string::npos);
+    CHECK(missing.hint.find("relative to the kubeconfig file") != std::string::npos);
+  }
+  SUBCASE("not PEM: how to convert") {
+    TempDir dir;
+    const auto der = (dir.path / "ca.der").string();
+    std::ofstream(der) << std::string("\x30\x82\x01\x0a", 4);
+    const Error pem =
+        resolve_failure(with_cluster("server: https://c.example, certificate-authority: " + der), "iad");
+    CHECK(pem.message.find(der + " is not PEM") != std::string::npos);
+    CHECK(pem.hint.find("openssl x509 -inform DER") != std::string::npos);
+  }
+  SUBCASE("missing cluster or user: the kubectl command that points the context elsewhere") {
+    const std::string text = "contexts:\n- name: iad\n  context: {cluster: gone, user: nobody}\n";
+    CHECK(resolve_failure(text, "iad").hint.find("kubectl config set-context iad --cluster=NAME") !=
+          std::string::npos);
+    const std::string no_user =
+        "clusters:\n- name: c\n  cluster: {server: https://c.example}\ncontexts:\n- name: iad\n"
+        "  context: {cluster: c, user: nobody}\n";
+    CHECK(resolve_failure(no_user, "iad").hint.find("kubectl config set-context iad --user=NAME") !=
+          std::string::npos);
+  }
+  SUBCASE("unknown context: how to list them") {
+    CHECK(resolve_failure(kMinimal, "pdx").hint == "meshctl contexts lists the contexts");
+  }
+}
+
+TEST_CASE("malformed YAML and a missing --kubeconfig file say how to fix them") {
+  auto yaml = parse("clusters: [\n");
+  REQUIRE_FALSE(yaml);
+  CHECK(yaml.error().hint.find("fix the file at that line") != std::string::npos);
+  LoadOptions options;
+  options.explicit_path = "/nonexistent/kubeconfig";
+  auto missing = load_kubeconfig(options);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().message == "kubeconfig /nonexistent/kubeconfig: file not found");
+  CHECK(missing.error().hint == "check the path given to --kubeconfig");
 }
 
 TEST_CASE("auth-provider is refused with the replacement plugin named") {
@@ -490,6 +564,8 @@ TEST_CASE("strict base64") {
   CHECK_FALSE(base64_decode("YW Jj"));
   CHECK_FALSE(base64_decode("YW-j"));  // URL alphabet is not accepted
   CHECK(base64_decode("abc!").error().message == "invalid base64 at byte 3");
+  CHECK(base64_decode("YWJjZA").error().message ==
+        "invalid base64: ends in the middle of a 4-character group at byte 6 (truncated?)");
   const std::string bytes("\x00\xff\x10 binary\n", 10);
   CHECK(base64_decode(base64_encode(bytes)).value() == bytes);
   CHECK(base64_encode("ab") == "YWI=");

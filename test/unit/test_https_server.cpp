@@ -82,14 +82,16 @@ void add_extension(X509* cert, X509V3_CTX* ctx, int nid, const std::string& valu
   X509_EXTENSION_free(ext);
 }
 
-X509Ptr new_cert(EVP_PKEY* subject_key, const std::string& common_name) {
+// Validity from now + not_before to now + not_after (seconds).
+X509Ptr new_cert(EVP_PKEY* subject_key, const std::string& common_name, long not_before = -3600,
+                 long not_after = 24 * 3600) {
   static std::atomic<long> serial{1000};
   X509Ptr cert(X509_new());
   check(cert != nullptr, "X509_new");
   X509_set_version(cert.get(), 2);
   ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), serial++);
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), not_before);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), not_after);
   X509_set_pubkey(cert.get(), subject_key);
   X509_NAME_add_entry_by_txt(X509_get_subject_name(cert.get()), "CN", MBSTRING_ASC,
                              reinterpret_cast<const unsigned char*>(common_name.c_str()), -1, -1, 0);
@@ -119,9 +121,9 @@ TestCa::TestCa(const std::string& common_name) : state_(std::make_unique<State>(
 TestCa::~TestCa() = default;
 
 CertAndKey TestCa::issue(const std::string& common_name, const std::string& extended_usage,
-                         const std::string& subject_alt_names) const {
+                         const std::string& subject_alt_names, long not_before, long not_after) const {
   PkeyPtr key = new_key();
-  X509Ptr cert = new_cert(key.get(), common_name);
+  X509Ptr cert = new_cert(key.get(), common_name, not_before, not_after);
   X509_set_issuer_name(cert.get(), X509_get_subject_name(state_->cert.get()));
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, state_->cert.get(), cert.get(), nullptr, nullptr, 0);
@@ -146,6 +148,10 @@ CertAndKey TestCa::issue_server(const std::vector<std::string>& dns_names,
 
 CertAndKey TestCa::issue_client(const std::string& common_name) const {
   return issue(common_name, "clientAuth", "");
+}
+
+CertAndKey TestCa::issue_expired_client(const std::string& common_name) const {
+  return issue(common_name, "clientAuth", "", -2 * 24 * 3600, -24 * 3600);
 }
 
 TestHttpsServer::TestHttpsServer(const CertAndKey& identity, Handler handler,

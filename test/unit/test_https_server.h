@@ -37,10 +37,13 @@ class TestCa {
                           const std::vector<std::string>& ips) const;
   // A client certificate with this common name.
   CertAndKey issue_client(const std::string& common_name) const;
+  // A client certificate that expired a day ago (valid for one day before that).
+  CertAndKey issue_expired_client(const std::string& common_name) const;
 
  private:
   CertAndKey issue(const std::string& common_name, const std::string& extended_usage,
-                   const std::string& subject_alt_names) const;
+                   const std::string& subject_alt_names, long not_before = -3600,
+                   long not_after = 24 * 3600) const;
   struct State;
   std::unique_ptr<State> state_;
   std::string cert_pem_;
