@@ -117,6 +117,7 @@ std::vector<ObjectResult> apply_objects(kube::Client& client, const std::string&
     if (!applied) {
       r.action = Action::failed;
       r.error = applied.error().message;
+      r.error_code = applied.error().code;
       if (applied.error().code == Errc::conflict) {
         r.error +=
             " (another field manager owns these fields; re-run with --force-conflicts to take them over)";

@@ -127,6 +127,7 @@ TyphaView read_typha(kube::Client& client, const TyphaReadOptions& options) {
                           std::string(calico::kTyphaPodSelector));
   if (!pods) {
     view.error = pods.error().message;
+    view.error_code = pods.error().code;
     return view;
   }
   const auto& items = (*pods)["items"];
