@@ -16,7 +16,8 @@ constexpr const char* kExitCodes = R"(Exit codes:
   1    an operation failed (a write or delete was refused)
   2    usage or configuration error (flags, kubeconfig)
   3    a link is not in sync (join --wait, status)
-  4    a cluster is unreachable or refuses the credentials
+  4    a cluster is unreachable or refuses the credentials (join: also
+       when one is lost mid-run)
   5    a precondition failed (missing API or namespace, missing permission,
        duplicate cluster) or mesh objects are missing or wrong
   130  interrupted)";
@@ -24,6 +25,10 @@ constexpr const char* kExitCodes = R"(Exit codes:
 }  // namespace
 
 int run(int argc, char** argv) {
+  // First of all: a SIGINT/SIGTERM that arrives while the command tree is
+  // being built must still end in the documented report and exit 130, not
+  // in the default action (death by signal, 143 for SIGTERM).
+  install_interrupt_handler();
   App app;
   CLI::App root{
       "meshctl connects Kubernetes clusters into a Calico Enterprise / Calico Cloud cluster mesh.\n"
@@ -50,7 +55,6 @@ int run(int argc, char** argv) {
   add_completion_command(root, app);
 
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  install_interrupt_handler();
   int code = 0;
   try {
     root.parse(argc, argv);

@@ -1,6 +1,8 @@
 // meshctl version, meshctl contexts, meshctl completion.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "app.h"
 #include "output/table.h"
 #include "util/parallel.h"
@@ -67,7 +69,12 @@ ContextRow inspect_context(const App& app, const kube::Kubeconfig& config,
   row.auth = auth_label(resolved->user);
   if (!check)
     return row;
-  auto client = kube::Client::create(*resolved, app.client_options());
+  // As status: bounded by min(--request-timeout, 10s) per try, one retry.
+  auto options = app.client_options();
+  options.request_timeout = std::min(options.request_timeout, std::chrono::milliseconds(10000));
+  options.connect_timeout = std::min(options.connect_timeout, options.request_timeout);
+  options.max_retries = 1;
+  auto client = kube::Client::create(*resolved, options);
   if (!client) {
     row.check = client.error().message;
     row.ok = false;

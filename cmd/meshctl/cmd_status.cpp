@@ -51,8 +51,11 @@ Result<int> run_status(App& app, const StatusFlags& f) {
   TRY_ASSIGN(auto format, output::parse_format(f.output));
   TRY_ASSIGN(auto timeout, parse_duration(f.timeout));
   TRY_ASSIGN(auto config, app.load_kubeconfig());
+  // A quick look must not hang on one cluster that does not answer: every
+  // request is bounded by min(--request-timeout, 10s) and retried once.
   auto client_options = app.client_options();
   client_options.request_timeout = std::min(client_options.request_timeout, std::chrono::milliseconds(10000));
+  client_options.connect_timeout = std::min(client_options.connect_timeout, client_options.request_timeout);
   client_options.max_retries = 1;
 
   std::vector<mesh::Cluster> clusters;
@@ -83,6 +86,7 @@ Result<int> run_status(App& app, const StatusFlags& f) {
   mesh::StatusOptions options;
   options.secret_namespace = f.secret_namespace;
   options.check_credentials = !f.no_credential_check;
+  options.request_timeout = client_options.request_timeout;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   mesh::StatusReport report;
   while (true) {

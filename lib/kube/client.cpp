@@ -509,13 +509,23 @@ Result<Json> Client::wait_for(const Resource& r, const std::string& ns, const st
   auto watched = watch_until(r, ns, name, ready, timeout);
   if (watched && *watched)
     return std::move(**watched);
-  if (!watched && watched.error().code != Errc::forbidden && !is_transient(watched.error().code))
+  // Without watch permission, after a watch that broke or ran out, or where the
+  // collection cannot be watched: poll for the time left.
+  const auto fall_back = [](Errc code) {
+    return code == Errc::forbidden || code == Errc::not_found || is_transient(code);
+  };
+  if (!watched && !fall_back(watched.error().code))
     return watched.error();
-  // Without watch permission (or after a watch that ran out): poll what time is left.
   milliseconds delay{100};
   std::string last_state = "never seen";
+  Errc last_code = Errc::not_ready;
   for (;;) {
+    if (interrupted()) {
+      return Error(Errc::interrupted,
+                   fmt::format("{}: waiting for {}: interrupted", context_name(), object_name(r, ns, name)));
+    }
     auto object = get(r, ns, name);
+    last_code = Errc::not_ready;
     if (object) {
       if (holds(ready, *object))
         return object;
@@ -524,17 +534,23 @@ Result<Json> Client::wait_for(const Resource& r, const std::string& ns, const st
       last_state = "not found";
     } else if (is_transient(object.error().code)) {
       last_state = object.error().message;
+      // A server that stops answering is not "not ready yet": say so when it ends the wait.
+      if (retryable_transport(object.error().code))
+        last_code = object.error().code;
     } else {
       return object.error();
     }
     auto now = Clock::now();
     if (now >= deadline)
       break;
-    std::this_thread::sleep_for(std::min<Clock::duration>(delay, deadline - now));
+    // Short naps, so that an interrupt ends the wait within 100 ms.
+    auto nap_until = now + std::min<Clock::duration>(delay, deadline - now);
+    while (Clock::now() < nap_until && !interrupted())
+      std::this_thread::sleep_for(std::min<Clock::duration>(milliseconds(100), nap_until - Clock::now()));
     delay = std::min<milliseconds>(delay * 2, std::chrono::seconds(2));
   }
-  return Error(Errc::not_ready, fmt::format("{}: waiting for {}: not ready after {} ({})", context_name(),
-                                            object_name(r, ns, name), format_duration(timeout), last_state));
+  return Error(last_code, fmt::format("{}: waiting for {}: not ready after {} ({})", context_name(),
+                                      object_name(r, ns, name), format_duration(timeout), last_state));
 }
 
 namespace {

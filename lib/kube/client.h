@@ -132,8 +132,10 @@ class Client {
   // NotFound counts as success. Returns true when something was deleted.
   Result<bool> remove(const Resource& r, const std::string& ns, const std::string& name,
                       Propagation propagation = Propagation::background, DryRun dry_run = DryRun::no);
-  // Waits until `ready(object)` is true or the timeout passes (Errc::not_ready):
-  // with a watch, or by polling get() where the caller may not watch.
+  // Waits until `ready(object)` is true or the timeout passes: Errc::not_ready,
+  // or the transport error when the server stopped answering; Errc::interrupted
+  // on SIGINT/SIGTERM. With a watch, or by polling get() where the caller may
+  // not watch.
   Result<Json> wait_for(const Resource& r, const std::string& ns, const std::string& name,
                         const std::function<bool(const Json&)>& ready, std::chrono::milliseconds timeout);
   Result<std::string> pod_logs(const std::string& ns, const std::string& pod, const LogOptions& options);

@@ -89,6 +89,7 @@ ObjectResult apply_object(kube::Client& client, const std::string& cluster, cons
   if (!applied) {
     r.action = Action::failed;
     r.error = applied.error().message;
+    r.error_code = applied.error().code;
     if (applied.error().code == Errc::conflict) {
       r.error +=
           " (another field manager owns these fields; re-run with --force-conflicts to take them over)";

@@ -21,7 +21,8 @@ struct ObjectResult {
   std::string cluster;  // mesh name of the cluster written to
   std::string kind, namespace_, name, remote;
   Action action = Action::skipped;
-  std::string error;  // when failed or skipped: why
+  std::string error;                 // when failed or skipped: why
+  Errc error_code = Errc::internal;  // when failed: the kind of failure (e.g. the cluster stopped answering)
 };
 
 // Applies each object in order, stopping at the first failure or interrupt,

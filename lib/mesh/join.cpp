@@ -30,6 +30,7 @@ struct RemoteOffer {
   bool ready = false;
   calico::RemoteAccess access;
   std::string error;
+  Errc error_code = Errc::internal;
   std::vector<ObjectResult> objects;
   std::vector<std::string> warnings;
   LiveState live;
@@ -41,30 +42,96 @@ bool is_loopback_url(const std::string& url) {
   return rest.rfind("127.", 0) == 0 || rest.rfind("localhost", 0) == 0 || rest.rfind("[::1]", 0) == 0;
 }
 
-Result<Secret> token_from_secret(kube::Client& client, Cluster& c, const std::string& ns, LiveState& live,
-                                 const DesiredObject& token_object, const JoinOptions& o,
-                                 std::string& ca_out) {
-  const Json* current = live.find(token_object);
-  if (current == nullptr || secret_data(*current, "token").empty()) {
-    if (o.dry_run)
-      return Secret("<token not yet issued>");
-    auto filled = client.wait_for(
-        kube::resources::secrets, ns, token_object.name,
-        [](const Json& s) { return !s.value("data", Json::object()).value("token", "").empty(); },
-        o.token_fill_timeout);
-    if (!filled) {
-      return Error(Errc::not_ready,
-                   fmt::format("{}: the token controller did not fill Secret {}/{} within {}s",
-                               c.member.context, ns, token_object.name, o.token_fill_timeout.count()),
-                   "is kube-controller-manager running with its service-account token controller "
-                   "(--service-account-private-key-file)?");
-    }
-    live.objects[object_key(token_object.resource, ns, token_object.name)] = *filled;
-    current = live.find(token_object);
+Result<Json> wait_for_token(kube::Client& client, Cluster& c, const std::string& ns, const std::string& name,
+                            const JoinOptions& o) {
+  auto filled = client.wait_for(
+      kube::resources::secrets, ns, name,
+      [](const Json& s) { return !s.value("data", Json::object()).value("token", "").empty(); },
+      o.token_fill_timeout);
+  if (!filled && filled.error().code != Errc::not_ready)
+    return filled.error();  // interrupted, or the cluster stopped answering: not the controller's fault
+  if (!filled) {
+    return Error(Errc::not_ready,
+                 fmt::format("{}: the token controller did not fill Secret {}/{} within {}s",
+                             c.member.context, ns, name, o.token_fill_timeout.count()),
+                 "is kube-controller-manager running with its service-account token controller "
+                 "(--service-account-private-key-file)?");
   }
-  std::string token = secret_data(*current, "token");
+  return filled;
+}
+
+std::string annotation(const Json& object, const char* key) {
+  const auto& annotations = object["metadata"].value("annotations", Json::object());
+  return annotations.is_object() ? annotations.value(key, "") : "";
+}
+
+// The UID of the federation ServiceAccount as it is now (applied this run, or read).
+std::string service_account_uid(kube::Client& client, const std::string& ns, const LiveState& live) {
+  const std::string name(calico::kFederationName);
+  auto it = live.objects.find(object_key(kube::resources::service_accounts, ns, name));
+  if (it != live.objects.end())
+    return it->second["metadata"].value("uid", "");
+  auto sa = client.get(kube::resources::service_accounts, ns, name);
+  return sa ? (*sa)["metadata"].value("uid", "") : "";
+}
+
+// The token controller fills a token Secret for the ServiceAccount its cache
+// has under that name. Right after the ServiceAccount was deleted and made
+// again (leave or teardown, then join) a lagging controller can fill it for
+// the old one: the API server refuses that token (seen in the lab with a slow
+// apiserver), and the controller deletes the Secret only much later. Such a
+// Secret is deleted and written again (once), so peers never store a dead token.
+Result<Json> filled_token(kube::Client& client, Cluster& c, const std::string& ns, LiveState& live,
+                          const DesiredObject& token_object, const JoinOptions& o,
+                          std::vector<std::string>& warnings) {
+  const auto key = object_key(token_object.resource, ns, token_object.name);
+  for (int attempt = 0;; ++attempt) {
+    const Json* current = live.find(token_object);
+    if (current == nullptr || secret_data(*current, "token").empty()) {
+      TRY_ASSIGN(live.objects[key], wait_for_token(client, c, ns, token_object.name, o));
+      current = live.find(token_object);
+    }
+    std::string for_uid = annotation(*current, "kubernetes.io/service-account.uid");
+    std::string sa_uid = service_account_uid(client, ns, live);
+    if (for_uid.empty() || sa_uid.empty() || for_uid == sa_uid)
+      return *current;
+    if (attempt > 0) {
+      return Error(Errc::not_ready,
+                   fmt::format("{}: the token controller filled Secret {}/{} for an earlier ServiceAccount "
+                               "(UID {}, now {}) twice",
+                               c.member.context, ns, token_object.name, for_uid, sa_uid),
+                   "its cache lags behind; run the same join again in a minute");
+    }
+    warnings.push_back(
+        fmt::format("{}: Secret {}/{} held a token of an earlier ServiceAccount (UID {}); "
+                    "it was deleted and written again",
+                    c.member.context, ns, token_object.name, for_uid));
+    auto removed = client.remove(token_object.resource, ns, token_object.name);
+    if (!removed)
+      return removed.error();
+    kube::ApplyOptions apply_options;
+    apply_options.force = o.force_conflicts ? kube::Force::yes : kube::Force::no;
+    TRY_ASSIGN(kube::Applied applied,
+               client.apply(token_object.resource, ns, token_object.name, token_object.body, apply_options));
+    live.objects[key] = std::move(applied.object);
+  }
+}
+
+Result<Secret> token_from_secret(kube::Client& client, Cluster& c, const std::string& ns, LiveState& live,
+                                 const DesiredObject& token_object, const JoinOptions& o, std::string& ca_out,
+                                 std::vector<std::string>& warnings) {
+  const Json* existing = live.find(token_object);
+  if (o.dry_run && (existing == nullptr || secret_data(*existing, "token").empty()))
+    return Secret("<token not yet issued>");
+  Json current;
+  if (o.dry_run) {
+    current = *existing;
+  } else {
+    TRY_ASSIGN(current, filled_token(client, c, ns, live, token_object, o, warnings));
+  }
+  std::string token = secret_data(current, "token");
   log::register_secret(token);
-  ca_out = secret_data(*current, "ca.crt");
+  ca_out = secret_data(current, "ca.crt");
   return Secret(token);
 }
 
@@ -83,6 +150,7 @@ RemoteOffer prepare_remote(Cluster& c, PreflightFacts& facts, const JoinOptions&
   for (const auto& r : offer.objects) {
     if (r.action == Action::failed || r.action == Action::skipped) {
       offer.error = r.error;
+      offer.error_code = r.action == Action::failed ? r.error_code : Errc::interrupted;
       return offer;
     }
   }
@@ -95,8 +163,8 @@ RemoteOffer prepare_remote(Cluster& c, PreflightFacts& facts, const JoinOptions&
   std::string token_ca;
   Result<Secret> token = Secret();
   if (o.token_mode == TokenMode::secret) {
-    token =
-        token_from_secret(client, c, facts.federation_namespace, offer.live, objects->back(), o, token_ca);
+    token = token_from_secret(client, c, facts.federation_namespace, offer.live, objects->back(), o, token_ca,
+                              offer.warnings);
   } else if (o.dry_run) {
     token = Secret("<bound token issued at apply>");
   } else {
@@ -109,6 +177,7 @@ RemoteOffer prepare_remote(Cluster& c, PreflightFacts& facts, const JoinOptions&
     }
   }
   if (!token) {
+    offer.error_code = token.error().code;
     offer.error = token.error().message + (token.error().hint.empty() ? "" : " (" + token.error().hint + ")");
     return offer;
   }
@@ -148,7 +217,13 @@ struct LocalOutcome {
   std::vector<std::string> warnings;
   std::optional<Clock::time_point> first_change;
   std::set<std::string> changed_remotes;  // links whose objects this run wrote
+  bool typha_unreachable = false;         // the last read of Typha found the cluster unreachable
 };
+
+// The cluster stopped answering, or no longer accepts the credentials.
+bool lost_contact(Errc code) {
+  return is_transport(code) || code == Errc::unauthorized || code == Errc::credential;
+}
 
 bool changed(const ObjectResult& r) {
   return r.action == Action::create || r.action == Action::update || r.action == Action::adopt;
@@ -297,10 +372,18 @@ void verify_links(Cluster& local, LocalOutcome& outcome, Clock::time_point deadl
       if (link.state == calico::LinkState::in_sync)
         ++in_sync;
     }
+    outcome.typha_unreachable = false;
+    for (const auto& view : {whole, recent}) {
+      if (view && !view->error.empty() && lost_contact(view->error_code))
+        outcome.typha_unreachable = true;
+    }
     progress(local.member.mesh_name, fmt::format("Typha: {}/{} links in sync", in_sync, total));
     if (in_sync == total || Clock::now() >= deadline || interrupted())
       return;
-    std::this_thread::sleep_for(std::chrono::seconds(1));
+    // A second between polls, in short naps so that an interrupt is seen at once.
+    auto next = Clock::now() + std::chrono::seconds(1);
+    while (Clock::now() < next && !interrupted())
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
 
@@ -338,6 +421,8 @@ int JoinReport::exit_code() const {
     failed = failed || o.action == Action::failed;
   for (const auto& l : links)
     failed = failed || !l.written;
+  if (!unreachable.empty())
+    return 4;
   if (failed)
     return 1;
   for (const auto& l : links) {
@@ -367,9 +452,13 @@ JoinReport run_join(std::vector<Cluster>& clusters, const JoinOptions& options, 
     report.objects.insert(report.objects.end(), offer.objects.begin(), offer.objects.end());
     report.warnings.insert(report.warnings.end(), offer.warnings.begin(), offer.warnings.end());
   }
+  std::set<std::string> unreachable;
   for (size_t i = 0; i < clusters.size(); ++i) {
-    if (!offers[i].ready)
+    // An interrupted cluster is reported with the other skipped work, not as an error.
+    if (!offers[i].ready && offers[i].error_code != Errc::interrupted)
       report.errors.push_back(offers[i].error);
+    if (!offers[i].ready && lost_contact(offers[i].error_code))
+      unreachable.insert(clusters[i].member.mesh_name);
   }
 
   auto deadline = Clock::now() + options.timeout;
@@ -381,10 +470,17 @@ JoinReport run_join(std::vector<Cluster>& clusters, const JoinOptions& options, 
     return outcome;
   });
   for (auto& outcome : outcomes) {
+    for (const auto& o : outcome.objects) {
+      if (o.action == Action::failed && lost_contact(o.error_code))
+        unreachable.insert(o.cluster);
+    }
+    if (outcome.typha_unreachable && !outcome.links.empty())
+      unreachable.insert(outcome.links.front().local);
     report.objects.insert(report.objects.end(), outcome.objects.begin(), outcome.objects.end());
     report.links.insert(report.links.end(), outcome.links.begin(), outcome.links.end());
     report.warnings.insert(report.warnings.end(), outcome.warnings.begin(), outcome.warnings.end());
   }
+  report.unreachable.assign(unreachable.begin(), unreachable.end());
   report.interrupted = interrupted();
   return report;
 }

@@ -29,9 +29,12 @@ struct JoinReport {
   std::vector<LinkResult> links;
   std::vector<std::string> warnings;
   std::vector<std::string> errors;  // failures outside single objects (e.g. token never filled)
+  // Clusters that stopped answering (or refused the credentials) after preflight, mid-run.
+  std::vector<std::string> unreachable;
 
   // 0 ok; 1 a write failed; 3 a link is not in sync after --wait; 4 a cluster
-  // is unreachable or refuses the credentials; 5 preflight found a problem;
+  // is unreachable or refuses the credentials (in preflight, or mid-run: then
+  // the writes that needed it failed); 5 preflight found a problem;
   // 130 interrupted. See README "Exit codes".
   int exit_code() const;
 };

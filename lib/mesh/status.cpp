@@ -133,7 +133,8 @@ void check_objects(LinkStatus& link, const Json& rcc, const ClusterFacts& local,
   link.objects.push_back(binding_check);
 }
 
-CredentialCheck check_credential(const std::string& kubeconfig_text, const ClusterFacts* remote, bool probe) {
+CredentialCheck check_credential(const std::string& kubeconfig_text, const ClusterFacts* remote, bool probe,
+                                 std::chrono::milliseconds request_timeout) {
   CredentialCheck out;
   auto stored = calico::read_remote_kubeconfig(kubeconfig_text);
   if (!stored) {
@@ -171,8 +172,8 @@ CredentialCheck check_credential(const std::string& kubeconfig_text, const Clust
     return out;
   }
   kube::ClientOptions options;
-  options.connect_timeout = std::chrono::seconds(3);
-  options.request_timeout = std::chrono::seconds(10);
+  options.request_timeout = request_timeout;
+  options.connect_timeout = std::min<std::chrono::milliseconds>(std::chrono::seconds(3), request_timeout);
   options.max_retries = 1;
   auto client = kube::Client::create(*context, options);
   if (!client) {
@@ -318,7 +319,8 @@ StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<boo
   auto links = parallel_map<LinkStatus>(pending.size(), [&](size_t i) {
     LinkStatus link = pending[i].link;
     if (!pending[i].kubeconfig.empty()) {
-      link.credential = check_credential(pending[i].kubeconfig, pending[i].remote, options.check_credentials);
+      link.credential = check_credential(pending[i].kubeconfig, pending[i].remote, options.check_credentials,
+                                         options.request_timeout);
     }
     return link;
   });

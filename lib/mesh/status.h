@@ -2,6 +2,7 @@
 // all clusters in parallel. Data only; lib/output renders it.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,8 @@ struct StatusOptions {
   std::string secret_namespace = "calico-system";
   bool check_credentials = true;  // try each stored kubeconfig against R from this host
   std::vector<std::string> federation_namespaces{"calico-system", "kube-system"};
+  // Per request, for the stored credentials tried against R (one retry), as for the clusters' own clients.
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(10)};
 };
 
 struct ObjectCheck {

@@ -168,6 +168,7 @@ TyphaView read_typha(kube::Client& client, const TyphaReadOptions& options) {
                           std::string(calico::kTyphaPodSelector));
   if (!pods) {
     view.error = pods.error().message;
+    view.error_code = pods.error().code;
     return view;
   }
   const auto& items = (*pods)["items"];
@@ -183,6 +184,7 @@ TyphaView follow_typha(kube::Client& client, int since_seconds, const std::vecto
                           std::string(calico::kTyphaPodSelector));
   if (!pods) {
     view.error = pods.error().message;
+    view.error_code = pods.error().code;
     return view;
   }
   const auto& items = (*pods)["items"];

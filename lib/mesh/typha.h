@@ -24,6 +24,7 @@ struct ReplicaView {
 struct TyphaView {
   std::vector<ReplicaView> replicas;
   std::string error;  // listing the pods failed
+  Errc error_code = Errc::internal;
 
   // The worst state any replica reports for `remote` (unknown where a replica
   // says nothing), with that replica's words.

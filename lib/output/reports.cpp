@@ -139,6 +139,7 @@ Json join_json(const mesh::JoinReport& report) {
   }
   doc["warnings"] = report.warnings;
   doc["errors"] = report.errors;
+  doc["unreachable"] = report.unreachable;
   return doc;
 }
 
@@ -170,10 +171,13 @@ std::string join_table(const mesh::JoinReport& report, const TerminalStyle& styl
   }
   out += links.render();
   std::map<std::string, int> counts;
-  for (const auto& o : report.objects) counts[mesh::action_name(o.action)]++;
+  for (const auto& o : report.objects)
+    counts[mesh::action_name(o.action)]++;
   std::string summary;
-  for (const auto& [action, n] : counts) summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", n, action);
-  if (!summary.empty()) out += paint(style, Tone::dim, "objects: " + summary) + "\n";
+  for (const auto& [action, n] : counts)
+    summary += fmt::format("{}{} {}", summary.empty() ? "" : ", ", n, action);
+  if (!summary.empty())
+    out += paint(style, Tone::dim, "objects: " + summary) + "\n";
   return out;
 }
 

@@ -237,6 +237,7 @@ func ensureRunning(st *State) error {
 		if err := startWithRetry(func() error { return startEtcd(st, c) }); err != nil {
 			return err
 		}
+		continueIfPaused(st, c)
 		if err := startWithRetry(func() error { return startAPIServer(st, c) }); err != nil {
 			return err
 		}
@@ -378,7 +379,13 @@ func stopComponent(st *State, c *Cluster, name string) error {
 		os.Remove(pf)
 		return nil
 	}
-	st.stopPid(pid, 20*time.Second)
+	grace := 20 * time.Second
+	if name == "kube-apiserver" {
+		// It stops listening within milliseconds of SIGTERM, but was seen to
+		// linger 20 s after that (every request drained): do not wait for it.
+		grace = 5 * time.Second
+	}
+	st.stopPid(pid, grace)
 	os.Remove(pf)
 	progress("%s %s stopped (pid %d)", c.Name, name, pid)
 	return nil

@@ -25,6 +25,10 @@ commands:
   status [--dir D]                show what runs
   stop-apiserver  --cluster X     fault hook: stop cluster X's kube-apiserver
   start-apiserver --cluster X     start it again (waits for /readyz)
+  pause-apiserver  --cluster X    freeze cluster X's kube-apiserver (SIGSTOP): connections hang
+  resume-apiserver --cluster X    let it go on (SIGCONT)
+  slow-apiserver   --cluster X [--stopped 200ms] [--period 400ms] [--for 30s]
+                                  foreground: SIGSTOP for --stopped of every --period, then SIGCONT
   stop-typha  --cluster X [--pod P]   stop cluster X's Typha stand-in(s) (log stops updating)
   start-typha --cluster X [--pod P]   start them again
   token-controller --cluster X off|on stop/start cluster X's kube-controller-manager
@@ -46,7 +50,8 @@ func main() {
 		err = cmdDown(args)
 	case "status":
 		err = cmdStatus(args)
-	case "stop-apiserver", "start-apiserver", "stop-typha", "start-typha", "token-controller":
+	case "stop-apiserver", "start-apiserver", "pause-apiserver", "resume-apiserver", "slow-apiserver",
+		"stop-typha", "start-typha", "token-controller":
 		err = cmdHook(cmd, args)
 	case "supervise":
 		err = cmdSupervise(args)
@@ -194,6 +199,9 @@ func cmdHook(cmd string, args []string) error {
 	dir := fs.String("dir", defaultDir(), "lab directory")
 	cluster := fs.String("cluster", "", "cluster name")
 	pod := fs.String("pod", "", "one Typha pod (default: all of the cluster's)")
+	stopped := fs.Duration("stopped", 200*time.Millisecond, "slow-apiserver: how long each stop lasts")
+	period := fs.Duration("period", 400*time.Millisecond, "slow-apiserver: one stop every period")
+	total := fs.Duration("for", 30*time.Second, "slow-apiserver: how long to keep slowing")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -215,6 +223,12 @@ func cmdHook(cmd string, args []string) error {
 		return stopComponent(st, c, "kube-apiserver")
 	case "start-apiserver":
 		return startAPIServer(st, c)
+	case "pause-apiserver":
+		return pauseAPIServer(st, c)
+	case "resume-apiserver":
+		return resumeAPIServer(st, c)
+	case "slow-apiserver":
+		return slowAPIServer(st, c, *stopped, *period, *total)
 	case "stop-typha":
 		return stopTypha(st, c, *pod)
 	case "start-typha":

@@ -199,6 +199,8 @@ func (s *State) stopPid(pid int, grace time.Duration) {
 		return
 	}
 	syscall.Kill(pid, syscall.SIGTERM)
+	// A process frozen by pause-apiserver acts on SIGTERM only once continued.
+	syscall.Kill(pid, syscall.SIGCONT)
 	deadline := time.Now().Add(grace)
 	for time.Now().Before(deadline) {
 		if !ours(pid, s.Dir) {

@@ -16,6 +16,7 @@
 #include "kube/client.h"
 #include "kube/http.h"
 #include "test_https_server.h"
+#include "util/interrupt.h"
 #include "util/log.h"
 
 using namespace std::chrono_literals;
@@ -322,6 +323,82 @@ TEST_CASE("Retry-After is waited for") {
   auto started = std::chrono::steady_clock::now();
   CHECK(client->get(resources::secrets, "ns", "x").has_value());
   CHECK(std::chrono::steady_clock::now() - started >= 900ms);
+}
+
+TEST_CASE("429 on a server-side apply PATCH is retried, and ends as TooManyRequests when it persists") {
+  std::atomic<int> calls{0};
+  std::atomic<int> busy_answers{1};
+  TestHttpsServer server(localhost_identity(), [&](const TestRequest& request) {
+    if (calls++ < busy_answers) {
+      TestResponse busy =
+          status_response(429, "TooManyRequests", "too many requests, please try again later");
+      busy.headers.emplace_back("Retry-After", "0");
+      return busy;
+    }
+    return ok_object(request);
+  });
+  auto client = make_client(make_context(server.url()));
+  CHECK(client->apply(resources::secrets, "ns", "x", {{"kind", "Secret"}}, ApplyOptions{}).has_value());
+  REQUIRE(server.requests().size() == 2);
+  CHECK(server.requests().at(1).method == "PATCH");
+
+  calls = 0;
+  busy_answers = 100;
+  auto result = client->apply(resources::secrets, "ns", "x", {{"kind", "Secret"}}, ApplyOptions{});
+  REQUIRE_FALSE(result.has_value());
+  CHECK(result.error().code == Errc::too_many_requests);
+  CHECK(result.error().http_status == 429);
+  CHECK(server.requests().size() == 2 + 4);  // one try and max_retries (3) retries
+}
+
+TEST_CASE("a 429 without Retry-After backs off exponentially") {
+  std::atomic<int> calls{0};
+  TestHttpsServer server(localhost_identity(), [&](const TestRequest& request) {
+    if (calls++ < 2)
+      return status_response(429, "TooManyRequests", "slow down");
+    return ok_object(request);
+  });
+  ClientOptions options = fast_options();
+  options.retry_base_delay = 200ms;
+  auto client = make_client(make_context(server.url()), options);
+  auto started = std::chrono::steady_clock::now();
+  CHECK(client->get(resources::secrets, "ns", "x").has_value());
+  auto waited = std::chrono::steady_clock::now() - started;
+  // Equal jitter: at least half of 200 ms, then half of 400 ms.
+  CHECK(waited >= 300ms);
+  CHECK(waited < 3s);
+}
+
+TEST_CASE("wait_for ends at once when interrupted") {
+  TestHttpsServer server(localhost_identity(), [](const TestRequest&) {
+    return status_response(404, "NotFound", "secrets \"x\" not found");
+  });
+  auto client = make_client(make_context(server.url()));
+  std::thread signaller([] {
+    std::this_thread::sleep_for(300ms);
+    meshctl::set_interrupted(true);
+  });
+  auto started = std::chrono::steady_clock::now();
+  auto result = client->wait_for(
+      resources::secrets, "ns", "x", [](const Json&) { return true; }, 30s);
+  auto waited = std::chrono::steady_clock::now() - started;
+  signaller.join();
+  meshctl::set_interrupted(false);
+  REQUIRE_FALSE(result.has_value());
+  CHECK(result.error().code == Errc::interrupted);
+  CHECK(waited < 2s);
+}
+
+TEST_CASE("wait_for on a server that stopped answering ends with the transport error, not not_ready") {
+  std::string server = "https://127.0.0.1:" + std::to_string(meshctl::test::unused_port());
+  ClientOptions options = fast_options();
+  options.max_retries = 0;
+  auto client = make_client(make_context(server), options);
+  auto result = client->wait_for(
+      resources::secrets, "ns", "x", [](const Json&) { return true; }, 500ms);
+  REQUIRE_FALSE(result.has_value());
+  CHECK(result.error().code == Errc::transport_refused);
+  CHECK(result.error().message.find("not ready after 0.5s") != std::string::npos);
 }
 
 TEST_CASE("503 is retried on GET until it succeeds or retries run out") {
