@@ -162,7 +162,11 @@ calico::LinkEvent TyphaView::link(const std::string& remote, const std::string& 
   return worst;
 }
 
-TyphaView read_typha(kube::Client& client, const TyphaReadOptions& options) {
+namespace {
+
+// Lists the calico-typha pods and reads each replica (in parallel) with `read`.
+template <class ReadReplica>
+TyphaView read_each_replica(kube::Client& client, ReadReplica&& read) {
   TyphaView view;
   auto pods = client.list(kube::resources::pods, std::string(calico::kCalicoNamespace),
                           std::string(calico::kTyphaPodSelector));
@@ -172,26 +176,21 @@ TyphaView read_typha(kube::Client& client, const TyphaReadOptions& options) {
     return view;
   }
   const auto& items = (*pods)["items"];
-  view.replicas = parallel_map<ReplicaView>(
-      items.size(), [&](size_t i) { return read_replica(client, items[i], options); });
+  view.replicas = parallel_map<ReplicaView>(items.size(), [&](size_t i) { return read(items[i]); });
   return view;
+}
+
+}  // namespace
+
+TyphaView read_typha(kube::Client& client, const TyphaReadOptions& options) {
+  return read_each_replica(client, [&](const kube::Json& pod) { return read_replica(client, pod, options); });
 }
 
 TyphaView follow_typha(kube::Client& client, int since_seconds, const std::vector<WantedLink>& wanted,
                        std::chrono::milliseconds timeout) {
-  TyphaView view;
-  auto pods = client.list(kube::resources::pods, std::string(calico::kCalicoNamespace),
-                          std::string(calico::kTyphaPodSelector));
-  if (!pods) {
-    view.error = pods.error().message;
-    view.error_code = pods.error().code;
-    return view;
-  }
-  const auto& items = (*pods)["items"];
-  view.replicas = parallel_map<ReplicaView>(items.size(), [&](size_t i) {
-    return follow_replica(client, items[i], since_seconds, wanted, timeout);
+  return read_each_replica(client, [&](const kube::Json& pod) {
+    return follow_replica(client, pod, since_seconds, wanted, timeout);
   });
-  return view;
 }
 
 }  // namespace meshctl::mesh
