@@ -246,14 +246,19 @@ Error Client::Impl::transport_error(const Error& failure, const std::string& wha
 Result<HttpResponse> Client::Impl::send(http::Request request) {
   const std::string what =
       fmt::format("{}: {} {}", context.context_name, request.method, request.path_and_query);
-  // Only reads are repeated after a 5xx or a transport failure: a write may have
-  // been applied before the answer was lost. A 429 means the request was not
-  // processed, so any verb may be repeated. Access and token reviews are POSTs
-  // that change nothing, so they count as reads.
+  // Only idempotent requests are repeated after a 5xx or a transport failure: a
+  // write may have been applied before the answer was lost. A 429 means the
+  // request was not processed, so any verb may be repeated. Access and token
+  // reviews are POSTs that change nothing, and a server-side apply sent again
+  // yields the same object (e.g. across "503 apiserver is shutting down").
   const bool review = request.path_and_query.rfind("/apis/authorization.k8s.io/", 0) == 0 ||
                       request.path_and_query.rfind("/apis/authentication.k8s.io/", 0) == 0;
+  const bool server_side_apply =
+      request.method == "PATCH" && request.content_type == "application/apply-patch+yaml";
   // A stream may already have handed data over; repeating it would repeat that.
-  const bool idempotent = (request.method == "GET" || request.method == "HEAD" || review) && !request.on_body;
+  const bool idempotent =
+      (request.method == "GET" || request.method == "HEAD" || review || server_side_apply) &&
+      !request.on_body;
   int retries = 0;
   bool reauthenticated = false;
   bool force_refresh = false;

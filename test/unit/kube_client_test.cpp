@@ -351,6 +351,25 @@ TEST_CASE("429 on a server-side apply PATCH is retried, and ends as TooManyReque
   CHECK(server.requests().size() == 2 + 4);  // one try and max_retries (3) retries
 }
 
+TEST_CASE("a server-side apply is repeated after a 503, a plain PATCH is not") {
+  std::atomic<int> calls{0};
+  TestHttpsServer server(localhost_identity(), [&](const TestRequest& request) {
+    if (calls++ == 0)
+      return status_response(503, "ServiceUnavailable", "apiserver is shutting down");
+    return ok_object(request);
+  });
+  auto client = make_client(make_context(server.url()));
+  CHECK(client->apply(resources::secrets, "ns", "x", {{"kind", "Secret"}}, ApplyOptions{}).has_value());
+  CHECK(server.requests().size() == 2);
+
+  calls = 0;
+  auto merge =
+      client->request("PATCH", "/api/v1/namespaces/ns/secrets/x", "{}", "application/merge-patch+json");
+  REQUIRE_FALSE(merge.has_value());
+  CHECK(merge.error().http_status == 503);
+  CHECK(server.requests().size() == 3);
+}
+
 TEST_CASE("a 429 without Retry-After backs off exponentially") {
   std::atomic<int> calls{0};
   TestHttpsServer server(localhost_identity(), [&](const TestRequest& request) {
