@@ -243,6 +243,10 @@ std::vector<std::string> required_permissions(const JoinOptions& options) {
   for (const auto& n : needs_for(options, options.federation_namespace))
     out.push_back(describe(n));
   out.push_back("create selfsubjectrulesreviews.authorization.k8s.io (preflight; every user may by default)");
+  out.push_back("optional: watch secrets in namespace " + options.federation_namespace +
+                " (the token wait watches; without it, it polls)");
+  out.push_back("optional: delete secrets in namespace " + options.federation_namespace +
+                " (only to replace a token issued for an earlier ServiceAccount)");
   out.push_back(
       "escalate and bind, or holding get/list/watch on namespaces, serviceaccounts, services, endpoints, "
       "pods, "
