@@ -90,6 +90,7 @@ ObjectResult apply_object(kube::Client& client, const std::string& cluster, cons
     r.action = Action::failed;
     r.error = applied.error().message;
     r.error_code = applied.error().code;
+    r.error_http_status = applied.error().http_status;
     if (applied.error().code == Errc::conflict) {
       r.error +=
           " (another field manager owns these fields; re-run with --force-conflicts to take them over)";

@@ -23,6 +23,7 @@ struct ObjectResult {
   Action action = Action::skipped;
   std::string error;                 // when failed or skipped: why
   Errc error_code = Errc::internal;  // when failed: the kind of failure (e.g. the cluster stopped answering)
+  int error_http_status = 0;         // when failed with an HTTP answer: its status (503: shutting down)
 };
 
 // Applies each object in order, stopping at the first failure or interrupt,

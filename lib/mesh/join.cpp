@@ -31,6 +31,7 @@ struct RemoteOffer {
   calico::RemoteAccess access;
   std::string error;
   Errc error_code = Errc::internal;
+  int error_http_status = 0;
   std::vector<ObjectResult> objects;
   std::vector<std::string> warnings;
   LiveState live;
@@ -151,6 +152,7 @@ RemoteOffer prepare_remote(Cluster& c, PreflightFacts& facts, const JoinOptions&
     if (r.action == Action::failed || r.action == Action::skipped) {
       offer.error = r.error;
       offer.error_code = r.action == Action::failed ? r.error_code : Errc::interrupted;
+      offer.error_http_status = r.error_http_status;
       return offer;
     }
   }
@@ -178,6 +180,7 @@ RemoteOffer prepare_remote(Cluster& c, PreflightFacts& facts, const JoinOptions&
   }
   if (!token) {
     offer.error_code = token.error().code;
+    offer.error_http_status = token.error().http_status;
     offer.error = token.error().message + (token.error().hint.empty() ? "" : " (" + token.error().hint + ")");
     return offer;
   }
@@ -221,8 +224,11 @@ struct LocalOutcome {
 };
 
 // The cluster stopped answering, or no longer accepts the credentials.
-bool lost_contact(Errc code) {
-  return is_transport(code) || code == Errc::unauthorized || code == Errc::credential;
+// The cluster stopped answering, refuses meshctl's credentials, or still says
+// 503 after the retries (an apiserver shutting down answers that before it
+// stops listening): exit 4, as for a cluster unreachable from the start.
+bool lost_contact(Errc code, int http_status = 0) {
+  return is_transport(code) || code == Errc::unauthorized || code == Errc::credential || http_status == 503;
 }
 
 bool changed(const ObjectResult& r) {
@@ -457,7 +463,7 @@ JoinReport run_join(std::vector<Cluster>& clusters, const JoinOptions& options, 
     // An interrupted cluster is reported with the other skipped work, not as an error.
     if (!offers[i].ready && offers[i].error_code != Errc::interrupted)
       report.errors.push_back(offers[i].error);
-    if (!offers[i].ready && lost_contact(offers[i].error_code))
+    if (!offers[i].ready && lost_contact(offers[i].error_code, offers[i].error_http_status))
       unreachable.insert(clusters[i].member.mesh_name);
   }
 
@@ -471,7 +477,7 @@ JoinReport run_join(std::vector<Cluster>& clusters, const JoinOptions& options, 
   });
   for (auto& outcome : outcomes) {
     for (const auto& o : outcome.objects) {
-      if (o.action == Action::failed && lost_contact(o.error_code))
+      if (o.action == Action::failed && lost_contact(o.error_code, o.error_http_status))
         unreachable.insert(o.cluster);
     }
     if (outcome.typha_unreachable && !outcome.links.empty())
