@@ -409,7 +409,7 @@ void summarise_objects(const std::string& cluster, const std::vector<ObjectResul
 int exit_code_for_preflight(const std::vector<PreflightProblem>& problems) {
   int code = 5;
   for (const auto& p : problems) {
-    if (is_transport(p.code) || p.code == Errc::unauthorized || p.code == Errc::credential)
+    if (lost_contact(p.code))
       return 4;
     if (p.code == Errc::config)
       code = 2;
