@@ -198,6 +198,46 @@ func bootstrap(st *State, c *Cluster) error {
 		return err
 	}
 
+	// calico-kube-controllers: the lab's assumption about the operator's
+	// grant for the federated-services controller: RCCs cluster-wide, and
+	// Secrets in calico-system (get/list/watch).
+	if c.KCPod != "" {
+		if _, err := cs.CoreV1().ServiceAccounts(typhaNS).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{
+			Name: "calico-kube-controllers", Namespace: typhaNS}}, metav1.CreateOptions{}); createOrKeep(err) != nil {
+			return err
+		}
+		if _, err := cs.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{
+			ObjectMeta: metav1.ObjectMeta{Name: "calico-kube-controllers"},
+			Rules: []rbacv1.PolicyRule{
+				{APIGroups: []string{"projectcalico.org"}, Resources: []string{"remoteclusterconfigurations"}, Verbs: []string{"get", "list", "watch"}},
+			},
+		}, metav1.CreateOptions{}); createOrKeep(err) != nil {
+			return err
+		}
+		if _, err := cs.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{
+			ObjectMeta: metav1.ObjectMeta{Name: "calico-kube-controllers"},
+			RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: "calico-kube-controllers"},
+			Subjects:   []rbacv1.Subject{{Kind: "ServiceAccount", Name: "calico-kube-controllers", Namespace: typhaNS}},
+		}, metav1.CreateOptions{}); createOrKeep(err) != nil {
+			return err
+		}
+		if _, err := cs.RbacV1().Roles(typhaNS).Create(ctx, &rbacv1.Role{
+			ObjectMeta: metav1.ObjectMeta{Name: "calico-kube-controllers-secrets", Namespace: typhaNS},
+			Rules: []rbacv1.PolicyRule{
+				{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get", "list", "watch"}},
+			},
+		}, metav1.CreateOptions{}); createOrKeep(err) != nil {
+			return err
+		}
+		if _, err := cs.RbacV1().RoleBindings(typhaNS).Create(ctx, &rbacv1.RoleBinding{
+			ObjectMeta: metav1.ObjectMeta{Name: "calico-kube-controllers-secrets", Namespace: typhaNS},
+			RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: "calico-kube-controllers-secrets"},
+			Subjects:   []rbacv1.Subject{{Kind: "ServiceAccount", Name: "calico-kube-controllers", Namespace: typhaNS}},
+		}, metav1.CreateOptions{}); createOrKeep(err) != nil {
+			return err
+		}
+	}
+
 	// Wait for the CRDs to be served before creating the IPPool.
 	deadline := time.Now().Add(60 * time.Second)
 	for {
@@ -248,27 +288,52 @@ func bootstrap(st *State, c *Cluster) error {
 		return fmt.Errorf("node status: %v", err)
 	}
 
-	// The calico-typha Deployment and its Pods (created directly: no scheduler,
-	// no kubelet, no deployment controller run in the lab).
-	labels := map[string]string{"k8s-app": "calico-typha"}
-	replicas := int32(len(c.TyphaPods))
+	// The stand-ins' Deployments and their Pods (created directly: no
+	// scheduler, no kubelet, no deployment controller run in the lab).
+	typhaPorts := func(p int) []corev1.ContainerPort {
+		return []corev1.ContainerPort{{Name: "calico-typha", ContainerPort: int32(p), Protocol: corev1.ProtocolTCP}}
+	}
+	typhaEnv := []corev1.EnvVar{{Name: "TYPHA_DATASTORETYPE", Value: "kubernetes"}, {Name: "TYPHA_PROMETHEUSMETRICSENABLED", Value: "true"}}
+	if err := makeDeployment(ctx, cs, c, depTypha, "calico-typha", "calico-typha", true, typhaPorts(5473), typhaEnv, now); err != nil {
+		return err
+	}
+	if len(c.NonClusterPods) > 0 {
+		if err := makeDeployment(ctx, cs, c, depNonCluster, "calico-typha", "calico-typha", false, typhaPorts(5473), typhaEnv, now); err != nil {
+			return err
+		}
+	}
+	if c.KCPod != "" {
+		env := []corev1.EnvVar{{Name: "DATASTORE_TYPE", Value: "kubernetes"}, {Name: "ENABLED_CONTROLLERS", Value: "node,federatedservices"}}
+		if err := makeDeployment(ctx, cs, c, depKC, "calico-kube-controllers", "calico-kube-controllers", false, nil, env, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// makeDeployment creates one stand-in Deployment (selector k8s-app=<name>)
+// and its pods, bound to the node and marked Running/Ready.
+func makeDeployment(ctx context.Context, cs *kubernetes.Clientset, c *Cluster, name, sa, container string, hostNet bool,
+	ports []corev1.ContainerPort, env []corev1.EnvVar, now metav1.Time) error {
+	pods := c.deploymentPods(name)
+	labels := map[string]string{"k8s-app": name}
+	replicas := int32(len(pods))
 	tmpl := corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{Labels: labels},
 		Spec: corev1.PodSpec{
-			ServiceAccountName: "calico-typha",
-			HostNetwork:        true,
+			ServiceAccountName: sa,
+			HostNetwork:        hostNet,
 			Tolerations:        []corev1.Toleration{{Operator: corev1.TolerationOpExists}},
 			Containers: []corev1.Container{{
-				Name:  "calico-typha",
-				Image: "lab.local/meshctl-lab/typha-standin:" + k8sVersion,
-				Ports: []corev1.ContainerPort{{Name: "calico-typha", ContainerPort: 5473, Protocol: corev1.ProtocolTCP}},
-				Env: []corev1.EnvVar{{Name: "TYPHA_DATASTORETYPE", Value: "kubernetes"},
-					{Name: "TYPHA_PROMETHEUSMETRICSENABLED", Value: "true"}},
+				Name:  container,
+				Image: "lab.local/meshctl-lab/" + container + "-standin:" + k8sVersion,
+				Ports: ports,
+				Env:   env,
 			}},
 		},
 	}
 	dep := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: "calico-typha", Namespace: typhaNS, Labels: labels},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: typhaNS, Labels: labels},
 		Spec: appsv1.DeploymentSpec{
 			Replicas: &replicas,
 			Selector: &metav1.LabelSelector{MatchLabels: labels},
@@ -279,38 +344,40 @@ func bootstrap(st *State, c *Cluster) error {
 	}
 	d, err := cs.AppsV1().Deployments(typhaNS).Create(ctx, dep, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
-		d, err = cs.AppsV1().Deployments(typhaNS).Get(ctx, "calico-typha", metav1.GetOptions{})
+		d, err = cs.AppsV1().Deployments(typhaNS).Get(ctx, name, metav1.GetOptions{})
 	}
 	if err != nil {
-		return fmt.Errorf("deployment: %v", err)
+		return fmt.Errorf("deployment %s: %v", name, err)
 	}
 	d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: replicas, UpdatedReplicas: replicas,
 		ReadyReplicas: replicas, AvailableReplicas: replicas,
 		Conditions: []appsv1.DeploymentCondition{{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue,
 			Reason: "MinimumReplicasAvailable", LastUpdateTime: now, LastTransitionTime: now}}}
 	if _, err := cs.AppsV1().Deployments(typhaNS).UpdateStatus(ctx, d, metav1.UpdateOptions{}); err != nil {
-		return fmt.Errorf("deployment status: %v", err)
+		return fmt.Errorf("deployment %s status: %v", name, err)
 	}
 
-	for i, name := range c.TyphaPods {
-		pl := map[string]string{"k8s-app": "calico-typha", "pod-template-hash": shortHash(c.Name+"/calico-typha", 10)}
+	for _, p := range pods {
+		pl := map[string]string{"k8s-app": name, "pod-template-hash": shortHash(c.Name+"/"+name, 10)}
 		spec := *tmpl.Spec.DeepCopy()
 		spec.NodeName = c.NodeName
-		spec.Containers[0].Ports = append(spec.Containers[0].Ports,
-			corev1.ContainerPort{Name: "metrics", ContainerPort: int32(c.MetricsPorts[i]), Protocol: corev1.ProtocolTCP})
+		if p.Metrics != 0 {
+			spec.Containers[0].Ports = append(spec.Containers[0].Ports,
+				corev1.ContainerPort{Name: "metrics", ContainerPort: int32(p.Metrics), Protocol: corev1.ProtocolTCP})
+		}
 		pod, err := cs.CoreV1().Pods(typhaNS).Create(ctx, &corev1.Pod{
-			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: typhaNS, Labels: pl},
+			ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: typhaNS, Labels: pl},
 			Spec:       spec,
 		}, metav1.CreateOptions{})
 		if apierrors.IsAlreadyExists(err) {
-			pod, err = cs.CoreV1().Pods(typhaNS).Get(ctx, name, metav1.GetOptions{})
+			pod, err = cs.CoreV1().Pods(typhaNS).Get(ctx, p.Name, metav1.GetOptions{})
 		}
 		if err != nil {
-			return fmt.Errorf("pod %s: %v", name, err)
+			return fmt.Errorf("pod %s: %v", p.Name, err)
 		}
 		setPodRunning(pod, c, now)
 		if _, err := cs.CoreV1().Pods(typhaNS).UpdateStatus(ctx, pod, metav1.UpdateOptions{}); err != nil {
-			return fmt.Errorf("pod %s status: %v", name, err)
+			return fmt.Errorf("pod %s status: %v", p.Name, err)
 		}
 	}
 	return nil
@@ -331,9 +398,9 @@ func setPodRunning(pod *corev1.Pod, c *Cluster, now metav1.Time) {
 		StartTime: &now,
 		QOSClass:  corev1.PodQOSBestEffort,
 		ContainerStatuses: []corev1.ContainerStatus{{
-			Name: "calico-typha", Ready: true, Started: boolPtr(true),
+			Name: pod.Spec.Containers[0].Name, Ready: true, Started: boolPtr(true),
 			Image: pod.Spec.Containers[0].Image, ImageID: pod.Spec.Containers[0].Image,
-			ContainerID: "lab://" + pod.Name,
+			ContainerID: "lab://" + pod.Name + "/1",
 			State:       corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: now}},
 		}},
 	}

@@ -27,13 +27,17 @@ import (
 const k8sVersion = "v1.33.13"
 
 type upOptions struct {
-	Dir       string
-	Names     []string
-	Replicas  int
-	EKS       bool
-	BinDir    string
-	Recheck   time.Duration
-	LossDelay time.Duration
+	Dir                string
+	Names              []string
+	Replicas           int
+	EKS                bool
+	BinDir             string
+	Recheck            time.Duration
+	LossDelay          time.Duration
+	LogRate            float64
+	LogMaxBytes        int64
+	NonCluster         bool
+	SecretWatchTimeout time.Duration
 }
 
 func up(o upOptions) error {
@@ -43,9 +47,9 @@ func up(o upOptions) error {
 		if err != nil {
 			return err
 		}
-		if !reflect.DeepEqual(st.names(), o.Names) || st.Replicas != o.Replicas {
-			return fmt.Errorf("a lab with clusters %s (typha-replicas %d) is already up in %s; run `lab down --dir %s` first",
-				strings.Join(st.names(), ","), st.Replicas, o.Dir, o.Dir)
+		if !reflect.DeepEqual(st.names(), o.Names) || st.Replicas != o.Replicas || st.NonCluster != o.NonCluster {
+			return fmt.Errorf("a lab with clusters %s (typha-replicas %d, noncluster-typha %v) is already up in %s; run `lab down --dir %s` first",
+				strings.Join(st.names(), ","), st.Replicas, st.NonCluster, o.Dir, o.Dir)
 		}
 		if o.EKS && !st.EKS {
 			st.EKS = true
@@ -80,7 +84,11 @@ func up(o upOptions) error {
 		return err
 	}
 	st := &State{Dir: o.Dir, BinDir: binDir, Replicas: o.Replicas, EKS: o.EKS,
-		Recheck: o.Recheck.String(), LossDelay: o.LossDelay.String(), Created: time.Now().UTC()}
+		Recheck: o.Recheck.String(), LossDelay: o.LossDelay.String(), LogRate: o.LogRate, LogMaxBytes: o.LogMaxBytes,
+		NonCluster: o.NonCluster, Created: time.Now().UTC()}
+	if o.SecretWatchTimeout > 0 {
+		st.SecretWatchTimeout = o.SecretWatchTimeout.String()
+	}
 	if err := allocate(st, o.Names); err != nil {
 		return err
 	}
@@ -143,7 +151,7 @@ func allocate(st *State, names []string) error {
 			}
 			ip := fmt.Sprintf("127.0.0.%d", n)
 			ok := portFree(ip, kubeletPort)
-			for r := 0; ok && r < st.Replicas; r++ {
+			for r := 0; ok && r <= st.Replicas; r++ {
 				ok = portFree(ip, 9093+r)
 			}
 			if ok {
@@ -157,6 +165,11 @@ func allocate(st *State, names []string) error {
 			c.TyphaPods = append(c.TyphaPods, fmt.Sprintf("calico-typha-%s-%s", hash, shortHash(fmt.Sprintf("%s/%d", name, r), 5)))
 			c.MetricsPorts = append(c.MetricsPorts, 9093+r)
 		}
+		if st.NonCluster {
+			c.NonClusterPods = []string{fmt.Sprintf("%s-%s-%s", depNonCluster, shortHash(name+"/"+depNonCluster, 10), shortHash(name+"/nc/0", 5))}
+			c.NonClusterMetricsPorts = []int{9093 + st.Replicas}
+		}
+		c.KCPod = fmt.Sprintf("%s-%s-%s", depKC, shortHash(name+"/"+depKC, 10), shortHash(name+"/kc/0", 5))
 		st.Clusters = append(st.Clusters, c)
 	}
 	return nil
@@ -245,8 +258,8 @@ func ensureRunning(st *State) error {
 		if err := startWithRetry(func() error { return startKCM(st, c) }); err != nil {
 			return err
 		}
-		for _, p := range c.TyphaPods {
-			os.Remove(st.path(c, "typha", p+".stopped"))
+		for _, p := range c.pods() {
+			os.Remove(st.path(c, "typha", p.Name+".stopped"))
 		}
 	}
 	return startSupervisor(st)
@@ -559,8 +572,8 @@ func down(dir string) error {
 	}
 	st.stopPidfile(filepath.Join(st.Dir, "supervisor.pid"), 20*time.Second)
 	for _, c := range st.Clusters {
-		for _, p := range c.TyphaPods {
-			st.stopPidfile(st.path(c, "typha", p+".pid"), 5*time.Second)
+		for _, p := range c.pods() {
+			st.stopPidfile(st.path(c, "typha", p.Name+".pid"), 5*time.Second)
 		}
 		for _, comp := range []string{"kube-controller-manager", "kube-apiserver", "etcd"} {
 			pf := componentPidfile(st, c, comp)
@@ -606,13 +619,16 @@ func status(dir string) error {
 			fmt.Printf("  %-24s %s%s\n", comp, runState(pid, ok), extra)
 		}
 		fmt.Printf("  %-24s %d MB\n", "control-plane rss", total/1024)
-		for i, p := range c.TyphaPods {
-			pid, ok := st.alive(st.path(c, "typha", p+".pid"))
+		for _, p := range c.pods() {
+			pid, ok := st.alive(st.path(c, "typha", p.Name+".pid"))
 			extra := ""
-			if _, err := os.Stat(st.path(c, "typha", p+".stopped")); err == nil {
+			if _, err := os.Stat(st.path(c, "typha", p.Name+".stopped")); err == nil {
 				extra = " (stopped by stop-typha)"
 			}
-			fmt.Printf("  typha %-18s %s metrics http://%s:%d/metrics log %s%s\n", p, runState(pid, ok), c.NodeIP, c.MetricsPorts[i], st.typhaLog(c, p), extra)
+			if p.Metrics != 0 {
+				extra = fmt.Sprintf(" metrics http://%s:%d/metrics", c.NodeIP, p.Metrics) + extra
+			}
+			fmt.Printf("  %s %s %s, container run %d, log %s%s\n", p.Kind, p.Name, runState(pid, ok), st.currentRun(c, p.Name), st.typhaLog(c, p.Name), extra)
 		}
 	}
 	return nil

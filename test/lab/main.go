@@ -19,7 +19,8 @@ const usage = `usage: lab <command> [flags]
 
 commands:
   up --clusters iad,pdx[,..] [--typha-replicas N] [--dir D] [--eks]
-        [--typha-recheck 3s] [--typha-loss-delay 5s] [--bin-dir B]
+        [--typha-loss-delay 60s] [--typha-log-rate 12] [--typha-log-max-bytes 10485760]
+        [--noncluster-typha] [--typha-secret-watch-timeout 0] [--bin-dir B]
                                   start the lab (idempotent); prints the kubeconfig path last
   down [--dir D]                  stop exactly the processes the lab started; remove its state
   status [--dir D]                show what runs
@@ -31,10 +32,15 @@ commands:
                                   foreground: SIGSTOP for --stopped of every --period, then SIGCONT
   stop-typha  --cluster X [--pod P]   stop cluster X's Typha stand-in(s) (log stops updating)
   start-typha --cluster X [--pod P]   start them again
+  typha-chatter --cluster X [--pod P] --lines N
+                                  running Typha stand-in(s) write N chatter lines now
   token-controller --cluster X off|on stop/start cluster X's kube-controller-manager
 
 D defaults to $MESHCTL_LAB_DIR or /tmp/meshctl-lab.
 `
+
+// defaultLogRate: Typha chatter per minute (see README, "Chatter").
+const defaultLogRate = 12
 
 func main() {
 	if len(os.Args) < 2 {
@@ -51,12 +57,14 @@ func main() {
 	case "status":
 		err = cmdStatus(args)
 	case "stop-apiserver", "start-apiserver", "pause-apiserver", "resume-apiserver", "slow-apiserver",
-		"stop-typha", "start-typha", "token-controller":
+		"stop-typha", "start-typha", "typha-chatter", "token-controller":
 		err = cmdHook(cmd, args)
 	case "supervise":
 		err = cmdSupervise(args)
 	case "typha":
 		err = cmdTypha(args)
+	case "kube-controllers":
+		err = cmdKC(args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return
@@ -112,8 +120,12 @@ func cmdUp(args []string) error {
 	dir := fs.String("dir", defaultDir(), "lab directory")
 	eks := fs.Bool("eks", false, "also write kubeconfig-eks with EKS ARN-style cluster names")
 	binDir := fs.String("bin-dir", os.Getenv("MESHCTL_LAB_BIN_DIR"), "directory with etcd, kube-apiserver, kube-controller-manager (default: build/cache via build-binaries.sh)")
-	recheck := fs.Duration("typha-recheck", 3*time.Second, "how often the Typha stand-in re-checks each link")
-	lossDelay := fs.Duration("typha-loss-delay", 5*time.Second, "how long a once-synced link must fail before Typha reports it (real Typha: 600s)")
+	recheck := fs.Duration("typha-recheck", 3*time.Second, "accepted for compatibility; the stand-ins now watch instead of polling")
+	lossDelay := fs.Duration("typha-loss-delay", 60*time.Second, "loss timeout: how long after its last successful List a failing resource is reported (Enterprise snapshot: effectively 600s)")
+	logRate := fs.Float64("typha-log-rate", defaultLogRate, "Typha chatter, lines per minute (0 = quiet)")
+	logMax := fs.Int64("typha-log-max-bytes", 10<<20, "cap of a container's current log file; older lines are rotated away (0 = no cap)")
+	nonCluster := fs.Bool("noncluster-typha", false, "also run Deployment calico-typha-noncluster-host (one pod)")
+	secretWatchT := fs.Duration("typha-secret-watch-timeout", 0, "timeout of the stand-ins' Secret informer watch (0 = client-go's 5-10 min)")
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return err
 	}
@@ -142,6 +154,9 @@ func cmdUp(args []string) error {
 	if len(names) > 50 {
 		return fmt.Errorf("at most 50 clusters")
 	}
+	if *logRate < 0 || *logMax < 0 || *lossDelay <= 0 {
+		return fmt.Errorf("--typha-log-rate and --typha-log-max-bytes must be >= 0, --typha-loss-delay > 0")
+	}
 	if *replicas < 1 || *replicas > 5 {
 		return fmt.Errorf("--typha-replicas must be 1..5")
 	}
@@ -151,7 +166,8 @@ func cmdUp(args []string) error {
 	}
 	return up(upOptions{
 		Dir: d, Names: names, Replicas: *replicas, EKS: *eks, BinDir: *binDir,
-		Recheck: *recheck, LossDelay: *lossDelay,
+		Recheck: *recheck, LossDelay: *lossDelay, LogRate: *logRate, LogMaxBytes: *logMax,
+		NonCluster: *nonCluster, SecretWatchTimeout: *secretWatchT,
 	})
 }
 
@@ -199,6 +215,7 @@ func cmdHook(cmd string, args []string) error {
 	dir := fs.String("dir", defaultDir(), "lab directory")
 	cluster := fs.String("cluster", "", "cluster name")
 	pod := fs.String("pod", "", "one Typha pod (default: all of the cluster's)")
+	lines := fs.Int("lines", 0, "typha-chatter: how many lines")
 	stopped := fs.Duration("stopped", 200*time.Millisecond, "slow-apiserver: how long each stop lasts")
 	period := fs.Duration("period", 400*time.Millisecond, "slow-apiserver: one stop every period")
 	total := fs.Duration("for", 30*time.Second, "slow-apiserver: how long to keep slowing")
@@ -233,6 +250,8 @@ func cmdHook(cmd string, args []string) error {
 		return stopTypha(st, c, *pod)
 	case "start-typha":
 		return startTypha(st, c, *pod)
+	case "typha-chatter":
+		return typhaChatter(st, c, *pod, *lines)
 	case "token-controller":
 		if len(pos) != 1 || (pos[0] != "on" && pos[0] != "off") {
 			return fmt.Errorf("usage: token-controller --cluster X off|on")

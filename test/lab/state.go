@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,19 +28,86 @@ type Cluster struct {
 	PodCIDR      string   `json:"ippoolCIDR"`
 	TyphaPods    []string `json:"typhaPods"`
 	MetricsPorts []int    `json:"metricsPorts"` // per Typha pod, on NodeIP
-	Ready        bool     `json:"ready"`        // all objects created
+	// --noncluster-typha: Deployment calico-typha-noncluster-host (one pod).
+	NonClusterPods         []string `json:"nonClusterTyphaPods,omitempty"`
+	NonClusterMetricsPorts []int    `json:"nonClusterMetricsPorts,omitempty"`
+	KCPod                  string   `json:"kubeControllersPod,omitempty"`
+	Ready                  bool     `json:"ready"` // all objects created
+}
+
+// podInfo is one pod the supervisor runs a stand-in process for.
+type podInfo struct {
+	Name       string
+	Deployment string
+	Container  string
+	SA         string
+	Kind       string // "typha" or "kube-controllers"
+	Metrics    int    // port on NodeIP, 0 = none
+}
+
+const (
+	depTypha      = "calico-typha"
+	depNonCluster = "calico-typha-noncluster-host"
+	depKC         = "calico-kube-controllers"
+)
+
+// typhaPods: the pods that run a Typha stand-in (both Deployments).
+func (c *Cluster) typhaPods() []podInfo {
+	var out []podInfo
+	for i, p := range c.TyphaPods {
+		out = append(out, podInfo{p, depTypha, "calico-typha", "calico-typha", "typha", c.MetricsPorts[i]})
+	}
+	for i, p := range c.NonClusterPods {
+		out = append(out, podInfo{p, depNonCluster, "calico-typha", "calico-typha", "typha", c.NonClusterMetricsPorts[i]})
+	}
+	return out
+}
+
+// pods: every stand-in pod of the cluster.
+func (c *Cluster) pods() []podInfo {
+	out := c.typhaPods()
+	if c.KCPod != "" {
+		out = append(out, podInfo{c.KCPod, depKC, "calico-kube-controllers", "calico-kube-controllers", "kube-controllers", 0})
+	}
+	return out
+}
+
+func (c *Cluster) pod(name string) (podInfo, bool) {
+	for _, p := range c.pods() {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return podInfo{}, false
+}
+
+func (c *Cluster) deploymentPods(dep string) []podInfo {
+	var out []podInfo
+	for _, p := range c.pods() {
+		if p.Deployment == dep {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // State is the lab's record of what it made; everything else is derived.
 type State struct {
-	Dir       string     `json:"dir"`
-	BinDir    string     `json:"binDir"`
-	Replicas  int        `json:"typhaReplicas"`
-	EKS       bool       `json:"eks"`
-	Recheck   string     `json:"typhaRecheck"`
-	LossDelay string     `json:"typhaLossDelay"`
-	Clusters  []*Cluster `json:"clusters"`
-	Created   time.Time  `json:"created"`
+	Dir       string `json:"dir"`
+	BinDir    string `json:"binDir"`
+	Replicas  int    `json:"typhaReplicas"`
+	EKS       bool   `json:"eks"`
+	Recheck   string `json:"typhaRecheck"`
+	LossDelay string `json:"typhaLossDelay"`
+	// LogRate: Typha chatter, lines per minute (0 = quiet).
+	LogRate float64 `json:"typhaLogRate"`
+	// LogMaxBytes: cap of a container's current log file (0 = no cap).
+	LogMaxBytes int64 `json:"typhaLogMaxBytes"`
+	NonCluster  bool  `json:"nonClusterTypha,omitempty"`
+	// SecretWatchTimeout: timeout of the stand-ins' Secret informer watch ("" = client-go's 5-10 min).
+	SecretWatchTimeout string     `json:"typhaSecretWatchTimeout,omitempty"`
+	Clusters           []*Cluster `json:"clusters"`
+	Created            time.Time  `json:"created"`
 }
 
 const kubeletPort = 10250
@@ -68,8 +136,46 @@ func (s *State) path(c *Cluster, parts ...string) string {
 func (s *State) pki(c *Cluster, f string) string { return s.path(c, "pki", f) }
 func (s *State) apiURL(c *Cluster) string        { return fmt.Sprintf("https://127.0.0.1:%d", c.APIPort) }
 func (s *State) kubeconfigPath() string          { return filepath.Join(s.Dir, "kubeconfig") }
+
+// Each container run (process) of a pod logs to logs/<pod>/<run>.log, run
+// 1, 2, ...; the fake kubelet serves the newest (and, for previous=true, the
+// one before it).
+func (s *State) runLog(c *Cluster, pod string, run int) string {
+	return s.path(c, "logs", pod, strconv.Itoa(run)+".log")
+}
+
+// runs lists the container runs of a pod that have a log, oldest first.
+func (s *State) runs(c *Cluster, pod string) []int {
+	ents, _ := os.ReadDir(s.path(c, "logs", pod))
+	var out []int
+	for _, e := range ents {
+		n := strings.TrimSuffix(e.Name(), ".log")
+		if n == e.Name() {
+			continue
+		}
+		if r, err := strconv.Atoi(n); err == nil && r > 0 {
+			out = append(out, r)
+		}
+	}
+	sort.Ints(out)
+	return out
+}
+
+func (s *State) currentRun(c *Cluster, pod string) int {
+	r := s.runs(c, pod)
+	if len(r) == 0 {
+		return 0
+	}
+	return r[len(r)-1]
+}
+
+// typhaLog is the current container's log file of a pod ("" if none yet).
 func (s *State) typhaLog(c *Cluster, pod string) string {
-	return s.path(c, "logs", pod+".log")
+	r := s.currentRun(c, pod)
+	if r == 0 {
+		return ""
+	}
+	return s.runLog(c, pod, r)
 }
 
 func statePath(dir string) string { return filepath.Join(dir, "state.json") }

@@ -1,74 +1,37 @@
 package main
 
-// The Typha stand-in: behaves as Calico Enterprise Typha is documented to for
-// remote clusters (see /work/shared/calico-mesh.md). It authenticates to its
-// own cluster as ServiceAccount calico-system/calico-typha, watches
-// RemoteClusterConfigurations, reads each one's clusterAccessSecret, loads its
-// kubeconfig with client-go and lists the remote cluster's resources, writing
-// the documented logrus-style log lines and keeping the
+// The Typha and calico-kube-controllers stand-ins: one process per pod (one
+// process = one container run), started by the supervisor as a kubelet would.
+// Each authenticates to its own cluster as its pod's ServiceAccount, watches
+// RemoteClusterConfigurations and runs the remote-cluster machinery in
+// remote.go, writing the lines Enterprise Typha / kube-controllers write
+// (formats and texts from /work/notes/typha-facts.md) and keeping the
 // remote_cluster_connection_status gauge.
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math/rand"
 	"net/http"
 	"os"
 	"os/signal"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/klog/v2"
 )
-
-// Gauge values of remote_cluster_connection_status (documented order).
-const (
-	stFailed     = 0
-	stConnecting = 1
-	stInSync     = 2
-	stResync     = 3
-	stRestart    = 4
-	stIncomplete = 5
-)
-
-// ---- logrus-like logger -------------------------------------------------
-
-var (
-	logMu  sync.Mutex
-	logPid = os.Getpid()
-)
-
-func tlog(level, file string, line int, msg string) {
-	logMu.Lock()
-	defer logMu.Unlock()
-	fmt.Fprintf(os.Stdout, "%s [%s][%d] %s %d: %s\n",
-		time.Now().UTC().Format("2006-01-02 15:04:05.000"), level, logPid, file, line, msg)
-}
-
-func quoteField(s string) string {
-	if s == "" || strings.ContainsAny(s, " \"=\t") {
-		return fmt.Sprintf("%q", s)
-	}
-	return s
-}
 
 // ---- metrics ----------------------------------------------------------------
 
@@ -104,51 +67,39 @@ func (g *gauges) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// ---- the stand-in -----------------------------------------------------------
+// ---- the process ----------------------------------------------------------------
 
-type syncer struct {
-	fp        string // fingerprint of the connection data it was created with
-	routing   string
-	core      kubernetes.Interface
-	dyn       dynamic.Interface
-	inSync    bool
-	everSync  bool
-	failSince time.Time
-}
+// restartDelay: real Typha exits about 3 s after "Restart signalled"; the lab
+// exits after 300 ms so tests do not wait.
+const restartDelay = 300 * time.Millisecond
 
-type link struct {
-	name        string
-	rccRV       string
-	secretRV    string
-	seenBefore  bool
-	syncer      *syncer
-	lastOutcome string
-}
+// exitRestart is the exit code of a process that restarts itself for new
+// connection data (the supervisor restarts it without back-off).
+const exitRestart = 129
 
-type typha struct {
-	cluster   string
-	local     kubernetes.Interface
-	gauges    *gauges
-	recheck   time.Duration
-	lossDelay time.Duration
-	links     map[string]*link
-}
+func cmdTypha(args []string) error { return runStandIn("typha", args) }
+func cmdKC(args []string) error    { return runStandIn("kube-controllers", args) }
 
-func cmdTypha(args []string) error {
-	fs := flag.NewFlagSet("typha", flag.ContinueOnError)
+func runStandIn(kind string, args []string) error {
+	fs := flag.NewFlagSet(kind, flag.ContinueOnError)
 	dir := fs.String("dir", "", "lab directory")
 	clusterName := fs.String("cluster", "", "own cluster")
 	pod := fs.String("pod", "", "own pod name")
-	tokenFile := fs.String("token-file", "", "ServiceAccount token for calico-system/calico-typha")
+	sa := fs.String("sa", "calico-typha", "own ServiceAccount (calico-system)")
+	tokenFile := fs.String("token-file", "", "ServiceAccount token")
 	metrics := fs.String("metrics", "", "host:port for Prometheus metrics")
-	recheck := fs.Duration("recheck", 3*time.Second, "re-check interval per link")
-	lossDelay := fs.Duration("loss-delay", 5*time.Second, "how long a once-synced link must fail before it is reported")
+	fs.Duration("recheck", 0, "ignored (kept for old supervisors)")
+	lossDelay := fs.Duration("loss-delay", 60*time.Second, "loss timeout of a once-listed resource")
+	logRate := fs.Float64("log-rate", 0, "chatter lines per minute")
+	chatterFile := fs.String("chatter-file", "", "control file: a number N here makes the process write N chatter lines now")
+	secretWatchT := fs.Duration("secret-watch-timeout", 0, "timeout of the Secret informer's watch (0: client-go's 5-10 min)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	// client-go's own klog output is not part of Typha's log format.
-	klog.LogToStderr(false)
-	klog.SetOutput(io.Discard)
+	// client-go's own messages (e.g. a reflector that may not list a Secret)
+	// go to stderr in klog's format, as in any client-go program; the
+	// supervisor writes stderr into the same container log.
+	klog.LogToStderr(true)
 
 	st, err := loadState(*dir)
 	if err != nil {
@@ -162,17 +113,27 @@ func cmdTypha(args []string) error {
 	if err != nil {
 		return err
 	}
-	tlog("INFO", "daemon.go", 262, fmt.Sprintf("Typha starting up (lab stand-in) GOMAXPROCS=1 pod=%s cluster=%s", *pod, c.Name))
-	tlog("INFO", "config.go", 241, "Loaded configuration from environment DatastoreType=kubernetes")
+	lg := newLogger(kind)
+	ua := "calico-typha-lab/" + *pod
+	if kind == "typha" {
+		lg.info("daemon.go", 262, "Typha starting up", F("GOMAXPROCS", 2), F("buildDate", "lab"), F("gitCommit", "lab"), F("version", "lab-standin"))
+		lg.info("config.go", 241, "Loaded configuration from environment")
+	} else {
+		ua = "calico-kube-controllers-lab/" + *pod
+		lg.info("main.go", 128, "Loaded configuration from environment")
+		lg.info("main.go", 397, "Starting controller", F("ControllerType", "FederatedServices"))
+	}
 
-	// Own cluster, as the pod's ServiceAccount (never admin credentials).
 	cfg := &rest.Config{
 		Host:            st.apiURL(c),
 		BearerToken:     strings.TrimSpace(string(tok)),
 		TLSClientConfig: rest.TLSClientConfig{CAFile: st.pki(c, "ca.crt")},
-		UserAgent:       "calico-typha-lab/" + *pod,
-		QPS:             50, Burst: 100, Timeout: 10 * time.Second,
+		UserAgent:       ua,
+		QPS:             50, Burst: 100,
+		// client-go's deprecation warnings (v1 Endpoints) are not Calico's lines.
+		WarningHandler: rest.NoWarnings{},
 	}
+	_ = sa
 	local, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return err
@@ -181,364 +142,209 @@ func cmdTypha(args []string) error {
 	if err != nil {
 		return err
 	}
-	t := &typha{cluster: c.Name, local: local, gauges: &gauges{v: map[string]int{}},
-		recheck: *recheck, lossDelay: *lossDelay, links: map[string]*link{}}
-
+	g := &gauges{v: map[string]int{}}
 	if *metrics != "" {
 		go func() {
 			mux := http.NewServeMux()
-			mux.Handle("/metrics", t.gauges)
+			mux.Handle("/metrics", g)
 			if err := http.ListenAndServe(*metrics, mux); err != nil {
-				tlog("WARNING", "daemon.go", 530, "Prometheus metrics server failed: "+err.Error())
+				lg.warn("daemon.go", 530, "Prometheus metrics server failed", F("error", errText(err.Error())))
 			}
 		}()
-		tlog("INFO", "daemon.go", 522, "Starting Prometheus metrics server on "+*metrics)
+		if kind == "typha" {
+			lg.info("daemon.go", 522, "Starting Prometheus metrics server", F("addr", *metrics))
+		}
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	eng := newEngine(engineOpts{kc: kind == "kube-controllers", local: local, lossDelay: *lossDelay,
+		userAgent: ua, secretWatchT: *secretWatchT}, lg, g)
+	eng.onRestart = func(rcc string) {
+		if kind == "typha" {
+			lg.warn("daemon.go", 421, "received remote cluster restart: RemoteClusterConfiguration ("+rcc+") changed, restart required")
+			lg.warn("daemon.go", 441, "Restart signalled, shutting down")
+		}
+		time.Sleep(restartDelay)
+		os.Exit(exitRestart)
+	}
+
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	go func() {
 		<-sig
-		tlog("INFO", "daemon.go", 599, "Received shutdown signal, exiting.")
+		if kind == "typha" {
+			lg.info("sync_server.go", 958, "Starting graceful shutdown...")
+			lg.info("sync_server.go", 486, "Graceful shutdown triggered, closing listen socket.")
+		}
 		os.Exit(0)
 	}()
 
+	if kind == "typha" {
+		ch := newChatter(lg, c.NodeIP, *logRate)
+		go ch.run()
+		if *chatterFile != "" {
+			go ch.pollControl(*chatterFile)
+		}
+	}
+
 	factory := dynamicinformer.NewDynamicSharedInformerFactory(dyn, 0)
 	inf := factory.ForResource(rccGVR).Informer()
-	kick := make(chan struct{}, 1)
-	poke := func() {
-		select {
-		case kick <- struct{}{}:
-		default:
-		}
-	}
 	inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(interface{}) { poke() },
-		UpdateFunc: func(interface{}, interface{}) { poke() },
-		DeleteFunc: func(interface{}) { poke() },
+		AddFunc: func(o interface{}) {
+			if u, ok := o.(*unstructured.Unstructured); ok {
+				eng.rccAdded(u)
+			}
+		},
+		UpdateFunc: func(o, n interface{}) {
+			ou, _ := o.(*unstructured.Unstructured)
+			nu, ok := n.(*unstructured.Unstructured)
+			if ok && (ou == nil || ou.GetResourceVersion() != nu.GetResourceVersion()) {
+				eng.rccModified(nu)
+			}
+		},
+		DeleteFunc: func(o interface{}) {
+			if d, ok := o.(cache.DeletedFinalStateUnknown); ok {
+				o = d.Obj
+			}
+			if u, ok := o.(*unstructured.Unstructured); ok {
+				eng.rccDeleted(u.GetName())
+			}
+		},
 	})
+	var lastLocal string
 	inf.SetWatchErrorHandler(func(r *cache.Reflector, err error) {
 		// Typha's own datastore connection; reported once per distinct error.
-		t.noteLocalError(err)
-	})
-	go inf.Run(ctx.Done())
-	tlog("INFO", "rccwatcher.go", 88, "Starting RemoteClusterConfiguration watcher")
-	for !inf.HasSynced() {
-		time.Sleep(100 * time.Millisecond)
-	}
-	tlog("INFO", "rccwatcher.go", 97, "RemoteClusterConfiguration watcher in sync")
-	ticker := time.NewTicker(t.recheck)
-	defer ticker.Stop()
-	for {
-		t.reconcile(ctx, inf.GetStore().List())
-		select {
-		case <-ticker.C:
-		case <-kick:
-		}
-	}
-}
-
-var lastLocalErr string
-
-func (t *typha) noteLocalError(err error) {
-	if err == nil || err.Error() == lastLocalErr {
-		return
-	}
-	lastLocalErr = err.Error()
-	tlog("WARNING", "watchercache.go", 131, "Failed to perform list of current data during resync error="+quoteField(err.Error()))
-}
-
-func (t *typha) reconcile(ctx context.Context, objs []interface{}) {
-	seen := map[string]bool{}
-	var rccs []*unstructured.Unstructured
-	for _, o := range objs {
-		if u, ok := o.(*unstructured.Unstructured); ok {
-			rccs = append(rccs, u)
-		}
-	}
-	sort.Slice(rccs, func(i, j int) bool { return rccs[i].GetName() < rccs[j].GetName() })
-	for _, u := range rccs {
-		name := u.GetName()
-		seen[name] = true
-		ln := t.links[name]
-		if ln == nil {
-			ln = &link{name: name}
-			t.links[name] = ln
-		}
-		t.handle(ctx, ln, u)
-	}
-	for name := range t.links {
-		if !seen[name] {
-			tlog("INFO", "rccwatcher.go", 233, "Handling delete RCC update remoteCluster="+quoteField(name))
-			t.gauges.del(name)
-			delete(t.links, name)
-		}
-	}
-}
-
-func (t *typha) setOutcome(ln *link, key string, status int, emit func()) {
-	t.gauges.set(ln.name, status)
-	if ln.lastOutcome == key {
-		return
-	}
-	ln.lastOutcome = key
-	emit()
-}
-
-// connData is what a link connects with.
-type connData struct {
-	restCfg *rest.Config
-	fp      string
-	routing string
-}
-
-type cfgErr struct {
-	kind string // "secret", "invalid", "client", "transient"
-	err  error
-}
-
-func (e *cfgErr) Error() string { return e.err.Error() }
-
-func (t *typha) handle(ctx context.Context, ln *link, u *unstructured.Unstructured) {
-	rid := fmt.Sprintf("RemoteClusterConfiguration(%s)", ln.name)
-	cd, secretRV, cerr := t.resolve(ctx, u)
-	if cerr != nil && cerr.kind == "transient" {
-		return // own apiserver unreachable: keep the last state
-	}
-	// What the update is, in the words Typha uses: the first sight of an RCC
-	// (or of its readable Secret) is a "new RCC".
-	source := "new RCC"
-	switch {
-	case ln.seenBefore && ln.rccRV != u.GetResourceVersion():
-		source = "updated RCC"
-	case ln.secretRV != "" && secretRV != "" && ln.secretRV != secretRV:
-		source = "updated secret"
-	}
-	ln.seenBefore = true
-	ln.rccRV = u.GetResourceVersion()
-	if secretRV != "" {
-		ln.secretRV = secretRV
-	}
-
-	// A connected link whose connection data changed needs a process restart.
-	if ln.syncer != nil && cd != nil && cd.fp != ln.syncer.fp {
-		src := "updated secret"
-		if cd.routing != ln.syncer.routing {
-			src = "updated RCC"
-		}
-		t.gauges.set(ln.name, stRestart)
-		tlog("WARNING", "rccwatcher.go", 310, fmt.Sprintf("Received %s. Restart process to pick up changes to the connection data. remoteCluster=%s", src, quoteField(ln.name)))
-		time.Sleep(300 * time.Millisecond)
-		os.Exit(129)
-	}
-	if cerr != nil && cerr.kind == "invalid" && ln.syncer != nil {
-		// The secret changed into something invalid: connection data changed.
-		t.gauges.set(ln.name, stRestart)
-		tlog("WARNING", "rccwatcher.go", 310, fmt.Sprintf("Received updated secret. Restart process to pick up changes to the connection data. remoteCluster=%s", quoteField(ln.name)))
-		time.Sleep(300 * time.Millisecond)
-		os.Exit(129)
-	}
-
-	if cerr != nil {
-		ln.syncer = nil
-		switch cerr.kind {
-		case "secret":
-			t.setOutcome(ln, "secret:"+cerr.Error(), stIncomplete, func() {
-				tlog("WARNING", "rccwatcher.go", 282, fmt.Sprintf("Received new RCC. Cluster access secret was not found or the inline datastore config was invalid error=%s remoteCluster=%s", quoteField(cerr.Error()), quoteField(ln.name)))
-			})
-		case "invalid":
-			t.setOutcome(ln, "invalid:"+cerr.Error(), stIncomplete, func() {
-				tlog("WARNING", "rccwatcher.go", 291, fmt.Sprintf("Received %s. Unable to get datastore config: %s", source, cerr.Error()))
-			})
-		case "client":
-			t.setOutcome(ln, "client:"+cerr.Error(), stFailed, func() {
-				tlog("WARNING", "remotecluster.go", 157, fmt.Sprintf("Could not connect to remote cluster. Will retry in 10s: %s %s", rid, cerr.Error()))
-			})
-		}
-		return
-	}
-
-	if ln.syncer == nil {
-		core, err := kubernetes.NewForConfig(cd.restCfg)
-		var dyn dynamic.Interface
-		if err == nil {
-			dyn, err = dynamic.NewForConfig(cd.restCfg)
-		}
-		if err != nil {
-			t.setOutcome(ln, "client:"+err.Error(), stFailed, func() {
-				tlog("WARNING", "remotecluster.go", 157, fmt.Sprintf("Could not connect to remote cluster. Will retry in 10s: %s %s", rid, err.Error()))
-			})
+		if err == nil || err.Error() == lastLocal {
 			return
 		}
-		ln.syncer = &syncer{fp: cd.fp, routing: cd.routing, core: core, dyn: dyn}
-		t.gauges.set(ln.name, stConnecting)
-		ln.lastOutcome = "connecting"
-		tlog("INFO", "wrappedcallbacks.go", 464, "Creating syncer for "+rid)
-	}
-	s := ln.syncer
-	err := listRemote(ctx, s)
-	if err == nil {
-		s.failSince = time.Time{}
-		if !s.inSync {
-			if s.everSync {
-				t.gauges.set(ln.name, stResync)
-			}
-			s.inSync, s.everSync = true, true
-		}
-		t.setOutcome(ln, "insync", stInSync, func() {
-			tlog("INFO", "wrappedcallbacks.go", 487, "Sending in-sync update for "+rid)
-		})
-		return
-	}
-	if s.everSync && s.inSync {
-		// After a link once worked, loss is reported only after lossDelay
-		// (real Typha: 600 s; the lab defaults it short).
-		if s.failSince.IsZero() {
-			s.failSince = time.Now()
-		}
-		if time.Since(s.failSince) < t.lossDelay {
-			return
-		}
-		s.inSync = false
-	}
-	t.setOutcome(ln, "failed:"+err.Error(), stFailed, func() {
-		tlog("WARNING", "watchersyncer.go", 171, "Connection to datastore has failed - signaling error to client.")
-		tlog("INFO", "wrappedcallbacks.go", 501, fmt.Sprintf("Sending connection failed update for %s error=%s", rid, quoteField(err.Error())))
+		lastLocal = err.Error()
+		lg.info(wccFile, 241, "Failed to perform list of current data during resync",
+			F("ListRoot", lrPrefix+"remoteclusterconfigurations"), F("error", errText(err.Error())))
 	})
-}
-
-// resolve turns an RCC into connection data, reading its Secret as
-// calico-typha would.
-func (t *typha) resolve(ctx context.Context, u *unstructured.Unstructured) (*connData, string, *cfgErr) {
-	spec, _, _ := unstructured.NestedMap(u.Object, "spec")
-	routing, _, _ := unstructured.NestedString(u.Object, "spec", "syncOptions", "overlayRoutingMode")
-	var datastoreType string
-	var kubeconfig []byte
-	var rv string
-	if ref, ok := spec["clusterAccessSecret"].(map[string]interface{}); ok {
-		name, _ := ref["name"].(string)
-		ns, _ := ref["namespace"].(string)
-		kind, _ := ref["kind"].(string)
-		if kind != "" && kind != "Secret" {
-			return nil, "", &cfgErr{"invalid", fmt.Errorf("clusterAccessSecret kind %q is not supported", kind)}
-		}
-		if name == "" || ns == "" {
-			return nil, "", &cfgErr{"secret", fmt.Errorf("clusterAccessSecret needs name and namespace")}
-		}
-		sec, err := t.readSecret(ctx, ns, name)
-		if err != nil {
-			if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) {
-				return nil, "", &cfgErr{"secret", err}
-			}
-			return nil, "", &cfgErr{"transient", err}
-		}
-		rv = sec.ResourceVersion
-		datastoreType = string(sec.Data["datastoreType"])
-		kubeconfig = sec.Data["kubeconfig"]
-		if datastoreType != "kubernetes" {
-			if datastoreType == "" {
-				return nil, rv, &cfgErr{"invalid", fmt.Errorf("secret %s/%s has no datastoreType (expected \"kubernetes\")", ns, name)}
-			}
-			return nil, rv, &cfgErr{"invalid", fmt.Errorf("secret %s/%s: datastoreType %q is not supported by the lab (expected \"kubernetes\")", ns, name, datastoreType)}
-		}
-		if len(kubeconfig) == 0 {
-			return nil, rv, &cfgErr{"invalid", fmt.Errorf("secret %s/%s has no kubeconfig key", ns, name)}
-		}
-	} else {
-		datastoreType, _ = spec["datastoreType"].(string)
-		inline, _ := spec["kubeconfigInline"].(string)
-		if datastoreType != "kubernetes" || inline == "" {
-			return nil, "", &cfgErr{"secret", fmt.Errorf("no clusterAccessSecret and no usable inline kubernetes config (the lab supports kubeconfigInline)")}
-		}
-		kubeconfig = []byte(inline)
-	}
-
-	h := sha256.New()
-	h.Write([]byte(datastoreType))
-	h.Write([]byte{0})
-	h.Write(kubeconfig)
-	h.Write([]byte{0})
-	h.Write([]byte(routing))
-	fp := hex.EncodeToString(h.Sum(nil))
-
-	kc, err := clientcmd.Load(kubeconfig)
-	if err != nil {
-		return nil, rv, &cfgErr{"invalid", fmt.Errorf("failed to load kubeconfig: %v", err)}
-	}
-	if kc.CurrentContext == "" {
-		return &connData{fp: fp, routing: routing}, rv, &cfgErr{"client", errors.New("invalid configuration: kubeconfig has no current-context")}
-	}
-	kctx, ok := kc.Contexts[kc.CurrentContext]
-	if !ok {
-		return &connData{fp: fp, routing: routing}, rv, &cfgErr{"client", fmt.Errorf("invalid configuration: context %q (current-context) not found", kc.CurrentContext)}
-	}
-	if ai, ok := kc.AuthInfos[kctx.AuthInfo]; ok {
-		if ai.Exec != nil {
-			return &connData{fp: fp, routing: routing}, rv, &cfgErr{"client", fmt.Errorf("user %q uses an exec credential plugin (%s), which does not exist inside the Typha container", kctx.AuthInfo, ai.Exec.Command)}
-		}
-		if ai.AuthProvider != nil {
-			return &connData{fp: fp, routing: routing}, rv, &cfgErr{"client", fmt.Errorf("user %q uses auth-provider %q, which is not available inside the Typha container", kctx.AuthInfo, ai.AuthProvider.Name)}
-		}
-	}
-	rc, err := clientcmd.NewDefaultClientConfig(*kc, &clientcmd.ConfigOverrides{}).ClientConfig()
-	if err != nil {
-		return &connData{fp: fp, routing: routing}, rv, &cfgErr{"client", err}
-	}
-	rc.Timeout = 10 * time.Second
-	rc.UserAgent = "calico-typha-lab/remote-cluster-syncer"
-	rc.QPS, rc.Burst = 50, 100
-	return &connData{restCfg: rc, fp: fp, routing: routing}, rv, nil
-}
-
-// readSecret reads the Secret by name the way Typha's watcher does: a
-// field-selected list and watch in the Secret's namespace (needs list+watch).
-func (t *typha) readSecret(ctx context.Context, ns, name string) (*corev1.Secret, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	opts := metav1.ListOptions{FieldSelector: "metadata.name=" + name}
-	lst, err := t.local.CoreV1().Secrets(ns).List(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	wopts := opts
-	wopts.ResourceVersion = lst.ResourceVersion
-	w, err := t.local.CoreV1().Secrets(ns).Watch(ctx, wopts)
-	if err != nil {
-		return nil, err
-	}
-	w.Stop()
-	if len(lst.Items) == 0 {
-		return nil, apierrors.NewNotFound(schema.GroupResource{Resource: "secrets"}, name)
-	}
-	return &lst.Items[0], nil
-}
-
-var remoteCRDs = []schema.GroupVersionResource{hepGVR, ipamblkGVR, ippoolGVR}
-
-// listRemote lists what Typha's remote syncer reads in the remote cluster.
-func listRemote(ctx context.Context, s *syncer) error {
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	opts := metav1.ListOptions{}
-	core := s.core.CoreV1()
-	calls := []func() error{
-		func() error { _, err := core.Pods("").List(ctx, opts); return err },
-		func() error { _, err := core.Namespaces().List(ctx, opts); return err },
-		func() error { _, err := core.ServiceAccounts("").List(ctx, opts); return err },
-		func() error { _, err := core.Services("").List(ctx, opts); return err },
-		func() error { _, err := core.Endpoints("").List(ctx, opts); return err },
-		func() error { _, err := core.Nodes().List(ctx, opts); return err },
-	}
-	for _, g := range remoteCRDs {
-		g := g
-		calls = append(calls, func() error { _, err := s.dyn.Resource(g).List(ctx, opts); return err })
-	}
-	for _, call := range calls {
-		if err := call(); err != nil {
-			return err
-		}
-	}
+	inf.Run(context.Background().Done())
 	return nil
+}
+
+// ---- chatter: lines real Typha writes that say nothing about remote clusters ----
+
+type chatter struct {
+	lg     *logger
+	nodeIP string
+	rate   float64
+	mu     sync.Mutex
+	connID uint64
+	seq    int
+	rnd    *rand.Rand
+}
+
+func newChatter(lg *logger, nodeIP string, rate float64) *chatter {
+	return &chatter{lg: lg, nodeIP: nodeIP, rate: rate, connID: 0x20, rnd: rand.New(rand.NewSource(time.Now().UnixNano()))}
+}
+
+// Typha's own (local) resources: a watch restart of one of them.
+var localListRoots = []string{
+	lrPrefix + "workloadendpoints", lrPrefix + "nodes", lrPrefix + "profiles", lrPrefix + "networkpolicies",
+	lrPrefix + "globalnetworkpolicies", lrPrefix + "hostendpoints", lrPrefix + "ippools",
+	lrPrefix + "felixconfigurations", lrPrefix + "networksets", lrPrefix + "globalnetworksets",
+	"/calico/ipam/v2/assignment/", lrPrefix + "kubernetesnetworkpolicies", lrPrefix + "bgpconfigurations",
+}
+
+type chatLine struct {
+	file  string
+	line  int
+	msg   string
+	field []field
+}
+
+// group returns the next burst of chatter: alternately a watch restart of a
+// local resource (3 lines) and a Felix connection re-balanced away and
+// re-established (10 lines).
+func (c *chatter) group() []chatLine {
+	c.seq++
+	if c.seq%2 == 1 {
+		lr := F("ListRoot", localListRoots[c.rnd.Intn(len(localListRoots))])
+		rv := 100000 + c.rnd.Intn(900000)
+		return []chatLine{
+			{wccFile, 184, "Watch of resource finished. Attempting to restart it...", []field{lr,
+				F("event", rawText(fmt.Sprintf("Error:too old resource version: %d (%d)", rv, rv+1000+c.rnd.Intn(5000))))}},
+			{wccFile, 226, "Full resync is required", []field{lr}},
+			{wccFile, 409, "Sending synced update", []field{lr}},
+		}
+	}
+	oldID := c.connID
+	c.connID++
+	newID := c.connID
+	oldCl := rawText(fmt.Sprintf("%s:%d", c.nodeIP, 32768+c.rnd.Intn(28000)))
+	newCl := rawText(fmt.Sprintf("%s:%d", c.nodeIP, 32768+c.rnd.Intn(28000)))
+	felix := F("type", rawText(`"felix"`))
+	return []chatLine{
+		{"sync_server.go", 611, "Closing connection; reason: re-balance load with other Typha instances.",
+			[]field{F("connID", oldID), F("current", 4), F("max", 3), F("thread", "numConnsGov")}},
+		{"sync_server.go", 690, "Client connection shutting down.", []field{F("client", oldCl), F("connID", oldID), felix}},
+		{"sync_server.go", 858, "Read goroutine finished", []field{F("client", oldCl), F("connID", oldID), F("thread", "read"), felix}},
+		{"sync_server.go", 795, "Stopping pong check ticker.", []field{F("client", oldCl), F("connID", oldID), felix}},
+		{"sync_server.go", 703, "Client connection shut down.", []field{F("client", oldCl), F("connID", oldID), felix}},
+		{"sync_server.go", 497, "Accepted from " + string(newCl), []field{F("port", 5473)}},
+		{"sync_server.go", 507, "New connection", []field{F("connID", newID), F("port", 5473)}},
+		{"sync_server.go", 707, "Per-connection goroutine started", []field{F("client", newCl), F("connID", newID)}},
+		{"sync_server.go", 769, "Sending streamed snapshot.", []field{F("client", newCl), F("connID", newID), felix}},
+		{"sync_server.go", 802, "Waiting for messages from client", []field{F("client", newCl), F("connID", newID), felix}},
+	}
+}
+
+// write writes exactly n chatter lines (whole groups, the last one cut short).
+func (c *chatter) write(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for n > 0 {
+		for _, l := range c.group() {
+			if n == 0 {
+				break
+			}
+			c.lg.info(l.file, l.line, l.msg, l.field...)
+			n--
+		}
+	}
+}
+
+// run writes whole groups at an average of rate lines per minute.
+func (c *chatter) run() {
+	if c.rate <= 0 {
+		return
+	}
+	budget := 0.0
+	var pending []chatLine
+	for {
+		time.Sleep(time.Second)
+		budget += c.rate / 60
+		c.mu.Lock()
+		if pending == nil {
+			pending = c.group()
+		}
+		if budget >= float64(len(pending)) {
+			for _, l := range pending {
+				c.lg.info(l.file, l.line, l.msg, l.field...)
+			}
+			budget -= float64(len(pending))
+			pending = nil
+		}
+		c.mu.Unlock()
+	}
+}
+
+// pollControl: `lab typha-chatter` writes a number into the control file;
+// the process takes it (rename, read, remove) and writes that many lines.
+func (c *chatter) pollControl(file string) {
+	for {
+		time.Sleep(200 * time.Millisecond)
+		taken := file + ".taken"
+		if err := os.Rename(file, taken); err != nil {
+			continue
+		}
+		b, _ := os.ReadFile(taken)
+		n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err == nil && n > 0 {
+			c.write(n)
+		}
+		os.Remove(taken) // the hook waits for this: the lines are written
+	}
 }
