@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Acceptance tests of the lab itself, driven by kubectl only (never meshctl).
 # Brings up iad,pdx,fra in a temporary directory, checks the real control
-# planes and the Typha stand-in, and tears everything down again.
+# planes and the Typha / calico-kube-controllers stand-ins, and tears
+# everything down again. Uses a short loss delay (8 s), a short Secret watch
+# timeout (5 s) and a small log cap so that it stays quick.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 LAB="$here/lab"
 DIR="$(mktemp -d /tmp/meshctl-lab-acceptance.XXXXXX)"
+LOSS=8
+CAP=200000
 pass=0
 fail=0
 
@@ -18,6 +22,7 @@ trap cleanup EXIT
 
 ok() { echo "PASS: $*"; pass=$((pass + 1)); }
 bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+check() { local what=$1; shift; if "$@" >/dev/null 2>&1; then ok "$what"; else bad "$what"; fi; }
 
 # eventually SECONDS CMD...: retries CMD until it succeeds or time runs out.
 eventually() {
@@ -29,14 +34,22 @@ eventually() {
   done
   return 1
 }
+echeck() { local what=$1 limit=$2; shift 2; if eventually "$limit" "$@"; then ok "$what"; else bad "$what"; fi; }
 
 typha_logs() { kubectl --context "$1" logs -n calico-system -l k8s-app=calico-typha --tail=-1 --prefix=false; }
+pod_logs() { kubectl --context "$1" logs -n calico-system "$2" "${@:3}"; }
+kc_logs() { kubectl --context "$1" logs -n calico-system deployment/calico-kube-controllers; }
 # grep without -q: an early grep exit would SIGPIPE kubectl and fail the pipeline (pipefail).
 typha_logs_has() { typha_logs "$1" | grep -F -- "$2" >/dev/null; }
-metric() { # metric CLUSTER RCC -> gauge value of the first Typha pod
-  local ip port
-  ip=$(kubectl --context "$1" get pod -n calico-system -l k8s-app=calico-typha -o jsonpath='{.items[0].status.hostIP}')
-  port=$(kubectl --context "$1" get pod -n calico-system -l k8s-app=calico-typha \
+pod_logs_has() { pod_logs "$1" "$2" | grep -F -- "$3" >/dev/null; }
+kc_logs_has() { kc_logs "$1" | grep -F -- "$2" >/dev/null; }
+pods() { kubectl --context "$1" get pod -n calico-system -l "k8s-app=$2" -o jsonpath='{.items[*].metadata.name}'; }
+restarts() { kubectl --context "$1" get pod -n calico-system "$2" -o jsonpath='{.status.containerStatuses[0].restartCount}'; }
+count_in() { pod_logs "$1" "$2" | grep -cF -- "$3" || true; }
+metric() { # metric CLUSTER RCC [POD] -> gauge value of that (or the first) Typha pod
+  local sel="-l k8s-app=calico-typha" ip port
+  ip=$(kubectl --context "$1" get pod -n calico-system $sel -o jsonpath='{.items[0].status.hostIP}')
+  port=$(kubectl --context "$1" get pod -n calico-system $sel \
     -o jsonpath='{.items[0].spec.containers[0].ports[?(@.name=="metrics")].containerPort}')
   curl -s --noproxy '*' "http://$ip:$port/metrics" | awk -v n="remote_cluster_name=\"$2\"" 'index($0, n) {print $2}'
 }
@@ -44,7 +57,9 @@ metric_is() { [[ "$(metric "$1" "$2")" == "$3" ]]; }
 
 echo "== lab up (dir $DIR)"
 t0=$SECONDS
-if KCFG=$("$LAB" up --clusters iad,pdx,fra --dir "$DIR" --typha-replicas 2 | tail -1); then
+UPFLAGS=(--clusters iad,pdx,fra --dir "$DIR" --typha-replicas 2 --noncluster-typha --typha-loss-delay "${LOSS}s"
+  --typha-log-max-bytes "$CAP" --typha-secret-watch-timeout 5s)
+if KCFG=$("$LAB" up "${UPFLAGS[@]}" | tail -1); then
   ok "lab up took $((SECONDS - t0))s, kubeconfig $KCFG"
 else
   bad "lab up failed"
@@ -53,15 +68,11 @@ else
 fi
 export KUBECONFIG="$KCFG"
 
-again=$("$LAB" up --clusters iad,pdx,fra --dir "$DIR" --typha-replicas 2 2>/dev/null | tail -1)
+again=$("$LAB" up "${UPFLAGS[@]}" 2>/dev/null | tail -1)
 [[ "$again" == "$KCFG" ]] && ok "up is idempotent" || bad "second up printed '$again'"
 
 for c in iad pdx fra; do
-  if kubectl --context "$c" get --raw /version | grep '"gitVersion": "v1.33.13"' >/dev/null; then
-    ok "$c serves v1.33.13"
-  else
-    bad "$c /version"
-  fi
+  check "$c serves v1.33.13" bash -c "kubectl --context $c get --raw /version | grep '\"gitVersion\": \"v1.33.13\"'"
 done
 
 # Token controller: a hand-made token Secret gets its token within seconds.
@@ -77,140 +88,133 @@ metadata:
 type: kubernetes.io/service-account-token
 EOF
 has_token() { [[ -n "$(kubectl --context iad get secret probe-token -n default -o jsonpath='{.data.token}')" ]]; }
-if eventually 15 has_token; then ok "token Secret filled"; else bad "token Secret not filled in 15s"; fi
+echeck "token Secret filled" 15 has_token
 
+read -r -a IAD_PODS <<<"$(pods iad calico-typha)"
+pod=${IAD_PODS[0]}
 if out=$(kubectl logs -n calico-system -l k8s-app=calico-typha --context iad 2>&1) && grep -q "Typha starting up" <<<"$out"; then
   ok "kubectl logs of the Typha pods works"
 else
   bad "kubectl logs: $out"
 fi
-pod=$(kubectl --context iad get pod -n calico-system -l k8s-app=calico-typha -o jsonpath='{.items[0].metadata.name}')
-if [[ "$(kubectl --context iad logs -n calico-system "$pod" --tail=1 | wc -l)" == 1 ]] &&
-  kubectl --context iad logs -n calico-system deployment/calico-typha --timestamps --since=1h | grep '^20..-..-..T' >/dev/null; then
+if [[ "$(pod_logs iad "$pod" --tail=1 | wc -l)" == 1 ]] &&
+  kubectl --context iad logs -n calico-system deployment/calico-typha --timestamps --since=1h 2>/dev/null | grep '^20..-..-..T' >/dev/null; then
   ok "kubectl logs honours --tail, --timestamps, --since"
 else
   bad "kubectl logs options"
 fi
+fra_pod=$(pods fra calico-typha | cut -d' ' -f1)
+if out=$(pod_logs fra "$fra_pod" --previous 2>&1); then bad "--previous without an earlier run: $out"; else
+  grep -q "previous terminated container" <<<"$out" && ok "--previous without an earlier run: BadRequest" || bad "--previous: $out"
+fi
 
-echo "== hand-made link iad <- pdx"
-kubectl --context pdx apply -f - >/dev/null <<'EOF'
+# make_link LOCAL REMOTE VERBS ROUTING: LOCAL reads REMOTE through RCC REMOTE,
+# Secret REMOTE-secret and Role remote-access-REMOTE in LOCAL's calico-system.
+make_link() {
+  local L=$1 R=$2 verbs=$3 routing=$4 sa="fed-$1" t=""
+  kubectl --context "$R" apply -f - >/dev/null <<EOF
 apiVersion: v1
 kind: ServiceAccount
-metadata:
-  name: tigera-federation-remote-cluster
-  namespace: calico-system
+metadata: {name: $sa, namespace: calico-system}
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
-metadata:
-  name: tigera-federation-remote-cluster
+metadata: {name: $sa}
 rules:
 - apiGroups: [""]
   resources: [namespaces, serviceaccounts, services, endpoints, pods, nodes]
-  verbs: [get, list, watch]
+  verbs: [$verbs]
 - apiGroups: [crd.projectcalico.org]
   resources: [hostendpoints, ipamblocks, ippools]
-  verbs: [get, list, watch]
+  verbs: [$verbs]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRoleBinding
-metadata:
-  name: tigera-federation-remote-cluster
-roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: ClusterRole
-  name: tigera-federation-remote-cluster
-subjects:
-- kind: ServiceAccount
-  name: tigera-federation-remote-cluster
-  namespace: calico-system
+metadata: {name: $sa}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: $sa}
+subjects: [{kind: ServiceAccount, name: $sa, namespace: calico-system}]
 ---
 apiVersion: v1
 kind: Secret
 metadata:
-  name: tigera-federation-remote-cluster
+  name: $sa
   namespace: calico-system
-  annotations:
-    kubernetes.io/service-account.name: tigera-federation-remote-cluster
+  annotations: {kubernetes.io/service-account.name: $sa}
 type: kubernetes.io/service-account-token
 EOF
-fed_token() { [[ -n "$(kubectl --context pdx get secret -n calico-system tigera-federation-remote-cluster -o jsonpath='{.data.token}')" ]]; }
-eventually 15 fed_token || bad "federation token not filled"
-token=$(kubectl --context pdx get secret -n calico-system tigera-federation-remote-cluster -o jsonpath='{.data.token}' | base64 -d)
-ca=$(kubectl --context pdx get secret -n calico-system tigera-federation-remote-cluster -o jsonpath='{.data.ca\.crt}')
-server=$(kubectl config view --raw -o jsonpath='{.clusters[?(@.name=="lab-pdx")].cluster.server}')
-remote_kcfg="$DIR/pdx-remote.kubeconfig"
-cat >"$remote_kcfg" <<EOF
+  for _ in $(seq 30); do
+    t=$(kubectl --context "$R" get secret -n calico-system "$sa" -o jsonpath='{.data.token}')
+    [[ -n "$t" ]] && break
+    sleep 1
+  done
+  local ca server kc="$DIR/$R-for-$L.kubeconfig"
+  ca=$(kubectl --context "$R" get secret -n calico-system "$sa" -o jsonpath='{.data.ca\.crt}')
+  server=$(kubectl config view --raw -o jsonpath="{.clusters[?(@.name==\"lab-$R\")].cluster.server}")
+  cat >"$kc" <<EOF
 apiVersion: v1
 kind: Config
-clusters:
-- name: pdx
-  cluster:
-    server: $server
-    certificate-authority-data: $ca
-users:
-- name: tigera-federation-remote-cluster
-  user:
-    token: $token
-contexts:
-- name: tigera-federation-remote-cluster-ctx
-  context:
-    cluster: pdx
-    user: tigera-federation-remote-cluster
-current-context: tigera-federation-remote-cluster-ctx
+clusters: [{name: $R, cluster: {server: "$server", certificate-authority-data: $ca}}]
+users: [{name: $sa, user: {token: $(base64 -d <<<"$t")}}]
+contexts: [{name: $sa-ctx, context: {cluster: $R, user: $sa}}]
+current-context: $sa-ctx
 EOF
-if kubectl --kubeconfig "$remote_kcfg" get nodes >/dev/null; then ok "remote kubeconfig reads pdx nodes"; else bad "remote kubeconfig"; fi
-
-kubectl --context iad create secret generic pdx-secret -n calico-system \
-  --from-literal=datastoreType=kubernetes --from-file=kubeconfig="$remote_kcfg" >/dev/null
+  kubectl --context "$L" create secret generic "$R-secret" -n calico-system --from-literal=datastoreType=kubernetes \
+    --from-file=kubeconfig="$kc" --dry-run=client -o yaml | kubectl --context "$L" apply -f - >/dev/null
+  make_role "$L" "$R"
+  kubectl --context "$L" apply -f - >/dev/null <<EOF
+apiVersion: projectcalico.org/v3
+kind: RemoteClusterConfiguration
+metadata: {name: $R}
+spec:
+  clusterAccessSecret: {name: $R-secret, namespace: calico-system, kind: Secret}
+  syncOptions: {overlayRoutingMode: $routing}
+EOF
+}
 make_role() {
-  kubectl --context iad apply -f - >/dev/null <<'EOF'
+  kubectl --context "$1" apply -f - >/dev/null <<EOF
 apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
-metadata:
-  name: remote-cluster-secret-access
-  namespace: calico-system
-rules:
-- apiGroups: [""]
-  resources: [secrets]
-  verbs: [get, list, watch]
+metadata: {name: remote-access-$2, namespace: calico-system}
+rules: [{apiGroups: [""], resources: [secrets], verbs: [get, list, watch], resourceNames: [$2-secret]}]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
-metadata:
-  name: remote-cluster-secret-access
-  namespace: calico-system
-roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: Role
-  name: remote-cluster-secret-access
-subjects:
-- kind: ServiceAccount
-  name: calico-typha
-  namespace: calico-system
+metadata: {name: remote-access-$2, namespace: calico-system}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: remote-access-$2}
+subjects: [{kind: ServiceAccount, name: calico-typha, namespace: calico-system}]
 EOF
 }
-make_role
-kubectl --context iad apply -f - >/dev/null <<'EOF'
-apiVersion: projectcalico.org/v3
-kind: RemoteClusterConfiguration
-metadata:
-  name: pdx
-spec:
-  clusterAccessSecret:
-    name: pdx-secret
-    namespace: calico-system
-    kind: Secret
-  syncOptions:
-    overlayRoutingMode: Enabled
-EOF
-if eventually 30 typha_logs_has iad "Sending in-sync update for RemoteClusterConfiguration(pdx)"; then
-  ok "iad Typha logs in-sync for pdx"
-else
-  bad "no in-sync line for pdx"; typha_logs iad | tail -20
-fi
-typha_logs_has iad "Creating syncer for RemoteClusterConfiguration(pdx)" && ok "iad Typha logs Creating syncer" || bad "no Creating syncer line"
-if eventually 10 metric_is iad pdx 2; then ok "gauge remote_cluster_connection_status{pdx} = 2"; else bad "gauge is '$(metric iad pdx)'"; fi
+
+echo "== link iad <- pdx (overlay routing Enabled)"
+make_link iad pdx "get, list, watch" Enabled
+check "remote kubeconfig reads pdx nodes" kubectl --kubeconfig "$DIR/pdx-for-iad.kubeconfig" get nodes
+INSYNC="Sending in-sync update for RemoteClusterConfiguration(pdx)"
+all_iad_insync() { for p in "${IAD_PODS[@]}"; do pod_logs_has iad "$p" "$INSYNC" || return 1; done; }
+echeck "every iad Typha replica logs in-sync for pdx" 30 all_iad_insync
+check "Creating syncer line" typha_logs_has iad "Creating syncer for RemoteClusterConfiguration(pdx)"
+echeck "gauge remote_cluster_connection_status{pdx} = 2" 10 metric_is iad pdx 2
+line_ok() {
+  pod_logs iad "$pod" | grep -E '^20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} \[INFO\]\[[0-9]+\] typha/wrappedcallbacks\.go [0-9]+: Sending in-sync update for RemoteClusterConfiguration\(pdx\)$' >/dev/null &&
+    pod_logs iad "$pod" | grep -E ' Handling new RCC update Key=RemoteClusterConfiguration\(pdx\)$' >/dev/null &&
+    ! typha_logs iad | grep -e 'remoteCluster=' -e ' rcc=' >/dev/null
+}
+check "line layout as Calico's formatter (in-sync without fields, Key= unquoted, no remoteCluster=)" line_ok
+# Enabled: six watcher caches (pods, hostendpoints, profiles, nodes, ippools, ipamblocks).
+caches_before_insync() { # CTX POD RCC -> InSync events between Creating syncer and the in-sync line
+  pod_logs "$1" "$2" | awk -v c="Creating syncer for RemoteClusterConfiguration($3)" -v s="Sending in-sync update for RemoteClusterConfiguration($3)" \
+    'index($0, c) {on=1; n=0} on && /Received InSync event from one of the watcher caches/ {n++} on && index($0, s) {print n; exit}'
+}
+[[ "$(caches_before_insync iad "$pod" pdx)" == 6 ]] && ok "routing Enabled: 6 resource types listed+watched" ||
+  bad "routing Enabled: $(caches_before_insync iad "$pod" pdx) caches"
+check "nodes are read from the remote (ListRoot nodes)" typha_logs_has iad 'Sending synced update ListRoot="/calico/resources/v3/projectcalico.org/nodes"'
+
+# Chatter: the hook writes exactly N lines per pod now; in-sync stays one line.
+n0=$(pod_logs iad "$pod" | wc -l)
+"$LAB" typha-chatter --cluster iad --lines 40 --dir "$DIR" 2>/dev/null
+n1=$(pod_logs iad "$pod" | wc -l)
+chatter_only() { pod_logs iad "$pod" --tail=40 | grep -v -e 'sync_server.go' -e 'Watch of resource finished' -e 'Full resync is required' -e 'Sending synced update' | grep -F 'RemoteCluster'; }
+if ((n1 - n0 >= 40)) && ! chatter_only >/dev/null; then ok "typha-chatter --lines 40 wrote chatter that names no remote"; else bad "typha-chatter: $n0 -> $n1"; fi
+[[ "$(count_in iad "$pod" "$INSYNC")" == 1 ]] && ok "in-sync logged once per syncer" || bad "in-sync count $(count_in iad "$pod" "$INSYNC")"
 
 # The CRD rejects connection fields next to clusterAccessSecret, as Calico's validation does.
 if kubectl --context iad apply -f - >/dev/null 2>&1 <<'EOF'
@@ -224,42 +228,85 @@ spec:
 EOF
 then bad "RCC with clusterAccessSecret and datastoreType accepted"; else ok "RCC validation rejects mixed fields"; fi
 
-echo "== break it: delete the Role"
-kubectl --context iad delete role -n calico-system remote-cluster-secret-access >/dev/null
-forbidden() { typha_logs iad | grep -F "Cluster access secret was not found" | grep 'forbidden.*calico-typha' >/dev/null; }
-if eventually 30 forbidden; then ok "Role deleted: forbidden error in Typha logs"; else bad "no forbidden error"; typha_logs iad | tail -10; fi
-if eventually 10 metric_is iad pdx 5; then ok "gauge = 5 (config incomplete)"; else bad "gauge is '$(metric iad pdx)'"; fi
+echo "== calico-kube-controllers and the non-cluster-host Typha"
+echeck "kube-controllers: Status=\"InSync\" for pdx" 20 kc_logs_has iad 'kube-controllers/fedderatedservices_controller.go 398: Remote cluster status update Error="" Key=RemoteClusterStatus(name=pdx) Status="InSync"'
+check "kube-controllers lists services and endpoints of pdx" kc_logs_has iad 'Sending synced update ListRoot="/calico/resources/v3/projectcalico.org/k8s-endpoints"'
+nc_pod=$(pods iad calico-typha-noncluster-host)
+[[ -n "$nc_pod" && "$nc_pod" != *" "* ]] && ok "Deployment calico-typha-noncluster-host has one pod" || bad "noncluster pods: '$nc_pod'"
+echeck "non-cluster-host Typha logs in-sync for pdx" 20 pod_logs_has iad "$nc_pod" "$INSYNC"
 
-echo "== repair, then change the Secret: restart required"
-make_role
-last_insync_count() { typha_logs iad | grep -cF "Sending in-sync update for RemoteClusterConfiguration(pdx)"; }
-n0=$(last_insync_count)
-more_insync() { (($(last_insync_count) > n0)); }
-if eventually 30 more_insync; then ok "Role restored: in sync again"; else bad "not in sync after Role restored"; fi
-n1=$(last_insync_count)
-restarts0=$(kubectl --context iad get pod -n calico-system "$pod" -o jsonpath='{.status.containerStatuses[0].restartCount}')
-{ cat "$remote_kcfg"; echo "# changed"; } >"$remote_kcfg.changed"
+echo "== Role deleted on a connected link: Typha keeps its copy of the Secret"
+kubectl --context iad delete role -n calico-system remote-access-pdx >/dev/null
+forbidden() { typha_logs iad | grep 'reflector' | grep 'secrets \\"pdx-secret\\" is forbidden' >/dev/null; }
+echeck "Role deleted: client-go reports the forbidden Secret (after the 5 s watch timeout)" 30 forbidden
+if metric_is iad pdx 2 && ! typha_logs_has iad "Stop syncer for RemoteClusterConfiguration(pdx)"; then ok "Role deleted: link stays in sync"; else bad "Role deleted: syncer stopped or gauge $(metric iad pdx)"; fi
+make_role iad pdx
+
+echo "== Secret deleted: syncer stopped, no restart; re-created: new syncer"
+r0=$(restarts iad "$pod")
+kubectl --context iad get secret -n calico-system pdx-secret -o json |
+  jq 'del(.metadata.resourceVersion, .metadata.uid, .metadata.creationTimestamp, .metadata.managedFields)' >"$DIR/pdx-secret.json"
+kubectl --context iad delete secret -n calico-system pdx-secret >/dev/null
+echeck "Secret deleted: Stop syncer" 45 pod_logs_has iad "$pod" "Stop syncer for RemoteClusterConfiguration(pdx)"
+check "Secret deleted: the Secret line names Namespace and Secret" pod_logs_has iad "$pod" 'Received Secret update. Cluster access secret was not found or the inline datastore config was invalid Namespace="calico-system" Secret="pdx-secret"'
+echeck "Secret deleted: gauge = 5" 10 metric_is iad pdx 5
+echeck "kube-controllers: Status=\"ConfigIncomplete\"" 10 kc_logs_has iad 'Key=RemoteClusterStatus(name=pdx) Status="ConfigIncomplete"'
+[[ "$(restarts iad "$pod")" == "$r0" ]] && ok "Secret deleted: no restart" || bad "restartCount changed"
+kubectl --context iad apply -f "$DIR/pdx-secret.json" >/dev/null
+two_insync() { [[ "$(count_in iad "$pod" "$INSYNC")" == 2 ]]; }
+echeck "Secret re-created: Handling Secret update as a valid RCC, new syncer in sync" 20 two_insync
+check "Secret re-created line" pod_logs_has iad "$pod" 'Handling Secret update as a valid RCC Namespace="calico-system" Secret="pdx-secret"'
+
+echo "== Secret content changed: restart required"
+r0=$(restarts iad "$pod")
+{ cat "$DIR/pdx-for-iad.kubeconfig"; echo "# changed"; } >"$DIR/changed.kubeconfig"
 kubectl --context iad create secret generic pdx-secret -n calico-system --dry-run=client -o yaml \
-  --from-literal=datastoreType=kubernetes --from-file=kubeconfig="$remote_kcfg.changed" | kubectl --context iad apply -f - >/dev/null 2>&1
-if eventually 30 typha_logs_has iad "Restart process to pick up changes to the connection data."; then
-  ok "Secret change: restart-required warning"
-else
-  bad "no restart-required warning"
-fi
-restarted() { (($(kubectl --context iad get pod -n calico-system "$pod" -o jsonpath='{.status.containerStatuses[0].restartCount}') > restarts0)); }
-if eventually 20 restarted; then ok "Typha exited and was restarted (restartCount grew)"; else bad "restartCount did not grow"; fi
-more_insync1() { (($(last_insync_count) > n1)); }
-if eventually 30 more_insync1; then ok "after restart: in sync again, log continued"; else bad "no in-sync after restart"; fi
+  --from-literal=datastoreType=kubernetes --from-file=kubeconfig="$DIR/changed.kubeconfig" | kubectl --context iad apply -f - >/dev/null 2>&1
+restarted() { (($(restarts iad "$pod") > r0)); }
+echeck "Typha exited and was restarted (restartCount grew)" 20 restarted
+prev_restart() {
+  pod_logs iad "$pod" --previous | grep -F 'Received Secret update. Restart process to pick up changes to the connection data. Namespace="calico-system" Secret="pdx-secret"' >/dev/null &&
+    pod_logs iad "$pod" --previous | grep -F 'received remote cluster restart: RemoteClusterConfiguration (pdx) changed, restart required' >/dev/null &&
+    pod_logs iad "$pod" --previous | tail -1 | grep -F 'Restart signalled, shutting down' >/dev/null
+}
+check "--previous serves the ended run: restart lines, last 'Restart signalled'" prev_restart
+one_insync() { [[ "$(count_in iad "$pod" "$INSYNC")" == 1 ]]; }
+echeck "the new container's log starts afresh, in sync once" 20 one_insync
+check "kube-controllers: Status=\"ConfigChangeRestartRequired\"" bash -c \
+  "kubectl --context iad logs -n calico-system deployment/calico-kube-controllers --previous | grep -F 'Status=\"ConfigChangeRestartRequired\"'"
+
+echo "== pdx down longer than the loss delay (${LOSS}s)"
+"$LAB" stop-apiserver --cluster pdx --dir "$DIR" 2>/dev/null
+failed_line() { pod_logs_has iad "$pod" "Sending connection failed update for RemoteClusterConfiguration(pdx) error="; }
+echeck "connection failed logged (after the loss delay)" $((LOSS + 30)) failed_line
+check "Connection to datastore has failed line (ListRoot only)" pod_logs_has iad "$pod" 'Connection to datastore has failed - signaling error to client. ListRoot="'
+echeck "gauge = 0" 10 metric_is iad pdx 0
+echeck "kube-controllers: Status=\"ConnectionFailed\"" 20 kc_logs_has iad 'Key=RemoteClusterStatus(name=pdx) Status="ConnectionFailed"'
+"$LAB" start-apiserver --cluster pdx --dir "$DIR" 2>/dev/null && ok "start-apiserver" || bad "start-apiserver"
+sleep 8
+after_fail_insync() { pod_logs iad "$pod" | awk '/Sending connection failed update for RemoteClusterConfiguration\(pdx\)/ {f=1} f && /Sending in-sync update for RemoteClusterConfiguration\(pdx\)/ {print; exit}'; }
+if [[ -z "$(after_fail_insync)" ]] && metric_is iad pdx 0; then ok "after recovery: no new in-sync line, gauge stays 0"; else bad "in-sync after recovery or gauge $(metric iad pdx)"; fi
+
+echo "== rollout restart"
+r0=$(restarts iad "$pod")
+kubectl --context iad rollout restart deployment/calico-typha -n calico-system >/dev/null
+rolled() { (($(restarts iad "$pod") > r0)) && one_insync; }
+echeck "rollout restart: new container, fresh in-sync" 30 rolled
+echeck "rollout restart: gauge = 2 again" 10 metric_is iad pdx 2
+check "kubectl rollout status" kubectl --context iad rollout status deployment/calico-typha -n calico-system --timeout=20s
+
+echo "== link pdx <- fra whose ClusterRole lacks watch"
+make_link pdx fra "get, list" Enabled
+echeck "no watch: the link fails" 40 typha_logs_has pdx 'Sending connection failed update for RemoteClusterConfiguration(fra) error=pods is forbidden'
+check "no watch: Failed to create watcher names the watch" typha_logs_has pdx 'Failed to create watcher; will retry.'
+
+echo "== link fra <- iad with overlayRoutingMode Disabled"
+make_link fra iad "get, list, watch" Disabled
+echeck "Disabled: in sync" 30 typha_logs_has fra "Sending in-sync update for RemoteClusterConfiguration(iad)"
+[[ "$(caches_before_insync fra "$fra_pod" iad)" == 3 ]] && ok "Disabled: only pods, hostendpoints, profiles (3 caches)" ||
+  bad "Disabled: $(caches_before_insync fra "$fra_pod" iad) caches"
 
 echo "== fault hooks"
-"$LAB" stop-apiserver --cluster pdx --dir "$DIR" 2>/dev/null
-if eventually 40 typha_logs_has iad "Sending connection failed update for RemoteClusterConfiguration(pdx) error="; then
-  ok "pdx apiserver stopped: connection failed in iad's Typha logs"
-else
-  bad "no connection failed line"
-fi
-"$LAB" start-apiserver --cluster pdx --dir "$DIR" 2>/dev/null && ok "start-apiserver" || bad "start-apiserver"
-
 "$LAB" token-controller --cluster iad off --dir "$DIR" 2>/dev/null
 kubectl --context iad create serviceaccount probe2 -n default >/dev/null
 kubectl --context iad apply -f - >/dev/null <<'EOF'
@@ -280,28 +327,43 @@ else
 fi
 "$LAB" token-controller --cluster iad on --dir "$DIR" 2>/dev/null
 has_token2() { [[ -n "$(kubectl --context iad get secret probe2-token -n default -o jsonpath='{.data.token}')" ]]; }
-if eventually 30 has_token2; then ok "token controller on: Secret filled"; else bad "token not filled after on"; fi
+echeck "token controller on: Secret filled" 30 has_token2
 
 "$LAB" stop-typha --cluster iad --dir "$DIR" 2>/dev/null
 sz0=$(typha_logs iad | wc -c)
 kubectl --context iad delete remoteclusterconfigurations.projectcalico.org pdx >/dev/null
-sleep 5
+sleep 4
 if [[ "$(typha_logs iad | wc -c)" == "$sz0" ]]; then ok "stop-typha: log stops updating"; else bad "log grew while Typha stopped"; fi
+r0=$(restarts iad "$pod")
 "$LAB" start-typha --cluster iad --dir "$DIR" 2>/dev/null
-if eventually 20 typha_logs_has iad "Typha starting up"; then ok "start-typha"; else bad "start-typha"; fi
+started_again() { (($(restarts iad "$pod") > r0)) && typha_logs_has iad "Typha starting up"; }
+echeck "start-typha: a new container starts" 20 started_again
+echeck "kube-controllers: Remote cluster deleted" 10 kc_logs_has iad 'Remote cluster deleted Key=RemoteClusterStatus(name=pdx)'
+"$LAB" stop-typha --cluster iad --pod "$nc_pod" --dir "$DIR" 2>/dev/null && "$LAB" start-typha --cluster iad --pod "$nc_pod" --dir "$DIR" 2>/dev/null &&
+  ok "stop-typha/start-typha --pod accept the non-cluster-host pod" || bad "stop/start-typha of $nc_pod"
 
-echo "== RCC with a missing Secret, then deleted"
+echo "== RCC with a missing Secret (readable by Typha), then deleted"
+make_role iad none
 kubectl --context iad apply -f - >/dev/null <<'EOF'
 apiVersion: projectcalico.org/v3
 kind: RemoteClusterConfiguration
 metadata:
   name: gone
 spec:
-  clusterAccessSecret: {name: none, namespace: calico-system, kind: Secret}
+  clusterAccessSecret: {name: none-secret, namespace: calico-system, kind: Secret}
 EOF
-if eventually 20 typha_logs_has iad "Received new RCC. Cluster access secret was not found"; then ok "missing secret warning"; else bad "no missing-secret warning"; fi
+echeck "missing secret warning (Key=)" 20 typha_logs_has iad "Received new RCC. Cluster access secret was not found or the inline datastore config was invalid Key=RemoteClusterConfiguration(gone)"
 kubectl --context iad delete remoteclusterconfigurations.projectcalico.org gone >/dev/null
-if eventually 20 typha_logs_has iad "Handling delete RCC update"; then ok "RCC delete logged"; else bad "no delete line"; fi
+echeck "RCC delete logged" 20 typha_logs_has iad "Handling delete RCC update Key=RemoteClusterConfiguration(gone)"
+
+echo "== log cap ($CAP bytes): older lines are rotated away"
+"$LAB" typha-chatter --cluster fra --pod "$fra_pod" --lines 2500 --dir "$DIR" 2>/dev/null
+capped() {
+  local b
+  b=$(pod_logs fra "$fra_pod" | wc -c)
+  ((b <= CAP)) && ! pod_logs_has fra "$fra_pod" "Typha starting up"
+}
+check "current log <= cap and its first lines are gone" capped
 
 echo "== lab down"
 if "$LAB" down --dir "$DIR" 2>/dev/null && [[ ! -e "$DIR/state.json" ]]; then ok "lab down"; else bad "lab down"; fi

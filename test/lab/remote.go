@@ -190,6 +190,7 @@ func (e *engine) rccModifiedLocked(ent *entry, u *unstructured.Unstructured) {
 		return // metadata only: the datastore config is the same, nothing is logged
 	}
 	e.updateRCC(ent, "modified RCC", F("Key", rawText(rccKey(ent.name))))
+	e.gcSecrets()
 }
 
 func (e *engine) rccDeleted(name string) {
@@ -213,6 +214,22 @@ func (e *engine) rccDeleted(name string) {
 			F("Key", rawText("RemoteClusterStatus(name="+name+")")))
 	}
 	delete(e.entries, name)
+	e.gcSecrets()
+}
+
+// gcSecrets stops the informers of Secrets no RCC names any more (Typha's
+// Secret watcher drops stale watches too).
+func (e *engine) gcSecrets() {
+	used := map[string]bool{}
+	for _, ent := range e.entries {
+		used[ent.secretKey] = true
+	}
+	for k, sw := range e.secrets {
+		if !used[k] {
+			close(sw.stop)
+			delete(e.secrets, k)
+		}
+	}
 }
 
 // secretChanged is the Secret watcher's event: every RCC that names the Secret
