@@ -297,7 +297,7 @@ check "kubectl rollout status" kubectl --context iad rollout status deployment/c
 
 echo "== link pdx <- fra whose ClusterRole lacks watch"
 make_link pdx fra "get, list" Enabled
-echeck "no watch: the link fails" 40 typha_logs_has pdx 'Sending connection failed update for RemoteClusterConfiguration(fra) error=pods is forbidden'
+echeck "no watch: the link fails" 40 typha_logs_has pdx 'Sending connection failed update for RemoteClusterConfiguration(fra) error=connection is unauthorized: pods is forbidden'
 check "no watch: Failed to create watcher names the watch" typha_logs_has pdx 'Failed to create watcher; will retry.'
 
 echo "== link fra <- iad with overlayRoutingMode Disabled"

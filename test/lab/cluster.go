@@ -38,6 +38,7 @@ type upOptions struct {
 	LogMaxBytes        int64
 	NonCluster         bool
 	SecretWatchTimeout time.Duration
+	WatchTimeout       time.Duration
 }
 
 func up(o upOptions) error {
@@ -88,6 +89,9 @@ func up(o upOptions) error {
 		NonCluster: o.NonCluster, Created: time.Now().UTC()}
 	if o.SecretWatchTimeout > 0 {
 		st.SecretWatchTimeout = o.SecretWatchTimeout.String()
+	}
+	if o.WatchTimeout > 0 {
+		st.WatchTimeout = o.WatchTimeout.String()
 	}
 	if err := allocate(st, o.Names); err != nil {
 		return err

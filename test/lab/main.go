@@ -20,7 +20,7 @@ const usage = `usage: lab <command> [flags]
 commands:
   up --clusters iad,pdx[,..] [--typha-replicas N] [--dir D] [--eks]
         [--typha-loss-delay 60s] [--typha-log-rate 12] [--typha-log-max-bytes 10485760]
-        [--noncluster-typha] [--typha-secret-watch-timeout 0] [--bin-dir B]
+        [--noncluster-typha] [--typha-secret-watch-timeout 0] [--typha-watch-timeout 0] [--bin-dir B]
                                   start the lab (idempotent); prints the kubeconfig path last
   down [--dir D]                  stop exactly the processes the lab started; remove its state
   status [--dir D]                show what runs
@@ -126,6 +126,7 @@ func cmdUp(args []string) error {
 	logMax := fs.Int64("typha-log-max-bytes", 10<<20, "cap of a container's current log file; older lines are rotated away (0 = no cap)")
 	nonCluster := fs.Bool("noncluster-typha", false, "also run Deployment calico-typha-noncluster-host (one pod)")
 	secretWatchT := fs.Duration("typha-secret-watch-timeout", 0, "timeout of the stand-ins' Secret informer watch (0 = client-go's 5-10 min)")
+	watchT := fs.Duration("typha-watch-timeout", 0, "timeout the stand-ins ask for their remote watches (0 = none: the apiserver's default, 30-60 min)")
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return err
 	}
@@ -167,7 +168,7 @@ func cmdUp(args []string) error {
 	return up(upOptions{
 		Dir: d, Names: names, Replicas: *replicas, EKS: *eks, BinDir: *binDir,
 		Recheck: *recheck, LossDelay: *lossDelay, LogRate: *logRate, LogMaxBytes: *logMax,
-		NonCluster: *nonCluster, SecretWatchTimeout: *secretWatchT,
+		NonCluster: *nonCluster, SecretWatchTimeout: *secretWatchT, WatchTimeout: *watchT,
 	})
 }
 

@@ -97,6 +97,7 @@ type engineOpts struct {
 	lossDelay    time.Duration
 	userAgent    string
 	secretWatchT time.Duration // 0: client-go's own watch timeout (5-10 min)
+	watchT       time.Duration // remote watches; 0: none asked, the apiserver's default (30-60 min)
 	onRestart    func(rcc string)
 }
 
@@ -694,7 +695,7 @@ func (w *wcache) run() {
 					// Lab rule: a watch the remote refuses (401/403, e.g. a
 					// ClusterRole without "watch") fails the link, although
 					// each List still succeeds.
-					if apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) {
+					if isUnauthorized(err) {
 						w.signal(err)
 					}
 				}
@@ -714,7 +715,7 @@ func (w *wcache) list(ctx context.Context) error {
 			l, err := w.dyn.Resource(g).List(lctx, opts)
 			cancel()
 			if err != nil {
-				return err
+				return calicoErr(err)
 			}
 			revs[i] = l.GetResourceVersion()
 			if l.GetContinue() == "" {
@@ -725,6 +726,25 @@ func (w *wcache) list(ctx context.Context) error {
 	}
 	w.revs = revs
 	return nil
+}
+
+// unauthorizedErr: Calico's k8s backend turns a 401/403 into its
+// ErrorConnectionUnauthorized, whose text is "connection is unauthorized: <err>".
+type unauthorizedErr struct{ err error }
+
+func (u unauthorizedErr) Error() string { return "connection is unauthorized: " + u.err.Error() }
+func (u unauthorizedErr) Unwrap() error { return u.err }
+
+func calicoErr(err error) error {
+	if apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) {
+		return unauthorizedErr{err}
+	}
+	return err
+}
+
+func isUnauthorized(err error) bool {
+	var u unauthorizedErr
+	return errors.As(err, &u)
 }
 
 func stopAll(ws []watch.Interface) {
@@ -741,8 +761,14 @@ func stopAll(ws []watch.Interface) {
 func (w *wcache) watch(ctx context.Context) ([]watch.Interface, error) {
 	var ws []watch.Interface
 	for i, g := range w.res.gvrs {
-		secs := int64(300 + rand.Intn(300))
-		opts := metav1.ListOptions{ResourceVersion: w.revs[i], AllowWatchBookmarks: true, TimeoutSeconds: &secs}
+		opts := metav1.ListOptions{ResourceVersion: w.revs[i], AllowWatchBookmarks: true}
+		if t := w.s.e.watchT; t > 0 {
+			secs := int64(t/time.Second) + rand.Int63n(int64(t/time.Second)/5+1)
+			if secs < 1 {
+				secs = 1
+			}
+			opts.TimeoutSeconds = &secs
+		}
 		wctx, wcancel := context.WithCancel(ctx)
 		t := time.AfterFunc(requestTimeout, wcancel)
 		x, err := w.dyn.Resource(g).Watch(wctx, opts)
@@ -753,7 +779,7 @@ func (w *wcache) watch(ctx context.Context) ([]watch.Interface, error) {
 		if err != nil {
 			wcancel()
 			stopAll(ws)
-			return nil, err
+			return nil, calicoErr(err)
 		}
 		ws = append(ws, &cancelWatch{x, wcancel})
 	}

@@ -105,9 +105,11 @@ type State struct {
 	LogMaxBytes int64 `json:"typhaLogMaxBytes"`
 	NonCluster  bool  `json:"nonClusterTypha,omitempty"`
 	// SecretWatchTimeout: timeout of the stand-ins' Secret informer watch ("" = client-go's 5-10 min).
-	SecretWatchTimeout string     `json:"typhaSecretWatchTimeout,omitempty"`
-	Clusters           []*Cluster `json:"clusters"`
-	Created            time.Time  `json:"created"`
+	SecretWatchTimeout string `json:"typhaSecretWatchTimeout,omitempty"`
+	// WatchTimeout: timeout the stand-ins ask for their remote watches ("" = none: the apiserver's 30-60 min).
+	WatchTimeout string     `json:"typhaWatchTimeout,omitempty"`
+	Clusters     []*Cluster `json:"clusters"`
+	Created      time.Time  `json:"created"`
 }
 
 const kubeletPort = 10250

@@ -353,6 +353,9 @@ func (sv *supervisor) standInArgs(c *Cluster, p podInfo, tokenFile string) []str
 	if st.SecretWatchTimeout != "" {
 		args = append(args, "--secret-watch-timeout", st.SecretWatchTimeout)
 	}
+	if st.WatchTimeout != "" {
+		args = append(args, "--watch-timeout", st.WatchTimeout)
+	}
 	if p.Kind == "typha" {
 		args = append(args, "--log-rate", strconv.FormatFloat(st.LogRate, 'f', -1, 64),
 			"--chatter-file", st.path(c, "typha", p.Name+".chatter"))

@@ -93,6 +93,7 @@ func runStandIn(kind string, args []string) error {
 	logRate := fs.Float64("log-rate", 0, "chatter lines per minute")
 	chatterFile := fs.String("chatter-file", "", "control file: a number N here makes the process write N chatter lines now")
 	secretWatchT := fs.Duration("secret-watch-timeout", 0, "timeout of the Secret informer's watch (0: client-go's 5-10 min)")
+	watchT := fs.Duration("watch-timeout", 0, "timeout asked for remote watches (0: none, the apiserver's default 30-60 min)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -157,7 +158,7 @@ func runStandIn(kind string, args []string) error {
 	}
 
 	eng := newEngine(engineOpts{kc: kind == "kube-controllers", local: local, lossDelay: *lossDelay,
-		userAgent: ua, secretWatchT: *secretWatchT}, lg, g)
+		userAgent: ua, secretWatchT: *secretWatchT, watchT: *watchT}, lg, g)
 	eng.onRestart = func(rcc string) {
 		if kind == "typha" {
 			lg.warn("daemon.go", 421, "received remote cluster restart: RemoteClusterConfiguration ("+rcc+") changed, restart required")
