@@ -428,8 +428,14 @@ func waitFor(what string, timeout time.Duration, pidfile string, st *State, logf
 }
 
 // startupExit: a component died before it was ready. Seen a few times in
-// ~15 starts on a loaded 2-core machine with an empty log (cause not found;
-// the exit status is now in the message): such a start is tried once more.
+// ~15 starts with an empty log. A cause that gives exactly that was found and
+// fixed in state.go: a stale pidfile (PIDs wrap at 32768 here) whose PID had
+// been reused by a new etcd/kube-apiserver made `down`/`stop` of a lab (or of
+// another lab whose directory is a prefix, /tmp/meshctl-lab vs
+// /tmp/meshctl-lab-acceptance.X) SIGTERM it; etcd at --log-level warn exits
+// on SIGTERM without a line. Pidfiles now pin the start time. Not reproduced
+// otherwise in 27 up/down cycles (66 etcd + kube-apiserver starts, partly
+// under full CPU load), so a start that still dies is tried once more.
 type startupExit struct{ msg string }
 
 func (e *startupExit) Error() string { return e.msg }

@@ -212,19 +212,80 @@ func (s *State) save() error {
 
 // --- processes -----------------------------------------------------------
 
-// readPid returns the PID recorded in file, or 0.
-func readPid(file string) int {
+// Pidfiles hold "PID STARTTIME": the start time (clock ticks since boot,
+// field 22 of /proc/PID/stat) pins the process, because PIDs are reused
+// quickly here (pid_max is 32768 on the lab machines, and a test run creates
+// thousands of processes). Signalling a stale PID that now belongs to a fresh
+// etcd or kube-apiserver killed it during start-up with an empty log.
+
+// readPidfile returns the PID and start time recorded in file (0s if none;
+// start 0 for an old pidfile without it).
+func readPidfile(file string) (int, uint64) {
 	b, err := os.ReadFile(file)
 	if err != nil {
-		return 0
+		return 0, 0
 	}
-	p, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0, 0
+	}
+	p, _ := strconv.Atoi(f[0])
+	var st uint64
+	if len(f) > 1 {
+		st, _ = strconv.ParseUint(f[1], 10, 64)
+	}
+	return p, st
+}
+
+// readPid returns the PID recorded in file, or 0.
+func readPid(file string) int {
+	p, _ := readPidfile(file)
 	return p
 }
 
+// writePidfile records pid and its start time, atomically (a reader never
+// sees a half-written file).
+func writePidfile(file string, pid int) error {
+	st, _ := procStart(pid)
+	tmp := fmt.Sprintf("%s.tmp.%d", file, os.Getpid())
+	if err := os.WriteFile(tmp, []byte(fmt.Sprintf("%d %d\n", pid, st)), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, file)
+}
+
+// procStat returns the fields of /proc/PID/stat after "(comm)": [0] is the
+// state, [19] the start time.
+func procStat(pid int) ([]string, bool) {
+	if pid <= 0 {
+		return nil, false
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil, false
+	}
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return nil, false
+	}
+	f := strings.Fields(string(stat[i+1:]))
+	return f, len(f) > 19
+}
+
+func procStart(pid int) (uint64, bool) {
+	f, ok := procStat(pid)
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(f[19], 10, 64)
+	return v, err == nil
+}
+
 // ours reports whether pid is a live (non-zombie) process whose command line
-// mentions marker (the lab directory): this guards against PID reuse, so the
-// lab only ever signals processes it started.
+// names marker (the lab directory) as a whole path: as an argument of its own
+// or followed by "/" (so /tmp/meshctl-lab does not claim the processes of
+// /tmp/meshctl-lab-acceptance.X). With the start time check in alive() this
+// guards against PID reuse, so the lab only ever signals processes it started.
 func ours(pid int, marker string) bool {
 	if pid <= 0 {
 		return false
@@ -233,25 +294,45 @@ func ours(pid int, marker string) bool {
 	if err != nil {
 		return false
 	}
-	if !bytes.Contains(cmdline, []byte(marker)) {
-		return false
-	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	if i := bytes.LastIndexByte(stat, ')'); i > 0 && i+2 < len(stat) {
-		if st := stat[i+2]; st == 'Z' || st == 'X' {
-			return false
+	m := []byte(marker)
+	found := false
+	for rest := cmdline; ; {
+		j := bytes.Index(rest, m)
+		if j < 0 {
+			break
 		}
+		after := rest[j+len(m):]
+		before := j == 0 || rest[j-1] == 0 || rest[j-1] == '='
+
+		if before && (len(after) == 0 || after[0] == 0 || after[0] == '/') {
+			found = true
+			break
+		}
+		rest = rest[j+1:]
 	}
-	return true
+	if !found {
+		return false
+	}
+	f, ok := procStat(pid)
+	if !ok {
+		return false
+	}
+	return f[0] != "Z" && f[0] != "X"
 }
 
-// alive reports whether the process recorded in pidfile runs.
+// alive reports whether the process recorded in pidfile runs: same PID, same
+// start time, command line naming the lab directory.
 func (s *State) alive(pidfile string) (int, bool) {
-	pid := readPid(pidfile)
-	return pid, ours(pid, s.Dir)
+	pid, start := readPidfile(pidfile)
+	if !ours(pid, s.Dir) {
+		return pid, false
+	}
+	if start != 0 {
+		if st, ok := procStart(pid); !ok || st != start {
+			return pid, false
+		}
+	}
+	return pid, true
 }
 
 // startDetached starts a process in its own session, output appended to
@@ -277,7 +358,7 @@ func startDetached(bin string, args []string, logfile, pidfile string, extraEnv 
 		return 0, fmt.Errorf("start %s: %v", bin, err)
 	}
 	pid := cmd.Process.Pid
-	if err := os.WriteFile(pidfile, []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
+	if err := writePidfile(pidfile, pid); err != nil {
 		return pid, err
 	}
 	// Reap it in the background while this process lives; after we exit the
@@ -301,24 +382,33 @@ func exitStatus(pid int) string {
 }
 
 // stopPid sends SIGTERM to a process of ours and waits for it to go,
-// escalating to SIGKILL after the grace period.
+// escalating to SIGKILL after the grace period. The process is pinned by its
+// start time: a PID that meanwhile belongs to another process is left alone.
 func (s *State) stopPid(pid int, grace time.Duration) {
 	if !ours(pid, s.Dir) {
 		return
+	}
+	start, ok := procStart(pid)
+	if !ok {
+		return
+	}
+	same := func() bool {
+		st, ok := procStart(pid)
+		return ok && st == start && ours(pid, s.Dir)
 	}
 	syscall.Kill(pid, syscall.SIGTERM)
 	// A process frozen by pause-apiserver acts on SIGTERM only once continued.
 	syscall.Kill(pid, syscall.SIGCONT)
 	deadline := time.Now().Add(grace)
 	for time.Now().Before(deadline) {
-		if !ours(pid, s.Dir) {
+		if !same() {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if ours(pid, s.Dir) {
+	if same() {
 		syscall.Kill(pid, syscall.SIGKILL)
-		for i := 0; i < 50 && ours(pid, s.Dir); i++ {
+		for i := 0; i < 50 && same(); i++ {
 			time.Sleep(100 * time.Millisecond)
 		}
 	}

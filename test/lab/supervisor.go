@@ -28,6 +28,9 @@ import (
 	authv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
 )
 
 // The supervisor is one detached daemon per lab. It plays the part of each
@@ -442,7 +445,7 @@ func (sv *supervisor) runPod(c *Cluster, p podInfo) {
 		}()
 		started := metav1.Now()
 		pf := st.path(c, "typha", p.Name+".pid")
-		os.WriteFile(pf, []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o644)
+		writePidfile(pf, cmd.Process.Pid)
 		slog("%s/%s: started %s stand-in pid %d (container run %d)", c.Name, p.Name, p.Kind, cmd.Process.Pid, run)
 		if run > 1 {
 			go sv.recordRun(c, p, run, started, lastExit, lastReason, lastStarted, lastFinished)
@@ -568,45 +571,58 @@ func (sv *supervisor) watchDeployments(c *Cluster) {
 	for _, p := range c.pods() {
 		deps[p.Deployment] = true
 	}
-	for !sv.isStopping() {
+	// One watch (informer) per cluster on the Deployments of calico-system;
+	// a resync every 30 s catches a status write that failed.
+	var cs *kubernetes.Clientset
+	for {
+		var err error
+		if cs, err = adminClient(st, c); err == nil {
+			break
+		}
 		time.Sleep(2 * time.Second)
-		cs, err := adminClient(st, c)
-		if err != nil {
-			continue
-		}
-		for dep := range deps {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			d, err := cs.AppsV1().Deployments(typhaNS).Get(ctx, dep, metav1.GetOptions{})
-			cancel()
-			if err != nil {
-				continue
-			}
-			hf := st.path(c, "typha", dep+".template")
-			h := templateHash(d)
-			old, _ := os.ReadFile(hf)
-			if string(old) == h && d.Status.ObservedGeneration >= d.Generation {
-				continue
-			}
-			os.WriteFile(hf, []byte(h), 0o644)
-			if len(old) > 0 && string(old) != h {
-				slog("%s: deployment %s: pod template changed, restarting its containers", c.Name, dep)
-				for _, p := range c.deploymentPods(dep) {
-					sv.restartContainer(c, p)
-				}
-			}
-			n := int32(len(c.deploymentPods(dep)))
-			now := metav1.Now()
-			d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: n, UpdatedReplicas: n,
-				ReadyReplicas: n, AvailableReplicas: n,
-				Conditions: []appsv1.DeploymentCondition{
-					{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue, Reason: "MinimumReplicasAvailable", LastUpdateTime: now, LastTransitionTime: now},
-					{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionTrue, Reason: "NewReplicaSetAvailable", LastUpdateTime: now, LastTransitionTime: now},
-				}}
-			ctx, cancel = context.WithTimeout(context.Background(), 5*time.Second)
-			cs.AppsV1().Deployments(typhaNS).UpdateStatus(ctx, d, metav1.UpdateOptions{})
-			cancel()
-		}
 	}
+	var mu sync.Mutex
+	check := func(obj interface{}) {
+		d, ok := obj.(*appsv1.Deployment)
+		if !ok || !deps[d.Name] || sv.isStopping() {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		dep := d.Name
+		hf := st.path(c, "typha", dep+".template")
+		h := templateHash(d)
+		old, _ := os.ReadFile(hf)
+		if string(old) == h && d.Status.ObservedGeneration >= d.Generation {
+			return
+		}
+		os.WriteFile(hf, []byte(h), 0o644)
+		if len(old) > 0 && string(old) != h {
+			slog("%s: deployment %s: pod template changed, restarting its containers", c.Name, dep)
+			for _, p := range c.deploymentPods(dep) {
+				sv.restartContainer(c, p)
+			}
+		}
+		n := int32(len(c.deploymentPods(dep)))
+		now := metav1.Now()
+		d = d.DeepCopy()
+		d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: n, UpdatedReplicas: n,
+			ReadyReplicas: n, AvailableReplicas: n,
+			Conditions: []appsv1.DeploymentCondition{
+				{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue, Reason: "MinimumReplicasAvailable", LastUpdateTime: now, LastTransitionTime: now},
+				{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionTrue, Reason: "NewReplicaSetAvailable", LastUpdateTime: now, LastTransitionTime: now},
+			}}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		cs.AppsV1().Deployments(typhaNS).UpdateStatus(ctx, d, metav1.UpdateOptions{})
+		cancel()
+	}
+	f := informers.NewSharedInformerFactoryWithOptions(cs, 30*time.Second, informers.WithNamespace(typhaNS))
+	inf := f.Apps().V1().Deployments().Informer()
+	inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    check,
+		UpdateFunc: func(_, n interface{}) { check(n) },
+	})
+	inf.Run(make(chan struct{}))
 }
 
 func (sv *supervisor) restartContainer(c *Cluster, p podInfo) {
