@@ -24,6 +24,7 @@ inline constexpr int usage = 2;
 inline constexpr int links_degraded = 3;
 inline constexpr int unreachable = 4;
 inline constexpr int precondition = 5;
+inline constexpr int stale_failures = 6;  // set by lib/mesh reports (JoinReport, StatusReport)
 inline constexpr int interrupted = 130;
 }  // namespace exit_code
 

@@ -20,6 +20,8 @@ constexpr const char* kExitCodes = R"(Exit codes:
        when one is lost mid-run)
   5    a precondition failed (missing API or namespace, missing permission,
        duplicate cluster) or mesh objects are missing or wrong
+  6    only stale failures: Typha reported a failure after being in sync
+       and never reports recovery; restart Typha to re-verify
   130  interrupted)";
 
 }  // namespace

@@ -25,6 +25,7 @@ struct JoinFlags {
   bool force_conflicts = false;
   bool allow_loopback = false;
   bool print_permissions = false;
+  bool restart_stale_typha = false;
   std::string output = "table";
 };
 
@@ -69,6 +70,7 @@ Result<mesh::JoinOptions> to_options(const JoinFlags& f) {
   o.dry_run = f.dry_run;
   o.force_conflicts = f.force_conflicts;
   o.lab = f.allow_loopback;
+  o.restart_stale_typha = f.restart_stale_typha;
   return o;
 }
 
@@ -155,6 +157,7 @@ Result<int> run_join_command(App& app, const JoinFlags& f) {
   TRY_ASSIGN(auto options, to_options(f));
   TRY_ASSIGN(auto config, app.load_kubeconfig());
   TRY_ASSIGN(auto clusters, mesh::open_clusters(config, options.members, app.client_options()));
+  options.request_timeout = std::min(app.client_options().request_timeout, std::chrono::milliseconds(10000));
 
   auto report = mesh::run_join(clusters, options, app.progress());
   print_problems(report);
@@ -186,7 +189,8 @@ void add_join_command(CLI::App& root, App& app) {
       "  meshctl join iad pdx fra\n"
       "  meshctl join prod=arn:aws:eks:us-east-1:111122223333:cluster/prod stage=kind-stage \\\n"
       "      --server stage=https://10.0.0.5:6443\n"
-      "  meshctl join iad pdx --dry-run -o yaml");
+      "  meshctl join iad pdx --dry-run -o yaml\n"
+      "  meshctl join iad pdx --restart-stale-typha   # after an outage Typha never reports recovering from");
   cmd->add_option("clusters", f->clusters, "Contexts to mesh: CTX or NAME=CTX (at least two)");
   cmd->add_option("--server", f->servers, "NAME=URL: the API server address other clusters use for NAME");
   cmd->add_option(
@@ -212,6 +216,9 @@ void add_join_command(CLI::App& root, App& app) {
   cmd->add_flag("--force-conflicts", f->force_conflicts, "Take over fields another field manager owns");
   cmd->add_flag("--allow-loopback-servers", f->allow_loopback,
                 "Expect loopback API server addresses (the local lab) instead of warning about them");
+  cmd->add_flag("--restart-stale-typha", f->restart_stale_typha,
+                "Where Typha reported a link failed after it was in sync (it never reports recovery) and the "
+                "stored credential works, restart calico-typha there and wait for it to re-verify");
   cmd->add_flag("--print-required-permissions", f->print_permissions,
                 "Print the RBAC permissions join needs and exit");
   cmd->add_option("-o,--output", f->output, "table|wide|json|yaml")->capture_default_str();

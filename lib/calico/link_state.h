@@ -12,6 +12,8 @@ enum class LinkState {
   resyncing,          // gauge 3: resync in progress
   connecting,         // syncer created, not yet in sync
   unknown,            // nothing seen for this link (Typha silent, logs unreadable)
+  stale_failure,      // Typha said failed after being in sync and never takes it back,
+                      // while the stored credential works from here (judged by meshctl)
   restart_required,   // connection data changed; Typha restarts to pick it up
   config_incomplete,  // Secret present but invalid (e.g. no datastoreType)
   secret_missing,     // Secret missing or unreadable by Typha

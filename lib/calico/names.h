@@ -11,7 +11,12 @@ inline constexpr std::string_view kCalicoNamespace = "calico-system";
 inline constexpr std::string_view kLegacyFederationNamespace = "kube-system";
 inline constexpr std::string_view kFederationName = "tigera-federation-remote-cluster";
 inline constexpr std::string_view kTyphaServiceAccount = "calico-typha";
-inline constexpr std::string_view kTyphaPodSelector = "k8s-app=calico-typha";
+// Every Typha that dials remote clusters: the cluster Deployment and, with the
+// non-cluster-host feature, a second one under the same ServiceAccount.
+inline constexpr std::string_view kTyphaPodSelector =
+    "k8s-app in (calico-typha,calico-typha-noncluster-host)";
+inline constexpr std::string_view kTyphaDeployments[] = {"calico-typha", "calico-typha-noncluster-host"};
+inline constexpr std::string_view kKubeControllersPodSelector = "k8s-app=calico-kube-controllers";
 inline constexpr std::string_view kSecretAccessRoleName = "remote-cluster-secret-access";
 inline constexpr std::string_view kStoredUserName = "tigera-federation-remote-cluster";
 inline constexpr std::string_view kStoredContextName = "tigera-federation-remote-cluster-ctx";

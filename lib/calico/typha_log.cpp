@@ -8,6 +8,22 @@ namespace meshctl::calico {
 namespace {
 
 constexpr std::string_view kRccOpen = "RemoteClusterConfiguration(";
+// daemon.go's restart line puts a space before the parenthesis.
+constexpr std::string_view kRccOpenSpaced = "RemoteClusterConfiguration (";
+constexpr std::string_view kStatusKeyOpen = "RemoteClusterStatus(name=";
+
+// Field keys Calico's remote-cluster, watcher and federation code write. An
+// unquoted value (an error) may contain anything, so only one of these keys,
+// sorted after the current one, may end it.
+constexpr std::array<std::string_view, 10> kKnownKeys = {"Error",    "Key",
+                                                         "ListRoot", "Namespace",
+                                                         "Secret",   "Status",
+                                                         "error",    "errorsWithoutProgress",
+                                                         "event",    "performFullResync"};
+
+// A line may hold many "k=" look-alikes; trying each as the start of the
+// fields costs a scan of the rest, so only this many are tried.
+constexpr int kMaxFieldStarts = 64;
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -24,119 +40,306 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// The RCC a line is about: "RemoteClusterConfiguration(x)" anywhere in it, or
-// a logrus field rcc=x / remoteCluster=x / name=x appended by WithField.
-std::string rcc_name_in(std::string_view message) {
-  if (auto open = message.find(kRccOpen); open != std::string_view::npos) {
-    auto start = open + kRccOpen.size();
-    auto close = message.find(')', start);
-    if (close != std::string_view::npos)
-      return lower(message.substr(start, close - start));
-  }
-  for (std::string_view key : {"rcc=", "remoteCluster=", "remote_cluster_name="}) {
-    auto pos = message.find(key);
-    if (pos == std::string_view::npos)
-      continue;
-    if (pos > 0 && !std::isspace(static_cast<unsigned char>(message[pos - 1])))
-      continue;
-    auto value = message.substr(pos + key.size());
-    if (!value.empty() && value.front() == '"') {
-      value.remove_prefix(1);
-      value = value.substr(0, value.find('"'));
+bool known_key(std::string_view key) {
+  return std::find(kKnownKeys.begin(), kKnownKeys.end(), key) != kKnownKeys.end();
+}
+
+// The key of a field starting at `pos` (a space followed by "key="), or "".
+std::string_view key_at(std::string_view text, std::size_t pos) {
+  if (pos >= text.size() || text[pos] != ' ')
+    return {};
+  std::size_t i = pos + 1;
+  if (i >= text.size() || !(std::isalpha(static_cast<unsigned char>(text[i])) || text[i] == '_'))
+    return {};
+  while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_'))
+    ++i;
+  if (i >= text.size() || text[i] != '=')
+    return {};
+  return text.substr(pos + 1, i - pos - 1);
+}
+
+// Undoes strconv.Quote for the escapes Go writes; `quoted` includes both quotes.
+std::string unquote(std::string_view quoted) {
+  std::string out;
+  for (std::size_t i = 1; i + 1 < quoted.size(); ++i) {
+    char c = quoted[i];
+    if (c == '\\' && i + 2 < quoted.size()) {
+      char next = quoted[++i];
+      out += next == 'n' ? '\n' : next == 't' ? '\t' : next;
     } else {
-      value = value.substr(0, value.find(' '));
+      out += c;
     }
-    return lower(value);
   }
+  return out;
+}
+
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+// Parses " k=v k=v ..." from `start` to the end, keys strictly ascending as
+// Calico's formatter sorts them; nullopt when the rest is not such a list.
+std::optional<Fields> parse_fields(std::string_view text, std::size_t start) {
+  Fields fields;
+  std::size_t pos = start;
+  while (pos < text.size()) {
+    auto key = key_at(text, pos);
+    if (key.empty() || (!fields.empty() && key <= fields.back().first))
+      return std::nullopt;
+    std::size_t value_start = pos + 1 + key.size() + 1;
+    std::string value;
+    if (value_start < text.size() && text[value_start] == '"') {
+      std::size_t i = value_start + 1;
+      while (i < text.size() && text[i] != '"')
+        i += text[i] == '\\' ? std::size_t{2} : std::size_t{1};
+      if (i >= text.size())
+        return std::nullopt;
+      value = unquote(text.substr(value_start, i - value_start + 1));
+      pos = i + 1;
+      if (pos < text.size() && text[pos] != ' ')
+        return std::nullopt;
+    } else {
+      std::size_t end = text.size();
+      for (std::size_t j = value_start; j < text.size(); ++j) {
+        auto next = key_at(text, j);
+        if (!next.empty() && known_key(next) && next > key) {
+          end = j;
+          break;
+        }
+      }
+      value = std::string(text.substr(value_start, end - value_start));
+      pos = end;
+    }
+    fields.emplace_back(std::string(key), std::move(value));
+  }
+  return fields;
+}
+
+// Splits "message k=v ..." where the fields begin: the first known key from
+// which the rest of the line parses as fields.
+void split_message(std::string_view text, TyphaLogLine& out) {
+  int tried = 0;
+  for (std::size_t i = text.find(' '); i != std::string_view::npos && tried < kMaxFieldStarts;
+       i = text.find(' ', i + 1)) {
+    auto key = key_at(text, i);
+    if (key.empty() || !known_key(key))
+      continue;
+    ++tried;
+    if (auto fields = parse_fields(text, i)) {
+      out.message = std::string(trim(text.substr(0, i)));
+      out.fields = std::move(*fields);
+      return;
+    }
+  }
+  out.message = std::string(trim(text));
+}
+
+// The name inside "<open>name)" in `text`, lower-cased; "" when absent.
+std::string name_after(std::string_view text, std::string_view open) {
+  auto start = text.find(open);
+  if (start == std::string_view::npos)
+    return {};
+  start += open.size();
+  auto close = text.find(')', start);
+  if (close == std::string_view::npos)
+    return {};
+  return lower(text.substr(start, close - start));
+}
+
+// Text after "RemoteClusterConfiguration(x)" in a message: Typha's error.
+std::string text_after_rcc(std::string_view message) {
+  auto open = message.find(kRccOpen);
+  if (open == std::string_view::npos)
+    return std::string(message);
+  auto close = message.find(')', open);
+  return close == std::string_view::npos ? std::string(message)
+                                         : std::string(trim(message.substr(close + 1)));
+}
+
+bool contains(std::string_view text, std::string_view needle) {
+  return text.find(needle) != std::string_view::npos;
+}
+
+// What one process has said so far, per link.
+class LinkTracker {
+ public:
+  explicit LinkTracker(const SecretReaders& secrets) : secrets_(secrets) {}
+
+  void read(const TyphaLogLine& line);
+  TyphaReport report() &&;
+
+ private:
+  struct Track {
+    LinkEvent event;
+    bool synced = false;  // the current syncer has logged in-sync
+  };
+
+  // The RCCs a line is about: the Key= field, the Secret's readers, or the
+  // RemoteClusterConfiguration(x) in the message. Empty when none is known.
+  std::vector<std::string> targets(const TyphaLogLine& line, std::string& secret) const;
+  void set(const std::string& remote, LinkState state, std::string detail, const TyphaLogLine& line);
+  void read_source_line(const TyphaLogLine& line, LinkState state, std::string detail);
+
+  const SecretReaders& secrets_;
+  std::map<std::string, Track> links_;
+  std::vector<LinkEvent> unattributed_;
+};
+
+std::vector<std::string> LinkTracker::targets(const TyphaLogLine& line, std::string& secret) const {
+  if (const auto* key = line.field("Key")) {
+    if (auto name = name_after(*key, kRccOpen); !name.empty())
+      return {name};
+  }
+  const auto* ns = line.field("Namespace");
+  const auto* name = line.field("Secret");
+  if (ns != nullptr && name != nullptr) {
+    secret = *ns + "/" + *name;
+    auto it = secrets_.find(secret);
+    if (it == secrets_.end())
+      return {};
+    std::vector<std::string> out;
+    for (const auto& rcc : it->second)
+      out.push_back(lower(rcc));
+    return out;
+  }
+  if (auto from_message = name_after(line.message, kRccOpen); !from_message.empty())
+    return {from_message};
   return {};
 }
 
-// Text after the RCC reference, i.e. Typha's error: "...(x) <error>" or "error=<error>".
-std::string error_after(std::string_view message) {
-  if (auto pos = message.find("error="); pos != std::string_view::npos) {
-    auto value = trim(message.substr(pos + 6));
-    if (!value.empty() && value.front() == '"' && value.size() > 1 && value.back() == '"') {
-      value = value.substr(1, value.size() - 2);
-    }
-    return std::string(value);
-  }
-  if (auto open = message.find(kRccOpen); open != std::string_view::npos) {
-    auto close = message.find(')', open);
-    if (close != std::string_view::npos)
-      return std::string(trim(message.substr(close + 1)));
-  }
-  return std::string(message);
+void LinkTracker::set(const std::string& remote, LinkState state, std::string detail,
+                      const TyphaLogLine& line) {
+  Track& track = links_[remote];
+  track.event.state = state;
+  track.event.remote = remote;
+  track.event.detail = std::move(detail);
+  track.event.timestamp = line.timestamp;
+  track.event.failed_after_sync = state == LinkState::connection_failed && track.synced;
 }
 
-struct Rule {
-  std::string_view needle;
-  LinkState state;
-  bool detail_is_error;
-};
+// A line caused by an RCC or Secret event ("Received <src>. ..."), about the
+// RCCs its fields name.
+void LinkTracker::read_source_line(const TyphaLogLine& line, LinkState state, std::string detail) {
+  std::string secret;
+  auto remotes = targets(line, secret);
+  if (!secret.empty())
+    detail += " (Secret " + secret + ")";
+  if (remotes.empty()) {
+    unattributed_.push_back(LinkEvent{state, "", detail, line.timestamp, false});
+    return;
+  }
+  for (const auto& remote : remotes) {
+    auto it = links_.find(remote);
+    // "Handling <src> as invalidating remote cluster" follows the line that
+    // says why; that line's words are the better explanation.
+    if (state == LinkState::config_incomplete && it != links_.end() &&
+        (it->second.event.state == LinkState::secret_missing ||
+         it->second.event.state == LinkState::config_incomplete) &&
+        contains(line.message, "as invalidating remote cluster"))
+      continue;
+    set(remote, state, detail, line);
+  }
+}
 
-// Order matters: the first needle found decides.
-constexpr std::array<Rule, 9> kRules = {{
-    {"Sending in-sync update for", LinkState::in_sync, false},
-    {"Creating syncer for", LinkState::connecting, false},
-    {"Sending connection failed update for", LinkState::connection_failed, true},
-    {"Could not connect to remote cluster", LinkState::connection_failed, true},
-    {"Connection to datastore has failed", LinkState::connection_failed, false},
-    {"Cluster access secret was not found", LinkState::secret_missing, false},
-    {"Unable to get datastore config", LinkState::config_incomplete, false},
-    {"Restart process to pick up changes to the connection data", LinkState::restart_required, false},
-    {"Sending resync in progress update for", LinkState::resyncing, false},
-}};
+void LinkTracker::read(const TyphaLogLine& line) {
+  const std::string& m = line.message;
+  if (contains(m, "Sending in-sync update for ")) {
+    auto remote = name_after(m, kRccOpen);
+    set(remote, LinkState::in_sync, m, line);
+    links_[remote].synced = true;
+  } else if (contains(m, "Creating syncer for ")) {
+    auto remote = name_after(m, kRccOpen);
+    set(remote, LinkState::connecting, m, line);
+    links_[remote].synced = false;
+  } else if (contains(m, "Sending connection failed update for ")) {
+    const auto* error = line.field("error");
+    set(name_after(m, kRccOpen), LinkState::connection_failed, error ? *error : text_after_rcc(m), line);
+  } else if (contains(m, "Could not connect to remote cluster")) {
+    set(name_after(m, kRccOpen), LinkState::connection_failed, text_after_rcc(m), line);
+  } else if (contains(m, "Cluster access secret was not found")) {
+    read_source_line(line, LinkState::secret_missing, m);
+  } else if (auto pos = m.find("Unable to get datastore config: "); pos != std::string::npos) {
+    read_source_line(line, LinkState::config_incomplete,
+                     "Unable to get datastore config: " + m.substr(pos + 32));
+  } else if (contains(m, "Restart process to pick up changes to the connection data")) {
+    read_source_line(line, LinkState::restart_required, m);
+  } else if (contains(m, "received remote cluster restart: ")) {
+    set(name_after(m, kRccOpenSpaced), LinkState::restart_required, m, line);
+  } else if (contains(m, "as invalidating remote cluster")) {
+    read_source_line(line, LinkState::config_incomplete, m);
+  } else if (contains(m, "Stop syncer for ")) {
+    auto it = links_.find(name_after(m, kRccOpen));
+    if (it == links_.end())
+      return;  // an RCC being deleted: "Handling delete RCC update" came first
+    it->second.synced = false;
+    auto state = it->second.event.state;
+    if (state != LinkState::secret_missing && state != LinkState::config_incomplete)
+      set(it->first, LinkState::config_incomplete, "Typha stopped the syncer: " + m, line);
+  } else if (contains(m, "Handling delete RCC update")) {
+    std::string unused;
+    for (const auto& remote : targets(line, unused))
+      links_.erase(remote);
+  }
+}
+
+TyphaReport LinkTracker::report() && {
+  TyphaReport out;
+  for (auto& [remote, track] : links_) {
+    if (!remote.empty())
+      out.links[remote] = std::move(track.event);
+  }
+  out.unattributed = std::move(unattributed_);
+  return out;
+}
+
+// Calls `on_line` for each parsed line, starting afresh (`on_new_process`)
+// whenever the process id changes.
+template <class OnLine, class OnNewProcess>
+void for_each_line(std::string_view text, OnLine&& on_line, OnNewProcess&& on_new_process) {
+  std::string current_pid;
+  while (!text.empty()) {
+    auto newline = text.find('\n');
+    auto raw = text.substr(0, newline);
+    text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
+    auto line = parse_typha_log_line(raw);
+    if (!line)
+      continue;
+    if (!line->pid.empty() && line->pid != current_pid) {
+      if (!current_pid.empty())
+        on_new_process();
+      current_pid = line->pid;
+    }
+    on_line(*line);
+  }
+}
+
+std::optional<LinkState> state_from_status_word(std::string_view word) {
+  if (word == "InSync")
+    return LinkState::in_sync;
+  if (word == "Connecting")
+    return LinkState::connecting;
+  if (word == "ResyncInProgress")
+    return LinkState::resyncing;
+  if (word == "ConnectionFailed")
+    return LinkState::connection_failed;
+  if (word == "ConfigChangeRestartRequired")
+    return LinkState::restart_required;
+  if (word == "ConfigIncomplete")
+    return LinkState::config_incomplete;
+  return std::nullopt;
+}
 
 }  // namespace
 
-std::string_view link_state_name(LinkState state) {
-  switch (state) {
-    case LinkState::in_sync:
-      return "in-sync";
-    case LinkState::resyncing:
-      return "resyncing";
-    case LinkState::connecting:
-      return "connecting";
-    case LinkState::unknown:
-      return "unknown";
-    case LinkState::restart_required:
-      return "restart-required";
-    case LinkState::config_incomplete:
-      return "config-incomplete";
-    case LinkState::secret_missing:
-      return "secret-missing";
-    case LinkState::connection_failed:
-      return "connection-failed";
+const std::string* TyphaLogLine::field(std::string_view key) const {
+  for (const auto& [k, v] : fields) {
+    if (k == key)
+      return &v;
   }
-  return "unknown";
-}
-
-LinkState link_state_from_gauge(double value) {
-  // Out of range, infinite or NaN (from_chars reads "inf" and "nan") is no state
-  // Typha reports, and converting it to int would be undefined behaviour.
-  if (!(value >= 0 && value <= 5))
-    return LinkState::unknown;
-  switch (static_cast<int>(value)) {
-    case 0:
-      return LinkState::connection_failed;
-    case 1:
-      return LinkState::connecting;
-    case 2:
-      return LinkState::in_sync;
-    case 3:
-      return LinkState::resyncing;
-    case 4:
-      return LinkState::restart_required;
-    case 5:
-      return LinkState::config_incomplete;
-    default:
-      return LinkState::unknown;
-  }
+  return nullptr;
 }
 
 std::optional<TyphaLogLine> parse_typha_log_line(std::string_view line) {
   line = trim(line);
-  // "YYYY-MM-DD HH:MM:SS.mmm [LEVEL][pid] file.go NNN: message"
+  // "YYYY-MM-DD HH:MM:SS.mmm [LEVEL][pid] [component/]file.go NNN: message[ k=v ...]"
   auto bracket = line.find(" [");
   if (bracket == std::string_view::npos || bracket < 10)
     return std::nullopt;
@@ -148,80 +351,61 @@ std::optional<TyphaLogLine> parse_typha_log_line(std::string_view line) {
     return std::nullopt;
   TyphaLogLine out;
   out.timestamp = std::string(line.substr(0, bracket));
+  if (!std::isdigit(static_cast<unsigned char>(out.timestamp.front())))
+    return std::nullopt;
   out.level = std::string(line.substr(bracket + 2, level_end - bracket - 2));
   if (level_end + 1 < line.size() && line[level_end + 1] == '[') {
     auto pid_end = line.find(']', level_end + 2);
-    if (pid_end != std::string_view::npos) out.pid = std::string(line.substr(level_end + 2, pid_end - level_end - 2));
+    if (pid_end != std::string_view::npos)
+      out.pid = std::string(line.substr(level_end + 2, pid_end - level_end - 2));
   }
-  out.message = std::string(trim(line.substr(colon + 2)));
-  if (out.timestamp.empty() || !std::isdigit(static_cast<unsigned char>(out.timestamp.front()))) {
-    return std::nullopt;
-  }
+  split_message(line.substr(colon + 1), out);
   return out;
 }
 
-std::optional<LinkEvent> classify_typha_message(const TyphaLogLine& line) {
-  const std::string& message = line.message;
-  for (const Rule& rule : kRules) {
-    if (message.find(rule.needle) == std::string::npos)
-      continue;
-    LinkEvent event;
-    event.state = rule.state;
-    event.remote = rcc_name_in(message);
-    event.detail = rule.detail_is_error ? error_after(message) : message;
-    event.timestamp = line.timestamp;
-    return event;
-  }
-  return std::nullopt;
+TyphaReport read_typha_log(std::string_view log_text, const SecretReaders& secrets) {
+  std::optional<LinkTracker> tracker(std::in_place, secrets);
+  for_each_line(
+      log_text, [&](const TyphaLogLine& line) { tracker->read(line); }, [&] { tracker.emplace(secrets); });
+  return std::move(*tracker).report();
 }
 
-TyphaReport read_typha_log(std::string_view log_text) {
+TyphaReport read_kube_controllers_log(std::string_view log_text) {
   TyphaReport report;
-  std::string current_pid;
-  while (!log_text.empty()) {
-    auto newline = log_text.find('\n');
-    auto raw = log_text.substr(0, newline);
-    log_text = newline == std::string_view::npos ? std::string_view{} : log_text.substr(newline + 1);
-    auto line = parse_typha_log_line(raw);
-    if (!line)
-      continue;
-    if (!line->pid.empty() && line->pid != current_pid) {
-      if (!current_pid.empty())
-        report = TyphaReport{};  // a new process: what the old one said no longer holds
-      current_pid = line->pid;
-    }
-    if (line->message.find("Handling delete RCC update") != std::string::npos) {
-      if (auto name = rcc_name_in(line->message); !name.empty())
-        report.links.erase(name);
-      continue;
-    }
-    auto event = classify_typha_message(*line);
-    if (!event)
-      continue;
-    // The bare "Connection to datastore has failed" line is followed by the
-    // named "Sending connection failed update" line; alone it says nothing new.
-    if (event->remote.empty() && event->state == LinkState::connection_failed)
-      continue;
-    if (event->remote.empty()) {
-      report.unattributed.push_back(std::move(*event));
-    } else {
-      report.links[event->remote] = std::move(*event);
-    }
-  }
+  std::map<std::string, bool> synced;
+  auto reset = [&] {
+    report = TyphaReport{};
+    synced.clear();
+  };
+  for_each_line(
+      log_text,
+      [&](const TyphaLogLine& line) {
+        const auto* key = line.field("Key");
+        std::string remote = key ? name_after(*key, kStatusKeyOpen) : "";
+        if (remote.empty())
+          return;
+        if (contains(line.message, "Remote cluster deleted")) {
+          report.links.erase(remote);
+          synced.erase(remote);
+          return;
+        }
+        const auto* status = line.field("Status");
+        if (!contains(line.message, "Remote cluster status update") || status == nullptr)
+          return;
+        auto state = state_from_status_word(*status);
+        if (!state)
+          return;
+        const auto* error = line.field("Error");
+        LinkEvent event{*state, remote, error && !error->empty() ? *error : "Status=" + *status,
+                        line.timestamp, *state == LinkState::connection_failed && synced[remote]};
+        if (*state == LinkState::in_sync)
+          synced[remote] = true;
+        if (*state == LinkState::connecting || *state == LinkState::config_incomplete)
+          synced[remote] = false;
+        report.links[remote] = std::move(event);
+      },
+      reset);
   return report;
-}
-
-std::optional<LinkEvent> find_link_event(const TyphaReport& report, const std::string& remote,
-                                         const std::string& secret_name) {
-  if (auto it = report.links.find(remote); it != report.links.end()) return it->second;
-  if (secret_name.empty()) return std::nullopt;
-  for (auto it = report.unattributed.rbegin(); it != report.unattributed.rend(); ++it) {
-    if (it->detail.find(secret_name) == std::string::npos) continue;
-    LinkEvent event = *it;
-    event.remote = remote;
-    return event;
-  }
-  return std::nullopt;
 }
 
 }  // namespace meshctl::calico

@@ -1,13 +1,17 @@
-// Reads what Typha says about its remote clusters. Typha logs with logrus:
-//   2024-02-27 01:51:06.156 [INFO][13] wrappedcallbacks.go 487: <message>
-// File and line numbers move between releases, so only the message text is
-// matched (the strings are listed in ../shared/calico-mesh.md).
+// Reads what Calico Enterprise says about its remote clusters in its logs:
+// Typha's remote-cluster syncer and calico-kube-controllers' federation
+// controller. Both log through Calico's logrus formatter:
+//   2026-03-31 11:52:09.007 [INFO][7] typha/wrappedcallbacks.go 533: <message> Key=... error=...
+// File and line numbers move between releases, so only message texts and
+// fields are matched (the texts and the sequences they come in are listed in
+// ../shared/calico-mesh.md, "How a link is seen to work").
 #pragma once
 
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "calico/link_state.h"
@@ -17,40 +21,51 @@ namespace meshctl::calico {
 struct TyphaLogLine {
   std::string timestamp;  // "2024-02-27 01:51:06.156"
   std::string level;      // "INFO", "WARNING", ...
-  std::string pid;        // "13": a new value means Typha restarted
-  std::string message;    // text after "file.go NNN: "
+  std::string pid;        // "13": a new value means a new process
+  std::string message;    // text after "file.go NNN: ", without the fields
+  // logrus fields after the message, in the order written (Calico sorts them
+  // by key); quoted values are unquoted.
+  std::vector<std::pair<std::string, std::string>> fields;
+
+  // The value of a field, or nullptr.
+  const std::string* field(std::string_view key) const;
 };
 
-// Parses one logrus-formatted line; nullopt for anything else.
+// Parses one formatted line; nullopt for anything else.
 std::optional<TyphaLogLine> parse_typha_log_line(std::string_view line);
 
 struct LinkEvent {
   LinkState state = LinkState::unknown;
-  std::string remote;  // RCC name the event is about; "" when the line names none
-  std::string detail;  // Typha's words: the error, or the message itself
-  std::string timestamp;
+  std::string remote;     // RCC name (lower-cased)
+  std::string detail;     // Calico's words: the error, or the message itself
+  std::string timestamp;  // of the line that set the state
+  // A connection failure reported after the same syncer had been in sync.
+  // Calico reports in-sync once per syncer and never takes a failure back
+  // (neither in the log nor in the gauge) until the process restarts, so such
+  // a failure may be stale: the link may work again.
+  bool failed_after_sync = false;
 };
 
-// Classifies one parsed line; nullopt when it says nothing about remote clusters.
-std::optional<LinkEvent> classify_typha_message(const TyphaLogLine& line);
+// Which RCCs read a Secret: "namespace/name" -> RCC names. Lines caused by a
+// Secret event name only the Secret (Namespace= and Secret= fields).
+using SecretReaders = std::map<std::string, std::vector<std::string>>;
 
 struct TyphaReport {
-  // Latest event per RCC name (lower-cased), in log order.
+  // State per RCC name (lower-cased) after the whole log of one process.
   std::map<std::string, LinkEvent> links;
-  // Remote-cluster events whose line names no RCC (e.g. "Received new RCC.
-  // Cluster access secret was not found ..."), latest last.
+  // Events about a Secret that no known RCC reads, latest last.
   std::vector<LinkEvent> unattributed;
 };
 
-// Reads a whole log (one replica). The last event for each link wins. When the
-// process id in the lines changes, Typha restarted and forgot everything, so
-// what the earlier process said no longer counts.
-TyphaReport read_typha_log(std::string_view log_text);
+// Reads one Typha replica's log. Lines are attributed by the exact RCC name
+// (the message's "RemoteClusterConfiguration(x)" or the Key= field) or by the
+// exact Secret (through `secrets`); never by substring. When the process id
+// changes, what the earlier process said no longer counts.
+TyphaReport read_typha_log(std::string_view log_text, const SecretReaders& secrets = {});
 
-// The latest event about `remote`: its own, or else the latest unattributed
-// one whose text names the link's Secret (Typha's errors about a Secret name
-// it, e.g. "secret calico-system/remote-cluster-fra has no datastoreType").
-std::optional<LinkEvent> find_link_event(const TyphaReport& report, const std::string& remote,
-                                         const std::string& secret_name);
+// Reads calico-kube-controllers' log: its federation controller logs every
+// status change of every remote ("Remote cluster status update ...
+// Key=RemoteClusterStatus(name=x) Status=..."). A second witness beside Typha.
+TyphaReport read_kube_controllers_log(std::string_view log_text);
 
 }  // namespace meshctl::calico

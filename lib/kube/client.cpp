@@ -438,6 +438,13 @@ Result<Applied> Client::apply(const Resource& r, const std::string& ns, const st
   return Applied{std::move(object), response.status == 201, response.date};
 }
 
+Result<Json> Client::merge_patch(const Resource& r, const std::string& ns, const std::string& name,
+                                 const Json& patch) {
+  std::string path = resource_path(r, ns, name);
+  TRY_ASSIGN(HttpResponse response, request("PATCH", path, patch.dump(), "application/merge-patch+json"));
+  return parse_json(response, fmt::format("{}: PATCH {}", context_name(), path));
+}
+
 Result<bool> Client::remove(const Resource& r, const std::string& ns, const std::string& name,
                             Propagation propagation, DryRun dry_run) {
   const char* policy = propagation == Propagation::foreground ? "Foreground"

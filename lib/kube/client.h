@@ -130,6 +130,10 @@ class Client {
   Result<Applied> apply(const Resource& r, const std::string& ns, const std::string& name, const Json& body,
                         const ApplyOptions& options);
   // NotFound counts as success. Returns true when something was deleted.
+  // JSON merge patch (RFC 7386) of an object meshctl does not own, e.g. the
+  // pod-template annotation `kubectl rollout restart` sets.
+  Result<Json> merge_patch(const Resource& r, const std::string& ns, const std::string& name,
+                           const Json& patch);
   Result<bool> remove(const Resource& r, const std::string& ns, const std::string& name,
                       Propagation propagation = Propagation::background, DryRun dry_run = DryRun::no);
   // Waits until `ready(object)` is true or the timeout passes: Errc::not_ready,

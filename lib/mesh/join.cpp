@@ -1,7 +1,9 @@
 #include "mesh/join.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -11,6 +13,7 @@
 #include <thread>
 
 #include "calico/names.h"
+#include "mesh/credential.h"
 #include "mesh/plan.h"
 #include "mesh/typha.h"
 #include "util/base64.h"
@@ -219,8 +222,9 @@ struct LocalOutcome {
   std::vector<LinkResult> links;
   std::vector<std::string> warnings;
   std::optional<Clock::time_point> first_change;
-  std::set<std::string> changed_remotes;  // links whose objects this run wrote
-  bool typha_unreachable = false;         // the last read of Typha found the cluster unreachable
+  std::set<std::string> changed_remotes;             // links whose connection data this run changed
+  std::map<std::string, Secret> stored_kubeconfigs;  // remote -> the kubeconfig its link holds
+  bool typha_unreachable = false;                    // the last read of Typha found the cluster unreachable
 };
 
 // The cluster stopped answering, or no longer accepts the credentials.
@@ -268,9 +272,22 @@ struct LinkOutcome {
   LinkResult link;
   std::vector<ObjectResult> objects;
   std::optional<std::string> warning;
-  bool changed_connection = false;  // the Secret or RCC changed: Typha reconnects
+  bool changed_connection = false;  // the Secret's data or the RCC's spec changed: Typha reconnects
   std::optional<Clock::time_point> first_write;
+  Secret stored_kubeconfig;
 };
+
+// Typha reconnects (restarting to do so) only when what it connects with
+// changes: a Secret's data or an RCC's spec. Labels alone change nothing it
+// sees and it logs nothing about them, so waiting for a fresh in-sync line
+// after such a change would wait for ever.
+bool changes_connection_data(const DesiredObject& desired, const LiveState& live) {
+  const Json* existing = live.find(desired);
+  if (existing == nullptr)
+    return true;
+  const char* part = desired.kind == "Secret" ? "data" : "spec";
+  return !json_contains(existing->value(part, Json::object()), desired.body.value(part, Json::object()));
+}
 
 LinkOutcome write_link(Cluster& local, const LiveState& live, const Cluster& remote_cluster,
                        const RemoteOffer& offer, const JoinOptions& o) {
@@ -287,7 +304,11 @@ LinkOutcome write_link(Cluster& local, const LiveState& live, const Cluster& rem
     return out;
   }
   const DesiredObject& secret = objects->front();
-  bool connected = live.find(secret) != nullptr && live.find(objects->back()) != nullptr;
+  const DesiredObject& rcc = objects->back();
+  bool connected = live.find(secret) != nullptr && live.find(rcc) != nullptr;
+  const bool new_connection_data =
+      changes_connection_data(secret, live) || changes_connection_data(rcc, live);
+  out.stored_kubeconfig = Secret(secret_data(secret.body, "kubeconfig"));
   auto start = Clock::now();
   out.objects = apply_objects(*local.client, local.member.mesh_name, *objects, live, o);
   out.link.written = true;
@@ -299,10 +320,11 @@ LinkOutcome write_link(Cluster& local, const LiveState& live, const Cluster& rem
     }
     if (changed(res) && !out.first_write)
       out.first_write = start;
-    if (changed(res) && (res.kind == "Secret" || res.kind == "RemoteClusterConfiguration"))
+    if (changed(res) && new_connection_data &&
+        (res.kind == "Secret" || res.kind == "RemoteClusterConfiguration"))
       out.changed_connection = true;
   }
-  if (connected && changed(out.objects.front())) {
+  if (connected && out.changed_connection && changes_connection_data(secret, live)) {
     out.warning = fmt::format("{}: the Secret for {} changes; Typha in {} restarts to pick it up",
                               local.member.context, remote, local.member.mesh_name);
   }
@@ -327,6 +349,7 @@ LocalOutcome write_links(Cluster& local, const LiveState& live, const std::vecto
       out.warnings.push_back(*l.warning);
     if (l.changed_connection)
       out.changed_remotes.insert(l.link.remote);
+    out.stored_kubeconfigs[l.link.remote] = std::move(l.stored_kubeconfig);
     if (l.first_write && (!out.first_change || *l.first_write < *out.first_change))
       out.first_change = l.first_write;
     out.links.push_back(std::move(l.link));
@@ -334,31 +357,100 @@ LocalOutcome write_links(Cluster& local, const LiveState& live, const std::vecto
   return out;
 }
 
-// Waits in one local cluster until every written link is in sync or the
-// deadline passes. A link whose Secret or RCC changed in this run must be in
-// sync *since* the change (an old "in sync" line cannot vouch for new
+// Lines caused by a link Secret's events name only the Secret.
+calico::SecretReaders link_secret_readers(const LocalOutcome& outcome, const std::string& secret_namespace) {
+  calico::SecretReaders readers;
+  for (const auto& link : outcome.links)
+    readers[secret_namespace + "/" + calico::remote_secret_name(link.remote)].push_back(link.remote);
+  return readers;
+}
+
+// A link is settled when waiting cannot change what Typha says about it: in
+// sync, or a failure Typha will never take back (stale, see credential.h).
+bool settled(const LinkResult& link) {
+  return !link.written || link.state == calico::LinkState::in_sync ||
+         link.state == calico::LinkState::stale_failure;
+}
+
+// Judges one link from what Typha says, as status does: a failure reported
+// after the link had been in sync is stale when the stored credential works.
+void judge_link(LinkResult& link, const LinkVerdict& verdict, const Secret& stored_kubeconfig,
+                const std::string& local_context, const JoinOptions& o) {
+  link.state = verdict.event.state;
+  link.detail = verdict.event.detail;
+  link.verified = true;
+  if (!verdict.event.failed_after_sync || link.state != calico::LinkState::connection_failed)
+    return;
+  auto credential = check_credential(stored_kubeconfig.reveal(), nullptr, Probe::yes, o.request_timeout);
+  if (!is_stale_failure(verdict.event, credential))
+    return;
+  link.state = calico::LinkState::stale_failure;
+  link.detail = fmt::format(
+      "Typha reported the connection failed ({}) after it had been in sync and never reports a recovery; the "
+      "stored credential works from here. Re-verify with: {}",
+      verdict.event.detail, typha_restart_command(local_context));
+}
+
+// --restart-stale-typha: restarts Typha where a link holds a stale failure;
+// those links then need fresh evidence from the new Typha processes.
+bool restart_for_stale_links(Cluster& local, LocalOutcome& outcome, const ProgressFn& progress) {
+  std::vector<LinkResult*> stale;
+  for (auto& link : outcome.links) {
+    if (link.state == calico::LinkState::stale_failure)
+      stale.push_back(&link);
+  }
+  if (stale.empty())
+    return false;
+  auto restarted = restart_typha(*local.client);
+  if (!restarted) {
+    for (auto* link : stale)
+      link->detail += " (restarting Typha failed: " + restarted.error().message + ")";
+    return true;
+  }
+  progress(local.member.mesh_name,
+           fmt::format("restarted {} for {} stale link(s)", fmt::join(*restarted, ", "), stale.size()));
+  auto now = Clock::now();
+  if (!outcome.first_change || now < *outcome.first_change)
+    outcome.first_change = now;
+  for (auto* link : stale) {
+    link->state = calico::LinkState::unknown;
+    link->detail = "waiting for the restarted Typha";
+    outcome.changed_remotes.insert(link->remote);
+  }
+  return true;
+}
+
+// Waits in one local cluster until every written link is settled or the
+// deadline passes. A link whose connection data changed in this run must be
+// in sync *since* the change (an old "in sync" line cannot vouch for new
 // connection data): those are followed in Typha's log from the change on. The
-// others are judged by the whole log, read once a second.
-void verify_links(Cluster& local, LocalOutcome& outcome, Clock::time_point deadline,
+// others are judged by each replica's whole log, exactly as status judges
+// them, so an unchanged, healthy mesh is verified by one read.
+void verify_links(Cluster& local, LocalOutcome& outcome, Clock::time_point deadline, const JoinOptions& o,
                   const ProgressFn& progress) {
+  TyphaReadOptions read_options;
+  read_options.secrets = link_secret_readers(outcome, o.secret_namespace);
+  bool restarted = false;
   while (true) {
-    std::vector<WantedLink> fresh_wanted;
+    std::vector<std::string> fresh_wanted;
     bool old_wanted = false;
     for (const auto& link : outcome.links) {
-      if (!link.written || link.state == calico::LinkState::in_sync)
+      if (settled(link))
         continue;
       if (outcome.changed_remotes.count(link.remote) > 0)
-        fresh_wanted.push_back({link.remote, calico::remote_secret_name(link.remote)});
+        fresh_wanted.push_back(link.remote);
       else
         old_wanted = true;
     }
     std::optional<TyphaView> whole, recent;
     if (old_wanted)
-      whole = read_typha(*local.client, TyphaReadOptions{});
+      whole = read_typha(*local.client, read_options);
     if (!fresh_wanted.empty() && outcome.first_change) {
       auto elapsed = std::chrono::duration<double>(Clock::now() - *outcome.first_change).count();
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      recent = follow_typha(*local.client, static_cast<int>(std::ceil(elapsed)) + 1, fresh_wanted,
+      TyphaReadOptions since_change = read_options;
+      since_change.since_seconds = static_cast<int>(std::ceil(elapsed)) + 1;
+      recent = follow_typha(*local.client, since_change, fresh_wanted,
                             std::max(left, std::chrono::milliseconds(1)));
     }
     size_t in_sync = 0, total = 0;
@@ -366,25 +458,25 @@ void verify_links(Cluster& local, LocalOutcome& outcome, Clock::time_point deadl
       if (!link.written)
         continue;
       ++total;
-      if (link.state != calico::LinkState::in_sync) {
+      if (!settled(link)) {
         const auto& view = outcome.changed_remotes.count(link.remote) > 0 ? recent : whole;
-        if (view) {
-          auto event = view->link(link.remote, calico::remote_secret_name(link.remote));
-          link.state = event.state;
-          link.detail = event.detail;
-          link.verified = true;
-        }
+        if (view)
+          judge_link(link, view->link(link.remote), outcome.stored_kubeconfigs[link.remote],
+                     local.member.context, o);
       }
       if (link.state == calico::LinkState::in_sync)
         ++in_sync;
     }
+    if (o.restart_stale_typha && !restarted && restart_for_stale_links(local, outcome, progress))
+      restarted = true;
     outcome.typha_unreachable = false;
     for (const auto& view : {whole, recent}) {
       if (view && !view->error.empty() && lost_contact(view->error_code))
         outcome.typha_unreachable = true;
     }
     progress(local.member.mesh_name, fmt::format("Typha: {}/{} links in sync", in_sync, total));
-    if (in_sync == total || Clock::now() >= deadline || interrupted())
+    bool all_settled = std::all_of(outcome.links.begin(), outcome.links.end(), settled);
+    if (all_settled || Clock::now() >= deadline || interrupted())
       return;
     // A second between polls, in short naps so that an interrupt is seen at once.
     auto next = Clock::now() + std::chrono::seconds(1);
@@ -431,11 +523,14 @@ int JoinReport::exit_code() const {
     return 4;
   if (failed)
     return 1;
+  bool stale = false;
   for (const auto& l : links) {
-    if (l.verified && l.state != calico::LinkState::in_sync)
+    if (l.verified && l.state == calico::LinkState::stale_failure)
+      stale = true;
+    else if (l.verified && l.state != calico::LinkState::in_sync)
       return 3;
   }
-  return 0;
+  return stale ? 6 : 0;
 }
 
 JoinReport run_join(std::vector<Cluster>& clusters, const JoinOptions& options, const ProgressFn& progress) {
@@ -472,7 +567,7 @@ JoinReport run_join(std::vector<Cluster>& clusters, const JoinOptions& options, 
     LocalOutcome outcome = write_links(clusters[i], offers[i].live, clusters, offers, options);
     summarise_objects(clusters[i].member.mesh_name, outcome.objects, "links", progress);
     if (options.wait && !options.dry_run && !interrupted())
-      verify_links(clusters[i], outcome, deadline, progress);
+      verify_links(clusters[i], outcome, deadline, options, progress);
     return outcome;
   });
   for (auto& outcome : outcomes) {

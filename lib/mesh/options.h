@@ -28,6 +28,13 @@ struct JoinOptions {
   std::chrono::seconds timeout{std::chrono::minutes(3)};
   bool dry_run = false;
   bool force_conflicts = false;
+  // Per request of the stored-credential probe that tells a stale failure
+  // from a broken link (as status uses it).
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(10)};
+  // Restart Typha (as `kubectl rollout restart`) in a cluster whose Typha holds
+  // a stale failure, then wait for fresh in-sync lines. Off by default: it
+  // restarts a data-plane component.
+  bool restart_stale_typha = false;
   bool lab = false;  // the local lab: loopback servers are expected there
 };
 

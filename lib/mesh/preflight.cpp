@@ -248,6 +248,12 @@ std::vector<std::string> required_permissions(const JoinOptions& options) {
   out.push_back("optional: delete secrets in namespace " + options.federation_namespace +
                 " (only to replace a token issued for an earlier ServiceAccount)");
   out.push_back(
+      "optional: get pods, pods/log in namespace calico-system (to verify links through Typha and "
+      "calico-kube-controllers)");
+  out.push_back(
+      "optional: patch deployments calico-typha, calico-typha-noncluster-host in namespace "
+      "calico-system (only with --restart-stale-typha)");
+  out.push_back(
       "escalate and bind, or holding get/list/watch on namespaces, serviceaccounts, services, endpoints, "
       "pods, "
       "nodes and crd.projectcalico.org hostendpoints, ipamblocks, ippools (RBAC lets you grant only what you "

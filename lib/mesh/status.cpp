@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <map>
 
 #include "calico/names.h"
@@ -12,7 +11,6 @@
 #include "mesh/objects.h"
 #include "mesh/typha.h"
 #include "util/base64.h"
-#include "util/jwt.h"
 #include "util/parallel.h"
 
 namespace meshctl::mesh {
@@ -76,16 +74,16 @@ ClusterFacts read_cluster(Cluster& c, const StatusOptions& o) {
       break;
     }
   }
-  f.typha = read_typha(client, {});
+  TyphaReadOptions typha_options;
+  for (const auto& rcc : f.rccs) {
+    const auto& ref = rcc["spec"].value("clusterAccessSecret", Json::object());
+    auto name = ref.value("name", "");
+    if (!name.empty())
+      typha_options.secrets[ref.value("namespace", o.secret_namespace) + "/" + name].push_back(
+          rcc["metadata"].value("name", ""));
+  }
+  f.typha = read_typha(client, typha_options);
   return f;
-}
-
-std::optional<long long> seconds_since(const std::string& rfc3339) {
-  std::tm tm{};
-  if (strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm) == nullptr)
-    return std::nullopt;
-  auto then = timegm(&tm);
-  return static_cast<long long>(std::time(nullptr) - then);
 }
 
 void check_objects(LinkStatus& link, const Json& rcc, const ClusterFacts& local, const StatusOptions& o) {
@@ -133,81 +131,17 @@ void check_objects(LinkStatus& link, const Json& rcc, const ClusterFacts& local,
   link.objects.push_back(binding_check);
 }
 
-CredentialCheck check_credential(const std::string& kubeconfig_text, const ClusterFacts* remote, bool probe,
-                                 std::chrono::milliseconds request_timeout) {
-  CredentialCheck out;
-  auto stored = calico::read_remote_kubeconfig(kubeconfig_text);
-  if (!stored) {
-    out.result = "invalid";
-    out.detail = stored.error().message;
-    return out;
-  }
-  auto claims = jwt_claims(stored->token.reveal());
-  if (claims.contains("exp") && claims["exp"].is_number()) {
-    out.token_kind = "bound";
-    out.expires_in_seconds = claims["exp"].get<long long>() - static_cast<long long>(std::time(nullptr));
-  } else {
-    out.token_kind = claims.empty() ? "unknown" : "secret";
-  }
-  if (remote != nullptr && remote->federation_token) {
-    const auto& token_secret = *remote->federation_token;
-    if (out.token_kind == "secret") {
-      out.age_seconds = seconds_since(token_secret["metadata"].value("creationTimestamp", ""));
-      out.stale = secret_data(token_secret, "token") != stored->token.reveal();
-    }
-  }
-  if (!probe)
-    return out;
-
-  auto config = kube::parse_kubeconfig(kubeconfig_text, "stored kubeconfig", "/");
-  if (!config) {
-    out.result = "invalid";
-    out.detail = config.error().message;
-    return out;
-  }
-  auto context = config->resolve("");
-  if (!context) {
-    out.result = "invalid";
-    out.detail = context.error().message;
-    return out;
-  }
-  kube::ClientOptions options;
-  options.request_timeout = request_timeout;
-  options.connect_timeout = std::min<std::chrono::milliseconds>(std::chrono::seconds(3), request_timeout);
-  options.max_retries = 1;
-  auto client = kube::Client::create(*context, options);
-  if (!client) {
-    out.result = "invalid";
-    out.detail = client.error().message;
-    return out;
-  }
-  std::vector<std::string> denied;
-  for (const auto& [group, resource] : std::vector<std::pair<std::string, std::string>>{
-           {"", "pods"}, {"", "nodes"}, {"crd.projectcalico.org", "ippools"}}) {
-    auto allowed = (*client)->can_i({"list", group, resource, "", "", ""});
-    if (!allowed) {
-      const Errc code = allowed.error().code;
-      out.result =
-          code == Errc::unauthorized ? "unauthorized"
-          : code == Errc::transport_refused || code == Errc::transport_timeout || code == Errc::transport_dns
-              ? "unreachable"
-              : "error";
-      out.detail = allowed.error().message;
-      return out;
-    }
-    if (!*allowed)
-      denied.push_back(resource);
-  }
-  if (denied.empty()) {
-    out.result = "ok";
-  } else {
-    out.result = "forbidden";
-    std::string list;
-    for (const auto& d : denied)
-      list += (list.empty() ? "" : ", ") + d;
-    out.detail = "the stored identity may not list " + list + " in the remote cluster";
-  }
-  return out;
+// Typha said the link failed after it had been in sync, and it never says
+// otherwise until it restarts; the stored credential works from here.
+void mark_stale(LinkStatus& link, const std::string& local_context) {
+  link.state = calico::LinkState::stale_failure;
+  link.state_name = std::string(calico::link_state_name(link.state));
+  link.detail = fmt::format(
+      "Typha reported the connection to {} failed ({}{}) after it had been in sync, and Typha never reports "
+      "a "
+      "recovery; the stored credential works from here. Re-verify with: {}",
+      link.remote, link.since.empty() ? "" : "at " + link.since + ": ", link.detail,
+      typha_restart_command(local_context));
 }
 
 }  // namespace
@@ -236,11 +170,14 @@ int StatusReport::exit_code() const {
     if (l.misconfigured() || l.credential.result == "forbidden" || l.credential.result == "invalid")
       return 5;
   }
+  bool stale = false;
   for (const auto& l : links) {
-    if (!l.healthy())
+    if (l.state == calico::LinkState::stale_failure)
+      stale = true;
+    else if (!l.healthy())
       return 3;
   }
-  return 0;
+  return stale ? 6 : 0;
 }
 
 StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<bool>& discovered,
@@ -265,6 +202,8 @@ StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<boo
     LinkStatus link;
     std::string kubeconfig;
     const ClusterFacts* remote = nullptr;
+    calico::LinkEvent event;
+    std::string local_context;
   };
   std::vector<Pending> pending;
   for (size_t l = 0; l < clusters.size(); ++l) {
@@ -298,13 +237,15 @@ StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<boo
       p.link.configured = true;
       p.link.managed = is_managed(rcc);
       check_objects(p.link, rcc, local, options);
-      auto event = local.typha.link(
-          remote, rcc["spec"].value("clusterAccessSecret", Json::object()).value("name", ""));
-      p.link.state = event.state;
-      p.link.state_name = std::string(calico::link_state_name(event.state));
-      p.link.detail = event.detail;
-      if (!local.typha.replicas.empty())
-        p.link.source = local.typha.replicas.front().source;
+      auto verdict = local.typha.link(remote);
+      p.event = verdict.event;
+      p.link.state = verdict.event.state;
+      p.link.state_name = std::string(calico::link_state_name(verdict.event.state));
+      p.link.detail = verdict.event.detail;
+      p.link.source = verdict.source;
+      p.link.since = verdict.event.timestamp;
+      p.link.witness = verdict.witness;
+      p.local_context = clusters[l].member.context;
       const auto& ref = rcc["spec"].value("clusterAccessSecret", Json::object());
       auto secret =
           local.secrets.find(ref.value("namespace", options.secret_namespace) + "/" + ref.value("name", ""));
@@ -319,9 +260,17 @@ StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<boo
   auto links = parallel_map<LinkStatus>(pending.size(), [&](size_t i) {
     LinkStatus link = pending[i].link;
     if (!pending[i].kubeconfig.empty()) {
-      link.credential = check_credential(pending[i].kubeconfig, pending[i].remote, options.check_credentials,
-                                         options.request_timeout);
+      RemoteTokenFacts token_facts;
+      if (const auto* remote = pending[i].remote; remote != nullptr && remote->federation_token) {
+        token_facts.created = (*remote->federation_token)["metadata"].value("creationTimestamp", "");
+        token_facts.token = secret_data(*remote->federation_token, "token");
+      }
+      link.credential =
+          check_credential(pending[i].kubeconfig, pending[i].remote ? &token_facts : nullptr,
+                           options.check_credentials ? Probe::yes : Probe::no, options.request_timeout);
     }
+    if (is_stale_failure(pending[i].event, link.credential))
+      mark_stale(link, pending[i].local_context);
     return link;
   });
   report.links = std::move(links);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "calico/link_state.h"
+#include "mesh/credential.h"
 #include "mesh/options.h"
 
 namespace meshctl::mesh {
@@ -26,23 +27,16 @@ struct ObjectCheck {
   std::string problem;  // empty when it matches what join writes
 };
 
-struct CredentialCheck {
-  std::string result = "not-checked";  // ok | unauthorized | forbidden | unreachable | invalid | not-checked
-  std::string detail;
-  std::string token_kind;                       // secret | bound | unknown
-  std::optional<long long> age_seconds;         // token Secret age (secret tokens)
-  std::optional<long long> expires_in_seconds;  // bound tokens
-  bool stale = false;                           // stored token differs from R's current federation token
-};
-
 struct LinkStatus {
   std::string local, remote;
   bool managed = false;     // made by meshctl (labelled)
   bool configured = false;  // an RCC for R exists in L
   calico::LinkState state = calico::LinkState::unknown;
-  std::string state_name;  // link_state_name(state), or "not-configured"
-  std::string detail;      // Typha's words
-  std::string source;      // metrics | logs
+  std::string state_name;                    // link_state_name(state), or "not-configured"
+  std::string detail;                        // Typha's words
+  std::string source;                        // metrics | logs | kube-controllers
+  std::string since;                         // timestamp of the line that set the state
+  std::optional<calico::LinkEvent> witness;  // calico-kube-controllers' latest status
   std::vector<ObjectCheck> objects;
   CredentialCheck credential;
   bool healthy() const;
@@ -62,7 +56,8 @@ struct StatusReport {
   std::vector<LinkStatus> links;
   std::vector<std::string> warnings;
   // 0 all in sync; 3 a link is degraded; 4 a cluster is unreachable or
-  // unauthorised; 5 objects missing or wrong, or a pair not configured.
+  // unauthorised; 5 objects missing or wrong, or a pair not configured; 6 only
+  // stale failures (Typha must be restarted to re-verify).
   int exit_code() const;
 };
 

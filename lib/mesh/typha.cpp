@@ -1,6 +1,8 @@
 #include "mesh/typha.h"
 
+#include <algorithm>
 #include <charconv>
+#include <ctime>
 
 #include "calico/names.h"
 #include "calico/prometheus.h"
@@ -48,17 +50,41 @@ bool pod_ready(const kube::Json& pod) {
   return false;
 }
 
+std::string pod_name(const kube::Json& pod) {
+  return pod["metadata"].value("name", "");
+}
+
+// The gauge says which state, the log says why and whether the failure came
+// after the syncer had been in sync (the gauge cannot tell; Typha never resets
+// it after a recovery).
+void add_log_words(calico::TyphaReport& from_gauge, calico::TyphaReport from_log) {
+  for (auto& [remote, event] : from_gauge.links) {
+    auto it = from_log.links.find(remote);
+    if (it == from_log.links.end())
+      continue;
+    const calico::LinkEvent& logged = it->second;
+    if (logged.state == event.state) {
+      event.detail = logged.detail;
+      event.timestamp = logged.timestamp;
+      event.failed_after_sync = logged.failed_after_sync;
+    } else if (event.state == calico::LinkState::connection_failed &&
+               logged.state == calico::LinkState::in_sync) {
+      event.failed_after_sync = true;  // the failure line has left the log
+    }
+  }
+  from_gauge.unattributed = std::move(from_log.unattributed);
+}
+
 ReplicaView read_replica(kube::Client& client, const kube::Json& pod, const TyphaReadOptions& options) {
   ReplicaView view;
-  view.pod = pod["metadata"].value("name", "");
+  view.pod = pod_name(pod);
   const std::string ns(calico::kCalicoNamespace);
   if (!pod_ready(pod)) {
     view.error = "pod " + view.pod + " is not Running and Ready";
     return view;
   }
   if (auto port = metrics_port(pod); port && !options.since_seconds) {
-    auto text = client.pod_proxy_get(ns, view.pod, *port, "metrics");
-    if (text) {
+    if (auto text = client.pod_proxy_get(ns, view.pod, *port, "metrics")) {
       view.source = "metrics";
       for (const auto& [remote, value] : calico::remote_cluster_gauges(*text)) {
         calico::LinkEvent event;
@@ -67,11 +93,9 @@ ReplicaView read_replica(kube::Client& client, const kube::Json& pod, const Typh
         event.detail = "remote_cluster_connection_status=" + std::to_string(static_cast<int>(value));
         view.report.links[remote] = event;
       }
-      // The gauge has no words for the cause; the log adds them below.
     }
   }
   kube::LogOptions log_options;
-  log_options.tail_lines = options.tail_lines;
   log_options.since_seconds = options.since_seconds;
   auto log = client.pod_logs(ns, view.pod, log_options);
   if (!log) {
@@ -79,25 +103,46 @@ ReplicaView read_replica(kube::Client& client, const kube::Json& pod, const Typh
       view.error = log.error().message;
     return view;
   }
-  auto from_log = calico::read_typha_log(*log);
+  auto from_log = calico::read_typha_log(*log, options.secrets);
   if (view.source.empty()) {
     view.source = "logs";
     view.report = std::move(from_log);
-    return view;
+  } else {
+    add_log_words(view.report, std::move(from_log));
   }
-  for (auto& [remote, event] : view.report.links) {
-    auto it = from_log.links.find(remote);
-    if (it != from_log.links.end() && it->second.state == event.state)
-      event.detail = it->second.detail;
-  }
-  view.report.unattributed = std::move(from_log.unattributed);
   return view;
 }
 
-bool all_in_sync(const calico::TyphaReport& report, const std::vector<WantedLink>& wanted) {
-  for (const auto& w : wanted) {
-    auto event = calico::find_link_event(report, w.remote, w.secret_name);
-    if (!event || event->state != calico::LinkState::in_sync)
+// calico-kube-controllers: one pod; absent in a cluster without the federation
+// controller (or with a licence that does not start it).
+std::optional<ReplicaView> read_kube_controllers(kube::Client& client, const TyphaReadOptions& options) {
+  const std::string ns(calico::kCalicoNamespace);
+  auto pods = client.list(kube::resources::pods, ns, std::string(calico::kKubeControllersPodSelector));
+  if (!pods || (*pods)["items"].empty())
+    return std::nullopt;
+  const auto& pod = (*pods)["items"][0];
+  ReplicaView view;
+  view.pod = pod_name(pod);
+  view.source = "kube-controllers";
+  if (!pod_ready(pod)) {
+    view.error = "pod " + view.pod + " is not Running and Ready";
+    return view;
+  }
+  kube::LogOptions log_options;
+  log_options.since_seconds = options.since_seconds;
+  auto log = client.pod_logs(ns, view.pod, log_options);
+  if (!log) {
+    view.error = log.error().message;
+    return view;
+  }
+  view.report = calico::read_kube_controllers_log(*log);
+  return view;
+}
+
+bool all_in_sync(const calico::TyphaReport& report, const std::vector<std::string>& remotes) {
+  for (const auto& remote : remotes) {
+    auto it = report.links.find(remote);
+    if (it == report.links.end() || it->second.state != calico::LinkState::in_sync)
       return false;
   }
   return true;
@@ -109,10 +154,10 @@ std::string_view complete_lines(const std::string& text) {
   return end == std::string::npos ? std::string_view() : std::string_view(text).substr(0, end + 1);
 }
 
-ReplicaView follow_replica(kube::Client& client, const kube::Json& pod, int since_seconds,
-                           const std::vector<WantedLink>& wanted, std::chrono::milliseconds timeout) {
+ReplicaView follow_replica(kube::Client& client, const kube::Json& pod, const TyphaReadOptions& options,
+                           const std::vector<std::string>& remotes, std::chrono::milliseconds timeout) {
   ReplicaView view;
-  view.pod = pod["metadata"].value("name", "");
+  view.pod = pod_name(pod);
   if (!pod_ready(pod)) {
     view.error = "pod " + view.pod + " is not Running and Ready";
     return view;
@@ -122,49 +167,21 @@ ReplicaView follow_replica(kube::Client& client, const kube::Json& pod, int sinc
   auto on_text = [&](std::string_view chunk) {
     bool had_line_end = chunk.find('\n') != std::string_view::npos;
     text.append(chunk);
-    return !had_line_end || !all_in_sync(calico::read_typha_log(complete_lines(text)), wanted);
+    return !had_line_end ||
+           !all_in_sync(calico::read_typha_log(complete_lines(text), options.secrets), remotes);
   };
-  kube::LogOptions options;
-  options.since_seconds = since_seconds;
-  auto followed = client.follow_pod_logs(std::string(calico::kCalicoNamespace), view.pod, options, on_text,
-                                         timeout, [] { return interrupted(); });
-  view.report = calico::read_typha_log(complete_lines(text));
+  kube::LogOptions log_options;
+  log_options.since_seconds = options.since_seconds;
+  auto followed = client.follow_pod_logs(std::string(calico::kCalicoNamespace), view.pod, log_options,
+                                         on_text, timeout, [] { return interrupted(); });
+  view.report = calico::read_typha_log(complete_lines(text), options.secrets);
   if (!followed && view.report.links.empty())
     view.error = followed.error().message;
   return view;
 }
 
-}  // namespace
-
-calico::LinkEvent TyphaView::link(const std::string& remote, const std::string& secret_name) const {
-  calico::LinkEvent worst;
-  worst.remote = remote;
-  worst.state = calico::LinkState::unknown;
-  if (replicas.empty()) {
-    worst.detail = error.empty() ? "no calico-typha pods found" : error;
-    return worst;
-  }
-  bool first = true;
-  for (const auto& replica : replicas) {
-    calico::LinkEvent event;
-    event.remote = remote;
-    if (!replica.error.empty()) {
-      event.detail = replica.pod + ": " + replica.error;
-    } else if (auto found = calico::find_link_event(replica.report, remote, secret_name)) {
-      event = *found;
-    } else {
-      event.detail = replica.pod + " has said nothing about " + remote + " yet";
-    }
-    if (first || event.state > worst.state)
-      worst = event;
-    first = false;
-  }
-  return worst;
-}
-
-namespace {
-
-// Lists the calico-typha pods and reads each replica (in parallel) with `read`.
+// Lists the Typha pods of every Typha Deployment and reads each replica (in
+// parallel) with `read`.
 template <class ReadReplica>
 TyphaView read_each_replica(kube::Client& client, ReadReplica&& read) {
   TyphaView view;
@@ -182,15 +199,82 @@ TyphaView read_each_replica(kube::Client& client, ReadReplica&& read) {
 
 }  // namespace
 
-TyphaView read_typha(kube::Client& client, const TyphaReadOptions& options) {
-  return read_each_replica(client, [&](const kube::Json& pod) { return read_replica(client, pod, options); });
+LinkVerdict TyphaView::link(const std::string& remote) const {
+  LinkVerdict verdict;
+  verdict.event.remote = remote;
+  if (kube_controllers && kube_controllers->error.empty()) {
+    if (auto it = kube_controllers->report.links.find(remote); it != kube_controllers->report.links.end())
+      verdict.witness = it->second;
+  }
+  if (replicas.empty()) {
+    verdict.event.detail = error.empty() ? "no calico-typha pods found" : error;
+    return verdict;
+  }
+  bool first = true;
+  bool any_said = false;
+  for (const auto& replica : replicas) {
+    calico::LinkEvent event;
+    event.remote = remote;
+    if (!replica.error.empty()) {
+      event.detail = replica.pod + ": " + replica.error;
+    } else if (auto it = replica.report.links.find(remote); it != replica.report.links.end()) {
+      event = it->second;
+      any_said = true;
+    } else {
+      event.detail = replica.pod + " has said nothing about " + remote +
+                     " since its container started (or the kubelet rotated those lines away)";
+    }
+    if (first || event.state > verdict.event.state) {
+      verdict.event = event;
+      verdict.source = replica.error.empty() ? replica.source : "";
+    }
+    first = false;
+  }
+  // Every replica silent (e.g. its log rotated past the one in-sync line):
+  // calico-kube-controllers' own syncer is the next best witness.
+  bool all_readable =
+      std::all_of(replicas.begin(), replicas.end(), [](const auto& r) { return r.error.empty(); });
+  if (!any_said && all_readable && verdict.witness) {
+    verdict.event = *verdict.witness;
+    verdict.source = "kube-controllers";
+  }
+  return verdict;
 }
 
-TyphaView follow_typha(kube::Client& client, int since_seconds, const std::vector<WantedLink>& wanted,
-                       std::chrono::milliseconds timeout) {
-  return read_each_replica(client, [&](const kube::Json& pod) {
-    return follow_replica(client, pod, since_seconds, wanted, timeout);
-  });
+TyphaView read_typha(kube::Client& client, const TyphaReadOptions& options) {
+  TyphaView view =
+      read_each_replica(client, [&](const kube::Json& pod) { return read_replica(client, pod, options); });
+  if (view.error.empty())
+    view.kube_controllers = read_kube_controllers(client, options);
+  return view;
+}
+
+TyphaView follow_typha(kube::Client& client, const TyphaReadOptions& options,
+                       const std::vector<std::string>& remotes, std::chrono::milliseconds timeout) {
+  return read_each_replica(
+      client, [&](const kube::Json& pod) { return follow_replica(client, pod, options, remotes, timeout); });
+}
+
+Result<std::vector<std::string>> restart_typha(kube::Client& client) {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  kube::Json patch = {
+      {"spec",
+       {{"template", {{"metadata", {{"annotations", {{"kubectl.kubernetes.io/restartedAt", stamp}}}}}}}}}};
+  std::vector<std::string> restarted;
+  for (auto name : calico::kTyphaDeployments) {
+    auto patched = client.merge_patch(kube::resources::deployments, std::string(calico::kCalicoNamespace),
+                                      std::string(name), patch);
+    if (!patched && patched.error().code == Errc::not_found)
+      continue;  // the non-cluster-host Typha is optional
+    if (!patched)
+      return patched.error();
+    restarted.emplace_back(name);
+  }
+  return restarted;
 }
 
 }  // namespace meshctl::mesh

@@ -1,10 +1,10 @@
-// What every calico-typha replica of one cluster says about its remote
-// clusters. Each replica syncs on its own and each Felix talks to one replica,
-// so a link counts as in sync only when every replica says so.
+// What one cluster's Calico says about its remote clusters: every Typha
+// replica of every Typha Deployment (each syncs on its own and each Felix talks
+// to one of them, so a link counts as in sync only when every replica says so),
+// and calico-kube-controllers as a second witness.
 #pragma once
 
 #include <chrono>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,35 +21,43 @@ struct ReplicaView {
   calico::TyphaReport report;
 };
 
+// One link as one cluster's Calico reports it.
+struct LinkVerdict {
+  calico::LinkEvent event;  // the worst Typha replica's, or the witness's when every replica is silent
+  std::string source;       // "metrics", "logs" or "kube-controllers"
+  std::optional<calico::LinkEvent> witness;  // calico-kube-controllers' latest status, if any
+};
+
 struct TyphaView {
   std::vector<ReplicaView> replicas;
-  std::string error;  // listing the pods failed
+  std::optional<ReplicaView> kube_controllers;  // absent when no such pod runs
+  std::string error;                            // listing the pods failed
   Errc error_code = Errc::internal;
 
-  // The worst state any replica reports for `remote` (unknown where a replica
-  // says nothing), with that replica's words.
-  // `secret_name` (the link's Secret) attributes Typha lines that name no RCC.
-  calico::LinkEvent link(const std::string& remote, const std::string& secret_name = {}) const;
+  LinkVerdict link(const std::string& remote) const;
 };
 
 struct TyphaReadOptions {
-  int tail_lines = 2000;
-  std::optional<int> since_seconds;  // only what Typha said since then
+  calico::SecretReaders secrets;     // attributes lines caused by Secret events
+  std::optional<int> since_seconds;  // only what was said since then (never a fixed tail)
 };
 
+// Reads each replica's whole log since its container started (and its gauge
+// where served), and calico-kube-controllers' log.
 TyphaView read_typha(kube::Client& client, const TyphaReadOptions& options);
 
-// A link a caller waits for: the RCC's name and its Secret's name.
-struct WantedLink {
-  std::string remote, secret_name;
-};
+// Follows the log of every Ready Typha replica, starting `options.since_seconds`
+// ago, until that replica reports every link in `remotes` in sync, its log ends
+// (a restart) or `timeout` passes. One request per replica for the whole wait,
+// where polling would send several a second. A replica that is not Ready
+// reports an error at once; the caller decides whether to look again.
+TyphaView follow_typha(kube::Client& client, const TyphaReadOptions& options,
+                       const std::vector<std::string>& remotes, std::chrono::milliseconds timeout);
 
-// Follows the log of every Ready replica, starting `since_seconds` ago, until
-// that replica reports every wanted link in sync, its log ends (a restart) or
-// `timeout` passes. One request per replica for the whole wait, where polling
-// would send several a second. A replica that is not Ready reports an error at
-// once; the caller decides whether to look again.
-TyphaView follow_typha(kube::Client& client, int since_seconds, const std::vector<WantedLink>& wanted,
-                       std::chrono::milliseconds timeout);
+// Restarts every Typha Deployment in calico-system as `kubectl rollout restart`
+// does (a new kubectl.kubernetes.io/restartedAt pod-template annotation), the
+// only way to make Typha re-verify a link after a failure it never takes back.
+// Returns the Deployments restarted.
+Result<std::vector<std::string>> restart_typha(kube::Client& client);
 
 }  // namespace meshctl::mesh

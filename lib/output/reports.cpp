@@ -21,6 +21,7 @@ Tone tone_for(calico::LinkState state) {
     case calico::LinkState::resyncing:
     case calico::LinkState::unknown:
     case calico::LinkState::restart_required:
+    case calico::LinkState::stale_failure:
       return Tone::warn;
     default:
       return Tone::bad;
@@ -81,6 +82,16 @@ std::string objects_cell(const mesh::LinkStatus& l) {
       return o.kind + " " + o.problem;
   }
   return "ok";
+}
+
+// calico-kube-controllers' view of a link, or null when it said nothing.
+Json witness_json(const std::optional<calico::LinkEvent>& witness) {
+  if (!witness)
+    return nullptr;
+  return {{"source", "kube-controllers"},
+          {"state", std::string(calico::link_state_name(witness->state))},
+          {"detail", witness->detail},
+          {"since", witness->timestamp}};
 }
 
 }  // namespace
@@ -217,6 +228,8 @@ Json status_json(const mesh::StatusReport& report) {
                             {"healthy", l.healthy()},
                             {"detail", l.detail},
                             {"source", l.source},
+                            {"since", l.since},
+                            {"witness", witness_json(l.witness)},
                             {"objects", objects},
                             {"credential", credential}});
   }
@@ -226,8 +239,10 @@ Json status_json(const mesh::StatusReport& report) {
 
 std::string status_table(const mesh::StatusReport& report, const TerminalStyle& style, Format format) {
   std::vector<std::string> headers{"LOCAL", "REMOTE", "STATE", "OBJECTS", "CREDENTIAL", "TOKEN"};
-  if (format == Format::wide)
+  if (format == Format::wide) {
     headers.push_back("SOURCE");
+    headers.push_back("KUBE-CONTROLLERS");
+  }
   headers.push_back("DETAIL");
   Table table(headers);
   for (const auto& l : report.links) {
@@ -239,8 +254,10 @@ std::string status_table(const mesh::StatusReport& report, const TerminalStyle& 
                                  objects_cell(l),
                                  l.credential.result,
                                  token_cell(l.credential)};
-    if (format == Format::wide)
+    if (format == Format::wide) {
       row.push_back(l.source.empty() ? "-" : l.source);
+      row.push_back(l.witness ? std::string(calico::link_state_name(l.witness->state)) : "-");
+    }
     row.push_back(l.detail);
     table.add_row(row);
   }

@@ -1,0 +1,116 @@
+#include "mesh/credential.h"
+
+#include <ctime>
+#include <utility>
+#include <vector>
+
+#include "calico/remote_kubeconfig.h"
+#include "kube/client.h"
+#include "util/jwt.h"
+
+namespace meshctl::mesh {
+namespace {
+
+std::optional<long long> seconds_since(const std::string& rfc3339) {
+  std::tm tm{};
+  if (strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm) == nullptr)
+    return std::nullopt;
+  auto then = timegm(&tm);
+  return static_cast<long long>(std::time(nullptr) - then);
+}
+
+void read_token_facts(CredentialCheck& out, const Secret& token, const RemoteTokenFacts* remote) {
+  auto claims = jwt_claims(token.reveal());
+  if (claims.contains("exp") && claims["exp"].is_number()) {
+    out.token_kind = "bound";
+    out.expires_in_seconds = claims["exp"].get<long long>() - static_cast<long long>(std::time(nullptr));
+  } else {
+    out.token_kind = claims.empty() ? "unknown" : "secret";
+  }
+  if (remote != nullptr && out.token_kind == "secret") {
+    if (remote->created)
+      out.age_seconds = seconds_since(*remote->created);
+    if (remote->token)
+      out.stale = *remote->token != token.reveal();
+  }
+}
+
+std::string result_for_error(Errc code) {
+  if (code == Errc::unauthorized)
+    return "unauthorized";
+  if (code == Errc::transport_refused || code == Errc::transport_timeout || code == Errc::transport_dns)
+    return "unreachable";
+  return "error";
+}
+
+}  // namespace
+
+CredentialCheck check_credential(const std::string& kubeconfig_text, const RemoteTokenFacts* remote,
+                                 Probe probe, std::chrono::milliseconds request_timeout) {
+  CredentialCheck out;
+  auto stored = calico::read_remote_kubeconfig(kubeconfig_text);
+  if (!stored) {
+    out.result = "invalid";
+    out.detail = stored.error().message;
+    return out;
+  }
+  read_token_facts(out, stored->token, remote);
+  if (probe == Probe::no)
+    return out;
+
+  auto config = kube::parse_kubeconfig(kubeconfig_text, "stored kubeconfig", "/");
+  if (!config) {
+    out.result = "invalid";
+    out.detail = config.error().message;
+    return out;
+  }
+  auto context = config->resolve("");
+  if (!context) {
+    out.result = "invalid";
+    out.detail = context.error().message;
+    return out;
+  }
+  kube::ClientOptions options;
+  options.request_timeout = request_timeout;
+  options.connect_timeout = std::min<std::chrono::milliseconds>(std::chrono::seconds(3), request_timeout);
+  options.max_retries = 1;
+  auto client = kube::Client::create(*context, options);
+  if (!client) {
+    out.result = "invalid";
+    out.detail = client.error().message;
+    return out;
+  }
+  std::vector<std::string> denied;
+  for (const auto& [group, resource] : std::vector<std::pair<std::string, std::string>>{
+           {"", "pods"}, {"", "nodes"}, {"crd.projectcalico.org", "ippools"}}) {
+    auto allowed = (*client)->can_i({"list", group, resource, "", "", ""});
+    if (!allowed) {
+      out.result = result_for_error(allowed.error().code);
+      out.detail = allowed.error().message;
+      return out;
+    }
+    if (!*allowed)
+      denied.push_back(resource);
+  }
+  if (denied.empty()) {
+    out.result = "ok";
+    return out;
+  }
+  out.result = "forbidden";
+  std::string list;
+  for (const auto& d : denied)
+    list += (list.empty() ? "" : ", ") + d;
+  out.detail = "the stored identity may not list " + list + " in the remote cluster";
+  return out;
+}
+
+bool is_stale_failure(const calico::LinkEvent& event, const CredentialCheck& credential) {
+  return event.state == calico::LinkState::connection_failed && event.failed_after_sync &&
+         credential.result == "ok";
+}
+
+std::string typha_restart_command(const std::string& context) {
+  return "kubectl --context " + context + " rollout restart deployment/calico-typha -n calico-system";
+}
+
+}  // namespace meshctl::mesh
