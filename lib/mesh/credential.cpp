@@ -109,8 +109,13 @@ bool is_stale_failure(const calico::LinkEvent& event, const CredentialCheck& cre
          credential.result == "ok";
 }
 
-std::string typha_restart_command(const std::string& context) {
-  return "kubectl --context " + context + " rollout restart deployment/calico-typha -n calico-system";
+std::string typha_restart_command(const std::string& context, const std::vector<std::string>& deployments) {
+  std::string out = "kubectl --context " + context + " rollout restart";
+  for (const auto& name : deployments)
+    out += " deployment/" + name;
+  if (deployments.empty())
+    out += " deployment/calico-typha";
+  return out + " -n calico-system";
 }
 
 }  // namespace meshctl::mesh

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "calico/typha_log.h"
 
@@ -40,7 +41,8 @@ CredentialCheck check_credential(const std::string& kubeconfig_text, const Remot
 // link: only a Typha restart can re-verify it.
 bool is_stale_failure(const calico::LinkEvent& event, const CredentialCheck& credential);
 
-// The command that makes Typha in a cluster re-verify every link.
-std::string typha_restart_command(const std::string& context);
+// The command that makes Typha in a cluster re-verify every link: a rollout
+// restart of each of its Typha Deployments (calico-typha when none is known).
+std::string typha_restart_command(const std::string& context, const std::vector<std::string>& deployments);
 
 }  // namespace meshctl::mesh

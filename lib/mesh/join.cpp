@@ -375,7 +375,7 @@ bool settled(const LinkResult& link) {
 // Judges one link from what Typha says, as status does: a failure reported
 // after the link had been in sync is stale when the stored credential works.
 void judge_link(LinkResult& link, const LinkVerdict& verdict, const Secret& stored_kubeconfig,
-                const std::string& local_context, const JoinOptions& o) {
+                const std::string& restart_command, const JoinOptions& o) {
   link.state = verdict.event.state;
   link.detail = verdict.event.detail;
   link.verified = true;
@@ -388,7 +388,7 @@ void judge_link(LinkResult& link, const LinkVerdict& verdict, const Secret& stor
   link.detail = fmt::format(
       "Typha reported the connection failed ({}) after it had been in sync and never reports a recovery; the "
       "stored credential works from here. Re-verify with: {}",
-      verdict.event.detail, typha_restart_command(local_context));
+      verdict.event.detail, restart_command);
 }
 
 // --restart-stale-typha: restarts Typha where a link holds a stale failure;
@@ -462,7 +462,7 @@ void verify_links(Cluster& local, LocalOutcome& outcome, Clock::time_point deadl
         const auto& view = outcome.changed_remotes.count(link.remote) > 0 ? recent : whole;
         if (view)
           judge_link(link, view->link(link.remote), outcome.stored_kubeconfigs[link.remote],
-                     local.member.context, o);
+                     typha_restart_command(local.member.context, view->deployments()), o);
       }
       if (link.state == calico::LinkState::in_sync)
         ++in_sync;

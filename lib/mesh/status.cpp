@@ -133,15 +133,14 @@ void check_objects(LinkStatus& link, const Json& rcc, const ClusterFacts& local,
 
 // Typha said the link failed after it had been in sync, and it never says
 // otherwise until it restarts; the stored credential works from here.
-void mark_stale(LinkStatus& link, const std::string& local_context) {
+void mark_stale(LinkStatus& link, const std::string& restart_command) {
   link.state = calico::LinkState::stale_failure;
   link.state_name = std::string(calico::link_state_name(link.state));
   link.detail = fmt::format(
       "Typha reported the connection to {} failed ({}{}) after it had been in sync, and Typha never reports "
       "a "
       "recovery; the stored credential works from here. Re-verify with: {}",
-      link.remote, link.since.empty() ? "" : "at " + link.since + ": ", link.detail,
-      typha_restart_command(local_context));
+      link.remote, link.since.empty() ? "" : "at " + link.since + ": ", link.detail, restart_command);
 }
 
 }  // namespace
@@ -203,7 +202,7 @@ StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<boo
     std::string kubeconfig;
     const ClusterFacts* remote = nullptr;
     calico::LinkEvent event;
-    std::string local_context;
+    std::string restart_command;
   };
   std::vector<Pending> pending;
   for (size_t l = 0; l < clusters.size(); ++l) {
@@ -245,7 +244,7 @@ StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<boo
       p.link.source = verdict.source;
       p.link.since = verdict.event.timestamp;
       p.link.witness = verdict.witness;
-      p.local_context = clusters[l].member.context;
+      p.restart_command = typha_restart_command(clusters[l].member.context, local.typha.deployments());
       const auto& ref = rcc["spec"].value("clusterAccessSecret", Json::object());
       auto secret =
           local.secrets.find(ref.value("namespace", options.secret_namespace) + "/" + ref.value("name", ""));
@@ -270,7 +269,7 @@ StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<boo
                            options.check_credentials ? Probe::yes : Probe::no, options.request_timeout);
     }
     if (is_stale_failure(pending[i].event, link.credential))
-      mark_stale(link, pending[i].local_context);
+      mark_stale(link, pending[i].restart_command);
     return link;
   });
   report.links = std::move(links);

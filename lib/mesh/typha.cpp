@@ -54,6 +54,10 @@ std::string pod_name(const kube::Json& pod) {
   return pod["metadata"].value("name", "");
 }
 
+std::string app_label(const kube::Json& pod) {
+  return pod["metadata"].value("labels", kube::Json::object()).value("k8s-app", "");
+}
+
 // The gauge says which state, the log says why and whether the failure came
 // after the syncer had been in sync (the gauge cannot tell; Typha never resets
 // it after a recovery).
@@ -78,6 +82,7 @@ void add_log_words(calico::TyphaReport& from_gauge, calico::TyphaReport from_log
 ReplicaView read_replica(kube::Client& client, const kube::Json& pod, const TyphaReadOptions& options) {
   ReplicaView view;
   view.pod = pod_name(pod);
+  view.deployment = app_label(pod);
   const std::string ns(calico::kCalicoNamespace);
   if (!pod_ready(pod)) {
     view.error = "pod " + view.pod + " is not Running and Ready";
@@ -158,6 +163,7 @@ ReplicaView follow_replica(kube::Client& client, const kube::Json& pod, const Ty
                            const std::vector<std::string>& remotes, std::chrono::milliseconds timeout) {
   ReplicaView view;
   view.pod = pod_name(pod);
+  view.deployment = app_label(pod);
   if (!pod_ready(pod)) {
     view.error = "pod " + view.pod + " is not Running and Ready";
     return view;
@@ -239,6 +245,17 @@ LinkVerdict TyphaView::link(const std::string& remote) const {
     verdict.source = "kube-controllers";
   }
   return verdict;
+}
+
+std::vector<std::string> TyphaView::deployments() const {
+  std::vector<std::string> out;
+  for (const auto& replica : replicas) {
+    if (!replica.deployment.empty())
+      out.push_back(replica.deployment);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 TyphaView read_typha(kube::Client& client, const TyphaReadOptions& options) {

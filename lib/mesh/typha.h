@@ -16,8 +16,9 @@ namespace meshctl::mesh {
 
 struct ReplicaView {
   std::string pod;
-  std::string source;  // "metrics" or "logs"
-  std::string error;   // set when neither could be read
+  std::string deployment;  // its k8s-app label: calico-typha or calico-typha-noncluster-host
+  std::string source;      // "metrics" or "logs"
+  std::string error;       // set when neither could be read
   calico::TyphaReport report;
 };
 
@@ -35,6 +36,8 @@ struct TyphaView {
   Errc error_code = Errc::internal;
 
   LinkVerdict link(const std::string& remote) const;
+  // The Typha Deployments whose replicas were found (sorted, unique).
+  std::vector<std::string> deployments() const;
 };
 
 struct TyphaReadOptions {

@@ -63,6 +63,10 @@ TEST_CASE("a failure after in-sync is stale only while the stored credential wor
   CHECK_FALSE(mesh::is_stale_failure(event("pdx", LinkState::connection_failed, true), refused));
   CHECK_FALSE(mesh::is_stale_failure(event("pdx", LinkState::connection_failed, false), ok));
   CHECK_FALSE(mesh::is_stale_failure(event("pdx", LinkState::secret_missing, true), ok));
-  CHECK(mesh::typha_restart_command("iad") ==
+  CHECK(mesh::typha_restart_command("iad", {}) ==
         "kubectl --context iad rollout restart deployment/calico-typha -n calico-system");
+  CHECK(
+      mesh::typha_restart_command("iad", {"calico-typha", "calico-typha-noncluster-host"}) ==
+      "kubectl --context iad rollout restart deployment/calico-typha deployment/calico-typha-noncluster-host "
+      "-n calico-system");
 }
