@@ -31,6 +31,7 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/retry"
 )
 
 // The supervisor is one detached daemon per lab. It plays the part of each
@@ -137,28 +138,30 @@ func setTyphaPodReady(st *State, c *Cluster, name string, ready bool) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	pod, err := cs.CoreV1().Pods(typhaNS).Get(ctx, name, metav1.GetOptions{})
-	if err != nil {
-		return fmt.Errorf("pod %s: %v", name, err)
-	}
 	status := corev1.ConditionFalse
 	if ready {
 		status = corev1.ConditionTrue
 	}
-	for i := range pod.Status.Conditions {
-		t := pod.Status.Conditions[i].Type
-		if t == corev1.PodReady || t == corev1.ContainersReady {
-			pod.Status.Conditions[i].Status = status
-			pod.Status.Conditions[i].LastTransitionTime = metav1.Now()
+	// The supervisor records container runs in the same status (recordRun):
+	// re-read and try again on a conflict, as a kubelet's status manager does.
+	return retry.RetryOnConflict(retry.DefaultBackoff, func() error {
+		pod, err := cs.CoreV1().Pods(typhaNS).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return fmt.Errorf("pod %s: %v", name, err)
 		}
-	}
-	for i := range pod.Status.ContainerStatuses {
-		pod.Status.ContainerStatuses[i].Ready = ready
-	}
-	if _, err := cs.CoreV1().Pods(typhaNS).UpdateStatus(ctx, pod, metav1.UpdateOptions{}); err != nil {
-		return fmt.Errorf("pod %s status: %v", name, err)
-	}
-	return nil
+		for i := range pod.Status.Conditions {
+			t := pod.Status.Conditions[i].Type
+			if t == corev1.PodReady || t == corev1.ContainersReady {
+				pod.Status.Conditions[i].Status = status
+				pod.Status.Conditions[i].LastTransitionTime = metav1.Now()
+			}
+		}
+		for i := range pod.Status.ContainerStatuses {
+			pod.Status.ContainerStatuses[i].Ready = ready
+		}
+		_, err = cs.CoreV1().Pods(typhaNS).UpdateStatus(ctx, pod, metav1.UpdateOptions{})
+		return err
+	})
 }
 
 func startTypha(st *State, c *Cluster, pod string) error {
