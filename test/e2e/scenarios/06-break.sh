@@ -44,7 +44,16 @@ expect_rc 4 "pdx unreachable"
 jqc "pdx is reported unreachable" '.clusters[] | select(.name=="pdx") | .reachable==false'
 wait_for 40 "iad <- pdx becomes connection-failed" bash -c \
   "$(declare -f status_json link_field); status_json | link_field iad pdx .state | grep -qx connection-failed"
+wait_for 40 "fra <- pdx becomes connection-failed" bash -c \
+  "$(declare -f status_json link_field); status_json | link_field fra pdx .state | grep -qx connection-failed"
 "$LAB" start-apiserver --cluster pdx --dir "$LAB_DIR" >/dev/null
+# Typha reports in-sync once per syncer and never takes a failure back: the
+# links to pdx stay failed in iad's and fra's Typha until it restarts.
+meshctl status iad pdx fra -o json
+expect_rc 6 "pdx is back: only failures Typha never takes back (stale)"
+jqc "iad <- pdx and fra <- pdx are stale failures" '[.links[] | select(.remote=="pdx") | .state] | unique == ["stale-failure"]'
+meshctl join iad pdx fra "${JOIN_FLAGS[@]}" --restart-stale-typha
+expect_rc 0 "join --restart-stale-typha re-verifies the links to pdx"
 meshctl status --wait --timeout 90s
 expect_rc 0 "mesh heals when pdx is back"
 

@@ -57,6 +57,10 @@ jqc "the preflight problem is pdx's, a timeout" \
   '(.preflightProblems | length) >= 1 and all(.preflightProblems[]; .cluster == "pdx" and .reason == "Timeout")'
 
 "$LAB" resume-apiserver --cluster pdx --dir "$LAB_DIR" >/dev/null
+# Where Typha's watch of pdx ended while pdx was frozen, it reported the
+# failure and never takes it back: join restarts Typha there (stale failures).
+meshctl join iad pdx fra -o json "${JOIN_FLAGS[@]}" --restart-stale-typha
+expect_rc 0 "once pdx is resumed, join re-verifies every link (restarting Typha where a failure is stale)"
 meshctl status iad pdx fra --wait --timeout 60s
 expect_rc 0 "once pdx is resumed the mesh is healthy again"
 
@@ -78,6 +82,8 @@ check "the slowing was still going on when join finished" kill -0 "$slow_pid"
 kill -TERM "$slow_pid" 2>/dev/null || true
 wait "$slow_pid" || true
 check "slow-apiserver stopped its cycles and left pdx running" grep -q 'slowing ended' "$ARTIFACTS/slow-apiserver.log"
+meshctl join iad pdx fra -o json "${JOIN_FLAGS[@]}" --restart-stale-typha
+expect_rc 0 "after the slow period join re-verifies every link (restarting Typha where a failure is stale)"
 meshctl status iad pdx fra --wait --timeout 60s
 expect_rc 0 "status healthy after the slow period"
 trap - EXIT
