@@ -12,6 +12,7 @@ struct TeardownFlags {
   std::vector<std::string> clusters;
   std::string secret_namespace = "calico-system";
   bool include_unmanaged = false;
+  bool include_adopted = false;
   bool force = false;
   bool dry_run = false;
   std::string output = "table";
@@ -45,6 +46,7 @@ Result<int> run(App& app, const TeardownFlags& f, bool whole_mesh) {
   }
   options.secret_namespace = f.secret_namespace;
   options.include_unmanaged = f.include_unmanaged;
+  options.include_adopted = f.include_adopted;
   options.force = f.force;
   options.dry_run = f.dry_run;
   auto report = mesh::run_teardown(clusters, discovered, options, app.progress());
@@ -73,7 +75,9 @@ void add_teardown_commands(CLI::App& root, App& app) {
       "\nDeletes, by meshctl's labels: in each leaving cluster every meshctl object (its links and its\n"
       "federation identity, so the token its peers held stops working); in every other context of the\n"
       "kubeconfig the links that point at a leaver. Hand-made RemoteClusterConfigurations are reported,\n"
-      "not deleted, unless --include-unmanaged.\n\nExamples:\n  meshctl leave fra\n  meshctl leave fra "
+      "not deleted, unless --include-unmanaged. Objects join took over (they existed before it) are\n"
+      "released (kept, meshctl's labels removed), unless --include-adopted.\n\nExamples:\n  meshctl leave "
+      "fra\n  meshctl leave fra "
       "--dry-run");
   leave->add_option("clusters", leave_flags->clusters, "Leaving contexts (CTX or NAME=CTX)")->required();
   auto* teardown =
@@ -86,6 +90,8 @@ void add_teardown_commands(CLI::App& root, App& app) {
         ->capture_default_str();
     cmd->add_flag("--include-unmanaged", f->include_unmanaged,
                   "Also delete hand-made RemoteClusterConfigurations");
+    cmd->add_flag("--include-adopted", f->include_adopted,
+                  "Also delete objects join took over instead of creating (default: release them)");
     cmd->add_flag("--force", f->force, "Go on when a cluster is unreachable; report what was left there");
     cmd->add_flag("--dry-run", f->dry_run, "List what would be deleted");
     cmd->add_option("-o,--output", f->output, "table|json|yaml")->capture_default_str();

@@ -31,6 +31,11 @@ inline constexpr std::string_view kManagedByValue = "meshctl";
 inline constexpr std::string_view kRemoteClusterLabel = "meshctl.projectcalico.org/remote-cluster";
 inline constexpr std::string_view kLocalClusterLabel = "meshctl.projectcalico.org/local-cluster";
 inline constexpr std::string_view kRoleLabel = "meshctl.projectcalico.org/role";
+// Set (with the time) on an object join took over instead of creating: leave
+// and teardown release such an object instead of deleting it. Written by its
+// own field manager so that meshctl's server-side applies never remove it.
+inline constexpr std::string_view kAdoptedAnnotation = "meshctl.projectcalico.org/adopted";
+inline constexpr std::string_view kAdoptionFieldManager = "meshctl-adoption";
 
 // Label selector for everything meshctl made: "app.kubernetes.io/managed-by=meshctl".
 std::string managed_selector();

@@ -439,8 +439,15 @@ Result<Applied> Client::apply(const Resource& r, const std::string& ns, const st
 }
 
 Result<Json> Client::merge_patch(const Resource& r, const std::string& ns, const std::string& name,
-                                 const Json& patch) {
+                                 const Json& patch, const std::string& field_manager, DryRun dry_run) {
   std::string path = resource_path(r, ns, name);
+  std::string separator = "?";
+  if (!field_manager.empty()) {
+    path += separator + "fieldManager=" + http::url_encode(field_manager);
+    separator = "&";
+  }
+  if (dry_run == DryRun::yes)
+    path += separator + "dryRun=All";
   TRY_ASSIGN(HttpResponse response, request("PATCH", path, patch.dump(), "application/merge-patch+json"));
   return parse_json(response, fmt::format("{}: PATCH {}", context_name(), path));
 }

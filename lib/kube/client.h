@@ -133,7 +133,8 @@ class Client {
   // JSON merge patch (RFC 7386) of an object meshctl does not own, e.g. the
   // pod-template annotation `kubectl rollout restart` sets.
   Result<Json> merge_patch(const Resource& r, const std::string& ns, const std::string& name,
-                           const Json& patch);
+                           const Json& patch, const std::string& field_manager = {},
+                           DryRun dry_run = DryRun::no);
   Result<bool> remove(const Resource& r, const std::string& ns, const std::string& name,
                       Propagation propagation = Propagation::background, DryRun dry_run = DryRun::no);
   // Waits until `ready(object)` is true or the timeout passes: Errc::not_ready,

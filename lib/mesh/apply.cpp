@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <ctime>
 
 #include "calico/names.h"
 #include "kube/exec_credential.h"
@@ -40,7 +41,24 @@ ObjectResult result_for(const std::string& cluster, const DesiredObject& d) {
 bool observed_kind(const kube::Resource& resource) {
   return resource.plural == kube::resources::service_accounts.plural ||
          resource.plural == kube::resources::secrets.plural ||
-         resource.plural == kube::resources::remote_cluster_configurations.plural;
+         resource.plural == kube::resources::remote_cluster_configurations.plural ||
+         resource.plural == kube::resources::cluster_roles.plural ||
+         resource.plural == kube::resources::cluster_role_bindings.plural;
+}
+
+// Marks an object join took over (it existed without meshctl's label), so
+// that leave and teardown release it instead of deleting what someone else
+// made. Its own field manager keeps meshctl's later applies from removing it.
+Result<Json> record_adoption(kube::Client& client, const DesiredObject& d, const JoinOptions& options) {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  Json patch = {{"metadata", {{"annotations", {{std::string(calico::kAdoptedAnnotation), stamp}}}}}};
+  return client.merge_patch(d.resource, d.namespace_, d.name, patch,
+                            std::string(calico::kAdoptionFieldManager),
+                            options.dry_run ? kube::DryRun::yes : kube::DryRun::no);
 }
 
 // For kinds preflight did not read: did this apply change the object? The
@@ -98,6 +116,18 @@ ObjectResult apply_object(kube::Client& client, const std::string& cluster, cons
     return r;
   }
   r.action = classify(*applied, existing, was_observed, apply_options);
+  if (r.action == Action::adopt) {
+    auto adopted = record_adoption(client, d, options);
+    if (!adopted) {
+      r.action = Action::failed;
+      r.error =
+          fmt::format("took over {} {} but could not record it ({}): leave and teardown would delete it",
+                      d.kind, d.name, adopted.error().message);
+      r.error_code = adopted.error().code;
+      return r;
+    }
+    applied->object = std::move(*adopted);
+  }
   if (record != nullptr && !options.dry_run && was_observed)
     record->objects[object_key(d.resource, d.namespace_, d.name)] = std::move(applied->object);
   return r;

@@ -99,6 +99,15 @@ Result<Json> filled_token(kube::Client& client, Cluster& c, const std::string& n
     std::string sa_uid = service_account_uid(client, ns, live);
     if (for_uid.empty() || sa_uid.empty() || for_uid == sa_uid)
       return *current;
+    if (!annotation(*current, calico::kAdoptedAnnotation.data()).empty()) {
+      // Not meshctl's to replace: hand-made links elsewhere may hold it.
+      return Error(
+          Errc::precondition,
+          fmt::format("{}: Secret {}/{} (made before meshctl took it over) holds a token of an earlier "
+                      "ServiceAccount (UID {}, now {})",
+                      c.member.context, ns, token_object.name, for_uid, sa_uid),
+          "delete that Secret yourself if nothing else uses it, then run the join again");
+    }
     if (attempt > 0) {
       return Error(Errc::not_ready,
                    fmt::format("{}: the token controller filled Secret {}/{} for an earlier ServiceAccount "
@@ -580,6 +589,16 @@ JoinReport run_join(std::vector<Cluster>& clusters, const JoinOptions& options, 
     report.objects.insert(report.objects.end(), outcome.objects.begin(), outcome.objects.end());
     report.links.insert(report.links.end(), outcome.links.begin(), outcome.links.end());
     report.warnings.insert(report.warnings.end(), outcome.warnings.begin(), outcome.warnings.end());
+  }
+  for (const auto& o : report.objects) {
+    if (o.action != Action::adopt)
+      continue;
+    report.warnings.push_back(
+        fmt::format("{}: {} {}{} existed without meshctl's label; join {} it and recorded that ({}): leave "
+                    "and teardown will "
+                    "release it, not delete it",
+                    o.cluster, o.kind, o.namespace_.empty() ? "" : o.namespace_ + "/", o.name,
+                    options.dry_run ? "would take over" : "took over", calico::kAdoptedAnnotation));
   }
   report.unreachable.assign(unreachable.begin(), unreachable.end());
   report.interrupted = interrupted();

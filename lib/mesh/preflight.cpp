@@ -33,8 +33,8 @@ std::vector<AccessCheck> needs_for(const JoinOptions& o, const std::string& fed_
     out.push_back({"create", "", "serviceaccounts", fed_ns, "", "token"});
   add({"create", "patch"}, rbac, "roles", sec_ns);
   add({"create", "patch"}, rbac, "rolebindings", sec_ns);
-  add({"create", "patch"}, rbac, "clusterroles", "");
-  add({"create", "patch"}, rbac, "clusterrolebindings", "");
+  add({"get", "create", "patch"}, rbac, "clusterroles", "");
+  add({"get", "create", "patch"}, rbac, "clusterrolebindings", "");
   add({"list", "create", "patch"}, calico, std::string(calico::kRccPlural), "");
   add({"list"}, "", "namespaces", "");
   if (o.wait) {
@@ -160,6 +160,16 @@ Status observe(kube::Client& client, const Cluster& c, const JoinOptions& o, Clu
   TRY(list_managed(client, kube::resources::secrets, out.facts.federation_namespace, live));
   if (o.secret_namespace != out.facts.federation_namespace)
     TRY(list_managed(client, kube::resources::secrets, o.secret_namespace, live));
+  // The federation ClusterRole and its binding carry the names the documented
+  // procedure uses too: read them by name, labelled or not, so that join can
+  // tell taking one over from creating it.
+  for (const auto* resource : {&kube::resources::cluster_roles, &kube::resources::cluster_role_bindings}) {
+    auto object = client.get(*resource, "", std::string(calico::kFederationName));
+    if (object)
+      live.objects[object_key(*resource, "", std::string(calico::kFederationName))] = std::move(*object);
+    else if (object.error().code != Errc::not_found)
+      return object.error();
+  }
   auto rccs = list_managed(client, kube::resources::remote_cluster_configurations, "", live);
   if (!rccs && rccs.error().code == Errc::not_found) {
     return Error(

@@ -16,7 +16,13 @@ struct Found {
   const kube::Resource* resource;
   std::string kind, namespace_, name;
   bool managed = true;
+  bool adopted = false;  // join took it over: release, do not delete
 };
+
+bool is_adopted(const Json& object) {
+  const auto& annotations = object["metadata"].value("annotations", Json::object());
+  return annotations.is_object() && annotations.contains(std::string(calico::kAdoptedAnnotation));
+}
 
 std::string label(const Json& object, std::string_view key) {
   return object["metadata"].value("labels", Json::object()).value(std::string(key), "");
@@ -46,7 +52,8 @@ Result<std::vector<Found>> find_targets(kube::Client& client, const std::string&
     for (const auto& item : (*list)["items"]) {
       if (!wanted(item))
         continue;
-      out.push_back({&res, kind, res.namespaced ? ns : "", item["metadata"].value("name", ""), true});
+      out.push_back(
+          {&res, kind, res.namespaced ? ns : "", item["metadata"].value("name", ""), true, is_adopted(item)});
     }
     return {};
   };
@@ -58,7 +65,8 @@ Result<std::vector<Found>> find_targets(kube::Client& client, const std::string&
     std::string name = item["metadata"].value("name", "");
     bool managed = label(item, calico::kManagedByLabel) == calico::kManagedByValue;
     if (managed ? wanted(item) : (leaving || o.leaving.count(name) > 0)) {
-      out.push_back({&r::remote_cluster_configurations, "RemoteClusterConfiguration", "", name, managed});
+      out.push_back({&r::remote_cluster_configurations, "RemoteClusterConfiguration", "", name, managed,
+                     is_adopted(item)});
     }
   }
   TRY(collect(r::secrets, "Secret", o.secret_namespace));
@@ -77,6 +85,21 @@ Result<std::vector<Found>> find_targets(kube::Client& client, const std::string&
   return out;
 }
 
+// Gives an adopted object back as it was found: meshctl's labels and the
+// adoption record removed, the object itself kept.
+Result<Json> release(kube::Client& client, const Found& t, const TeardownOptions& o) {
+  Json labels = Json::object();
+  for (auto key :
+       {calico::kManagedByLabel, calico::kRoleLabel, calico::kLocalClusterLabel, calico::kRemoteClusterLabel})
+    labels[std::string(key)] = nullptr;
+  Json patch = {
+      {"metadata",
+       {{"labels", labels}, {"annotations", {{std::string(calico::kAdoptedAnnotation), nullptr}}}}}};
+  return client.merge_patch(*t.resource, t.namespace_, t.name, patch,
+                            std::string(calico::kAdoptionFieldManager),
+                            o.dry_run ? kube::DryRun::yes : kube::DryRun::no);
+}
+
 std::vector<DeletedObject> delete_targets(kube::Client& client, const std::string& cluster,
                                           const std::vector<Found>& targets, const TeardownOptions& o) {
   std::vector<DeletedObject> out;
@@ -88,6 +111,17 @@ std::vector<DeletedObject> delete_targets(kube::Client& client, const std::strin
     } else if (interrupted()) {
       d.action = "failed";
       d.detail = "interrupted";
+    } else if (t.adopted && !o.include_adopted) {
+      auto released = release(client, t, o);
+      if (!released) {
+        d.action = "failed";
+        d.detail = released.error().message;
+      } else {
+        d.action = o.dry_run ? "would-release" : "released";
+        d.detail =
+            "existed before meshctl took it over: kept, meshctl's labels removed; --include-adopted deletes "
+            "it";
+      }
     } else {
       auto removed = client.remove(*t.resource, t.namespace_, t.name, kube::Propagation::background,
                                    o.dry_run ? kube::DryRun::yes : kube::DryRun::no);

@@ -17,13 +17,14 @@ struct TeardownOptions {
   std::string secret_namespace = "calico-system";
   std::vector<std::string> federation_namespaces{"calico-system", "kube-system"};
   bool include_unmanaged = false;
+  bool include_adopted = false;  // delete objects join took over, too (default: release them)
   bool force = false;  // go on when a cluster is unreachable
   bool dry_run = false;
 };
 
 struct DeletedObject {
   std::string cluster, kind, namespace_, name;
-  std::string action;  // deleted | would-delete | failed | kept-unmanaged | left-unreachable
+  std::string action;  // deleted | would-delete | released | would-release | failed | kept-unmanaged
   std::string detail;
 };
 

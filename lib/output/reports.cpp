@@ -292,7 +292,9 @@ Json teardown_json(const mesh::TeardownReport& report) {
 std::string teardown_table(const mesh::TeardownReport& report, const TerminalStyle& style) {
   Table table({"CLUSTER", "KIND", "NAMESPACE", "NAME", "ACTION"});
   for (const auto& o : report.objects) {
-    Tone tone = o.action == "failed" ? Tone::bad : o.action == "kept-unmanaged" ? Tone::warn : Tone::ok;
+    Tone tone = o.action == "failed"                                     ? Tone::bad
+                : o.action == "kept-unmanaged" || o.action == "released" ? Tone::warn
+                                                                         : Tone::ok;
     table.add_row(
         {o.cluster, o.kind, o.namespace_.empty() ? "-" : o.namespace_, o.name, paint(style, tone, o.action)});
   }
