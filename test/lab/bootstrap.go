@@ -36,9 +36,11 @@ type l = []interface{}
 
 func str() m { return m{"type": "string"} }
 
-// rccCRD is the projectcalico.org/v3 RemoteClusterConfiguration as a CRD,
-// with the documented spec fields.
-func rccCRD() *unstructured.Unstructured {
+// rccCRD is the RemoteClusterConfiguration as a CRD with the documented spec
+// fields: projectcalico.org/v3 (legacy, v3crd) or the crd.projectcalico.org/v1
+// storage of API-server mode. defaultDisabled: the native v3 CRD's schema
+// defaults overlayRoutingMode to Disabled.
+func rccCRD(group, version string, defaultDisabled bool) *unstructured.Unstructured {
 	spec := m{
 		"clusterAccessSecret": m{
 			"type":                  "object",
@@ -74,6 +76,10 @@ func rccCRD() *unstructured.Unstructured {
 			},
 		},
 	}
+	if defaultDisabled {
+		spec["syncOptions"].(m)["properties"].(m)["overlayRoutingMode"].(m)["default"] = "Disabled"
+		spec["syncOptions"].(m)["default"] = m{}
+	}
 	others := []string{"datastoreType", "etcdEndpoints", "etcdUsername", "etcdPassword", "etcdKeyFile", "etcdCertFile",
 		"etcdCACertFile", "etcdKey", "etcdCert", "etcdCACert", "kubeconfig", "kubeconfigInline", "k8sAPIEndpoint",
 		"k8sKeyFile", "k8sCertFile", "k8sCAFile", "k8sAPIToken", "k8sInsecureSkipTLSVerify"}
@@ -88,14 +94,14 @@ func rccCRD() *unstructured.Unstructured {
 	return obj(m{
 		"apiVersion": "apiextensions.k8s.io/v1",
 		"kind":       "CustomResourceDefinition",
-		"metadata":   m{"name": "remoteclusterconfigurations.projectcalico.org"},
+		"metadata":   m{"name": "remoteclusterconfigurations." + group},
 		"spec": m{
-			"group": "projectcalico.org",
+			"group": group,
 			"scope": "Cluster",
 			"names": m{"plural": "remoteclusterconfigurations", "singular": "remoteclusterconfiguration",
 				"kind": "RemoteClusterConfiguration", "listKind": "RemoteClusterConfigurationList"},
 			"versions": l{m{
-				"name": "v3", "served": true, "storage": true,
+				"name": version, "served": true, "storage": true,
 				"schema": m{"openAPIV3Schema": m{
 					"type": "object",
 					"properties": m{
@@ -109,25 +115,6 @@ func rccCRD() *unstructured.Unstructured {
 							}},
 						},
 					},
-				}},
-			}},
-		},
-	})
-}
-
-func calicoCRD(plural, kind string) *unstructured.Unstructured {
-	return obj(m{
-		"apiVersion": "apiextensions.k8s.io/v1",
-		"kind":       "CustomResourceDefinition",
-		"metadata":   m{"name": plural + ".crd.projectcalico.org"},
-		"spec": m{
-			"group": "crd.projectcalico.org",
-			"scope": "Cluster",
-			"names": m{"plural": plural, "singular": lower(kind), "kind": kind, "listKind": kind + "List"},
-			"versions": l{m{
-				"name": "v1", "served": true, "storage": true,
-				"schema": m{"openAPIV3Schema": m{
-					"type": "object", "x-kubernetes-preserve-unknown-fields": true,
 				}},
 			}},
 		},
@@ -166,9 +153,7 @@ func bootstrap(st *State, c *Cluster) error {
 		return err
 	}
 
-	crds := []*unstructured.Unstructured{rccCRD(), calicoCRD("hostendpoints", "HostEndpoint"),
-		calicoCRD("ippools", "IPPool"), calicoCRD("ipamblocks", "IPAMBlock")}
-	for _, crd := range crds {
+	for _, crd := range flavourCRDs(c) {
 		if _, err := dyn.Resource(crdGVR).Create(ctx, crd, metav1.CreateOptions{}); createOrKeep(err) != nil {
 			return fmt.Errorf("CRD %s: %v", crd.GetName(), err)
 		}
@@ -185,7 +170,7 @@ func bootstrap(st *State, c *Cluster) error {
 	if _, err := cs.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{
 		ObjectMeta: metav1.ObjectMeta{Name: "calico-typha"},
 		Rules: []rbacv1.PolicyRule{
-			{APIGroups: []string{"projectcalico.org"}, Resources: []string{"remoteclusterconfigurations"}, Verbs: []string{"get", "list", "watch"}},
+			{APIGroups: []string{"projectcalico.org", "crd.projectcalico.org"}, Resources: []string{"remoteclusterconfigurations"}, Verbs: []string{"get", "list", "watch"}},
 		},
 	}, metav1.CreateOptions{}); createOrKeep(err) != nil {
 		return err
@@ -209,7 +194,7 @@ func bootstrap(st *State, c *Cluster) error {
 		if _, err := cs.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{
 			ObjectMeta: metav1.ObjectMeta{Name: "calico-kube-controllers"},
 			Rules: []rbacv1.PolicyRule{
-				{APIGroups: []string{"projectcalico.org"}, Resources: []string{"remoteclusterconfigurations"}, Verbs: []string{"get", "list", "watch"}},
+				{APIGroups: []string{"projectcalico.org", "crd.projectcalico.org"}, Resources: []string{"remoteclusterconfigurations"}, Verbs: []string{"get", "list", "watch"}},
 			},
 		}, metav1.CreateOptions{}); createOrKeep(err) != nil {
 			return err
@@ -238,27 +223,9 @@ func bootstrap(st *State, c *Cluster) error {
 		}
 	}
 
-	// Wait for the CRDs to be served before creating the IPPool.
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		_, err := dyn.Resource(ippoolGVR).List(ctx, metav1.ListOptions{Limit: 1})
-		_, err2 := dyn.Resource(rccGVR).List(ctx, metav1.ListOptions{Limit: 1})
-		if err == nil && err2 == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("CRDs not served: %v %v", err, err2)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	pool := obj(m{
-		"apiVersion": "crd.projectcalico.org/v1", "kind": "IPPool",
-		"metadata": m{"name": "default-ipv4-ippool"},
-		"spec": m{"cidr": c.PodCIDR, "blockSize": int64(26), "ipipMode": "Never", "vxlanMode": "Always",
-			"natOutgoing": true, "nodeSelector": "all()"},
-	})
-	if _, err := dyn.Resource(ippoolGVR).Create(ctx, pool, metav1.CreateOptions{}); createOrKeep(err) != nil {
-		return fmt.Errorf("IPPool: %v", err)
+	// The Calico objects, in the group(s) the flavour stores them in.
+	if err := flavourObjects(ctx, dyn, c); err != nil {
+		return err
 	}
 
 	// The Node, with its address and kubelet port set through status.

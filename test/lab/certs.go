@@ -133,6 +133,32 @@ func makePKI(dir, cluster, nodeIP string) error {
 	if err := kubelet.write(dir, "kubelet"); err != nil {
 		return err
 	}
+	// The lab's Calico API server (APIService v3.projectcalico.org, reached as
+	// calico-api.calico-apiserver.svc) and licence webhook, on the node IP.
+	capi, err := ca.issue("calico-api", nil, []string{calicoAPISvc + "." + calicoAPINS + ".svc", calicoAPISvc + "." + calicoAPINS + ".svc.cluster.local"},
+		[]net.IP{net.ParseIP(nodeIP)}, true, false)
+	if err != nil {
+		return err
+	}
+	if err := capi.write(dir, "calico-api"); err != nil {
+		return err
+	}
+	// Aggregation: kube-apiserver's proxy client certificate, from its own CA
+	// (the requestheader CA the aggregated server trusts).
+	fp, err := newCA("lab-" + cluster + "-front-proxy-ca")
+	if err != nil {
+		return err
+	}
+	if err := fp.write(dir, "front-proxy-ca"); err != nil {
+		return err
+	}
+	fpc, err := fp.issue("front-proxy-client", nil, nil, nil, false, true)
+	if err != nil {
+		return err
+	}
+	if err := fpc.write(dir, "front-proxy-client"); err != nil {
+		return err
+	}
 	sa, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return err

@@ -39,6 +39,7 @@ type upOptions struct {
 	NonCluster         bool
 	SecretWatchTimeout time.Duration
 	WatchTimeout       time.Duration
+	Flavours           flavourFlags
 }
 
 func up(o upOptions) error {
@@ -58,8 +59,11 @@ func up(o upOptions) error {
 				return err
 			}
 		}
-		progress("lab already exists in %s; making sure everything runs", o.Dir)
+		progress("lab already exists in %s; making sure everything runs (Calico flavours as recorded at the first up)", o.Dir)
 		if err := ensureRunning(st); err != nil {
+			return err
+		}
+		if err := registerCalicoServers(st); err != nil {
 			return err
 		}
 		if err := writeKubeconfigs(st); err != nil {
@@ -96,6 +100,9 @@ func up(o upOptions) error {
 	if err := allocate(st, o.Names); err != nil {
 		return err
 	}
+	if err := applyFlavours(st, o.Flavours); err != nil {
+		return err
+	}
 	if err := st.save(); err != nil {
 		return err
 	}
@@ -108,6 +115,9 @@ func up(o upOptions) error {
 		return err
 	}
 	if err := startSupervisor(st); err != nil {
+		return err
+	}
+	if err := registerCalicoServers(st); err != nil {
 		return err
 	}
 	progress("%d cluster(s) up in %.1fs; KUBECONFIG=%s", len(st.Clusters), time.Since(start).Seconds(), st.kubeconfigPath())
@@ -154,7 +164,7 @@ func allocate(st *State, names []string) error {
 				return fmt.Errorf("no free 127.0.0.N:%d found", kubeletPort)
 			}
 			ip := fmt.Sprintf("127.0.0.%d", n)
-			ok := portFree(ip, kubeletPort)
+			ok := portFree(ip, kubeletPort) && portFree(ip, calicoAPIPort)
 			for r := 0; ok && r <= st.Replicas; r++ {
 				ok = portFree(ip, 9093+r)
 			}
@@ -346,6 +356,17 @@ func startAPIServer(st *State, c *Cluster) error {
 			"--audit-log-maxsize", "200",
 			"--audit-log-maxbackup", "2",
 			"--v", "1",
+		}
+		if _, err := os.Stat(pki("front-proxy-ca.crt")); err == nil {
+			// API aggregation (the Calico API server of --calico-api apiserver).
+			args = append(args,
+				"--requestheader-client-ca-file", pki("front-proxy-ca.crt"),
+				"--requestheader-allowed-names", "front-proxy-client",
+				"--requestheader-username-headers", "X-Remote-User",
+				"--requestheader-group-headers", "X-Remote-Group",
+				"--requestheader-extra-headers-prefix", "X-Remote-Extra-",
+				"--proxy-client-cert-file", pki("front-proxy-client.crt"),
+				"--proxy-client-key-file", pki("front-proxy-client.key"))
 		}
 		if _, err := startDetached(filepath.Join(st.BinDir, "kube-apiserver"), args, st.path(c, "kube-apiserver.log"), pf); err != nil {
 			return err
@@ -613,6 +634,7 @@ func status(dir string) error {
 	for _, c := range st.Clusters {
 		fmt.Printf("cluster %s: context %s, apiserver %s, etcd 127.0.0.1:%d, node %s %s kubelet :%d, ippool %s\n",
 			c.Name, c.Name, st.apiURL(c), c.EtcdPort, c.NodeName, c.NodeIP, kubeletPort, c.PodCIDR)
+		fmt.Printf("  %s\n", c.flavourSummary())
 		total := 0
 		for _, comp := range []string{"etcd", "kube-apiserver", "kube-controller-manager"} {
 			pid, ok := st.alive(componentPidfile(st, c, comp))

@@ -21,6 +21,9 @@ commands:
   up --clusters iad,pdx[,..] [--typha-replicas N] [--dir D] [--eks]
         [--typha-loss-delay 60s] [--typha-log-rate 12] [--typha-log-max-bytes 10485760]
         [--noncluster-typha] [--typha-secret-watch-timeout 0] [--typha-watch-timeout 0] [--bin-dir B]
+        [--calico-api [x=]legacy|apiserver|v3crd|migrating,..] [--calico-apply-bug[=x,y]]
+        [--migration-phase [x=]Pending|Migrating|Converged|Complete] [--calico-version x=3.24,..]
+        [--license x=ok|missing|expired,..]
                                   start the lab (idempotent); prints the kubeconfig path last
   down [--dir D]                  stop exactly the processes the lab started; remove its state
   status [--dir D]                show what runs
@@ -127,6 +130,12 @@ func cmdUp(args []string) error {
 	nonCluster := fs.Bool("noncluster-typha", false, "also run Deployment calico-typha-noncluster-host (one pod)")
 	secretWatchT := fs.Duration("typha-secret-watch-timeout", 0, "timeout of the stand-ins' Secret informer watch (0 = client-go's 5-10 min)")
 	watchT := fs.Duration("typha-watch-timeout", 0, "timeout the stand-ins ask for their remote watches (0 = none: the apiserver's default, 30-60 min)")
+	calicoAPI := fs.String("calico-api", "", "Calico API mode per cluster: x=legacy|apiserver|v3crd|migrating,... (a bare value: every cluster not named; default legacy)")
+	var applyBug applyBugFlag
+	fs.Var(&applyBug, "calico-apply-bug", "the Calico API server answers server-side apply 500 (every apiserver/migrating cluster, or =x,y)")
+	phase := fs.String("migration-phase", "", "DatastoreMigration phase of migrating clusters: [x=]Pending|Migrating|Converged|Complete (default Migrating)")
+	calicoVersion := fs.String("calico-version", "", "Enterprise version per cluster: x=3.24,... (default: legacy/apiserver 3.22, migrating 3.23, v3crd 3.24)")
+	license := fs.String("license", "", "licence per cluster: x=ok|missing|expired,... (default ok)")
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return err
 	}
@@ -169,6 +178,7 @@ func cmdUp(args []string) error {
 		Dir: d, Names: names, Replicas: *replicas, EKS: *eks, BinDir: *binDir,
 		Recheck: *recheck, LossDelay: *lossDelay, LogRate: *logRate, LogMaxBytes: *logMax,
 		NonCluster: *nonCluster, SecretWatchTimeout: *secretWatchT, WatchTimeout: *watchT,
+		Flavours: flavourFlags{api: *calicoAPI, applyBug: applyBug.v, phase: *phase, version: *calicoVersion, license: *license},
 	})
 }
 

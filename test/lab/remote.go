@@ -26,6 +26,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -54,6 +55,7 @@ const (
 	maxErrorsPerRev   = 5                      // MaxErrorsPerRevision
 	clientRetry       = 10 * time.Second       // "Will retry in 10s"
 	requestTimeout    = 10 * time.Second       // one List page / watch creation
+	missingAPIRetry   = 30 * time.Second       // List again after a 404 (lab's value)
 	wcFile            = "wrappedcallbacks.go"
 	wsFile            = "watchersyncer.go"
 	wccFile           = "watchercache.go"
@@ -98,6 +100,7 @@ type engineOpts struct {
 	userAgent    string
 	secretWatchT time.Duration // 0: client-go's own watch timeout (5-10 min)
 	watchT       time.Duration // remote watches; 0: none asked, the apiserver's default (30-60 min)
+	alwaysV1     bool          // Enterprise <= 3.22: remote Calico resources always in crd.projectcalico.org/v1
 	onRestart    func(rcc string)
 }
 
@@ -489,9 +492,10 @@ func (s *rsyncer) alive() bool { return s.ctx.Err() == nil && s.ent.syncer == s 
 
 func (s *rsyncer) run() {
 	var dyn dynamic.Interface
+	var calicoGV schema.GroupVersion
 	for {
 		var err error
-		dyn, err = s.e.remoteClient(s.cfg)
+		dyn, calicoGV, err = s.e.remoteClient(s.cfg)
 		if err == nil {
 			break
 		}
@@ -523,6 +527,17 @@ func (s *rsyncer) run() {
 		if s.cfg.routing == "Enabled" {
 			res = append(res, typhaOverlay...)
 		}
+	}
+	// The remote's Calico resources in the group picked when the client was made.
+	for i := range res {
+		var gs []schema.GroupVersionResource
+		for _, g := range res[i].gvrs {
+			if g.Group == crdGroup {
+				g.Group, g.Version = calicoGV.Group, calicoGV.Version
+			}
+			gs = append(gs, g)
+		}
+		res[i].gvrs = gs
 	}
 	s.nCaches = len(res)
 	lg.info(wsFile, 120, "Start called")
@@ -572,35 +587,74 @@ func (s *rsyncer) cacheFailed(err error) {
 	s.connFailedLocked(err)
 }
 
-// remoteClient loads the kubeconfig with client-go, as Typha's k8s backend.
-func (e *engine) remoteClient(cfg *connCfg) (dynamic.Interface, error) {
+// remoteClient loads the kubeconfig with client-go, as Typha's k8s backend,
+// and picks the API group of the remote's Calico resources once, as the
+// source does when it makes a remote client: only projectcalico.org served
+// there: projectcalico.org/v3; both groups (or neither): crd.projectcalico.org/v1;
+// discovery failed: v1. Enterprise <= 3.22 always uses v1.
+func (e *engine) remoteClient(cfg *connCfg) (dynamic.Interface, schema.GroupVersion, error) {
+	dyn, rc, err := e.remoteClient1(cfg)
+	if err != nil {
+		return nil, schema.GroupVersion{}, err
+	}
+	gv := schema.GroupVersion{Group: crdGroup, Version: "v1"}
+	if e.alwaysV1 {
+		return dyn, gv, nil
+	}
+	dc, err := discovery.NewDiscoveryClientForConfig(rc)
+	if err != nil {
+		return dyn, gv, nil
+	}
+	dc.LegacyPrefix = "/api"
+	groups, err := dc.ServerGroups()
+	if err != nil {
+		return dyn, gv, nil
+	}
+	has := map[string]bool{}
+	for _, g := range groups.Groups {
+		has[g.Name] = true
+	}
+	if has[v3Group] && !has[crdGroup] {
+		gv = schema.GroupVersion{Group: v3Group, Version: "v3"}
+	}
+	return dyn, gv, nil
+}
+
+func (e *engine) remoteClient1(cfg *connCfg) (dynamic.Interface, *rest.Config, error) {
+	fail := func(err error) (dynamic.Interface, *rest.Config, error) { return nil, nil, err }
 	kc, err := clientcmd.Load(cfg.kubeconfig)
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	if kc.CurrentContext == "" {
-		return nil, errors.New("invalid configuration: kubeconfig has no current-context")
+		return fail(errors.New("invalid configuration: kubeconfig has no current-context"))
 	}
 	kctx, ok := kc.Contexts[kc.CurrentContext]
 	if !ok {
-		return nil, fmt.Errorf("invalid configuration: context %q (current-context) not found", kc.CurrentContext)
+		return fail(fmt.Errorf("invalid configuration: context %q (current-context) not found", kc.CurrentContext))
 	}
 	if ai, ok := kc.AuthInfos[kctx.AuthInfo]; ok {
 		if ai.Exec != nil {
-			return nil, fmt.Errorf("user %q uses an exec credential plugin (%s), which does not exist inside the Typha container", kctx.AuthInfo, ai.Exec.Command)
+			return fail(fmt.Errorf("user %q uses an exec credential plugin (%s), which does not exist inside the Typha container", kctx.AuthInfo, ai.Exec.Command))
 		}
 		if ai.AuthProvider != nil {
-			return nil, fmt.Errorf("user %q uses auth-provider %q, which is not available inside the Typha container", kctx.AuthInfo, ai.AuthProvider.Name)
+			return fail(fmt.Errorf("user %q uses auth-provider %q, which is not available inside the Typha container", kctx.AuthInfo, ai.AuthProvider.Name))
 		}
 	}
 	rc, err := clientcmd.NewDefaultClientConfig(*kc, &clientcmd.ConfigOverrides{}).ClientConfig()
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
 	rc.UserAgent = e.userAgent + "/remote-cluster-syncer"
 	rc.WarningHandler = rest.NoWarnings{}
 	rc.QPS, rc.Burst = 50, 100
-	return dynamic.NewForConfig(rc)
+	dyn, err := dynamic.NewForConfig(rc)
+	if err != nil {
+		return fail(err)
+	}
+	rc2 := rest.CopyConfig(rc) // for discovery only: watches must not time out
+	rc2.Timeout = requestTimeout
+	return dyn, rc2, nil
 }
 
 // ---- one resource type: the watcher cache -------------------------------------------
@@ -652,6 +706,19 @@ func (w *wcache) run() {
 			err := w.list(ctx)
 			if ctx.Err() != nil {
 				return
+			}
+			if err != nil && apierrors.IsNotFound(err) {
+				// The resource type is not served by the remote (e.g. a
+				// v1 reader of a v3-only cluster): counted as synced, the
+				// connection as good, and listed again much later.
+				w.lg.info(wccFile, 236, "Backing API not installed, marking as in-sync and retrying later.", w.lr())
+				w.lastList = time.Now()
+				if !w.hasSynced {
+					w.hasSynced = true
+					w.s.cacheSynced()
+				}
+				blockedUntil = time.Now().Add(missingAPIRetry)
+				continue
 			}
 			if err != nil {
 				w.lg.info(wccFile, 241, "Failed to perform list of current data during resync", w.lr(), F("error", errText(err.Error())))

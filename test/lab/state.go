@@ -33,6 +33,15 @@ type Cluster struct {
 	NonClusterMetricsPorts []int    `json:"nonClusterMetricsPorts,omitempty"`
 	KCPod                  string   `json:"kubeControllersPod,omitempty"`
 	Ready                  bool     `json:"ready"` // all objects created
+	// Calico flavour (flavour.go): API mode, apply bug, migration phase,
+	// Enterprise version, licence. Empty = the defaults (legacy shape, ok licence).
+	CalicoAPI      string `json:"calicoAPI,omitempty"`
+	ApplyBug       bool   `json:"calicoApplyBug,omitempty"`
+	MigrationPhase string `json:"migrationPhase,omitempty"`
+	CalicoVersion  string `json:"calicoVersion,omitempty"`
+	License        string `json:"license,omitempty"`
+	// CalicoAPIPort: the lab's Calico API server / licence webhook on NodeIP (0 = none).
+	CalicoAPIPort int `json:"calicoAPIPort,omitempty"`
 }
 
 // podInfo is one pod the supervisor runs a stand-in process for.

@@ -292,6 +292,13 @@ func cmdSupervise(args []string) error {
 			return err
 		}
 		defer srv.Close()
+		if c.needsCalicoServer() {
+			capi, err := sv.calicoServer(c)
+			if err != nil {
+				return err
+			}
+			defer capi.Close()
+		}
 		for _, p := range c.pods() {
 			sv.wg.Add(1)
 			go sv.runPod(c, p)

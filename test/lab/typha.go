@@ -122,6 +122,17 @@ func runStandIn(kind string, args []string) error {
 	} else {
 		ua = "calico-kube-controllers-lab/" + *pod
 		lg.info("main.go", 128, "Loaded configuration from environment")
+		if c.license() == licMissing {
+			// The federated-services controller needs the licence feature
+			// federated-services; without a licence it does not start (the
+			// line is the lab's).
+			lg.warn("main.go", 391, "Not starting controller: the license does not include the required feature",
+				F("ControllerType", "FederatedServices"), F("feature", "federated-services"))
+			sig := make(chan os.Signal, 1)
+			signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
+			<-sig
+			return nil
+		}
 		lg.info("main.go", 397, "Starting controller", F("ControllerType", "FederatedServices"))
 	}
 
@@ -158,7 +169,8 @@ func runStandIn(kind string, args []string) error {
 	}
 
 	eng := newEngine(engineOpts{kc: kind == "kube-controllers", local: local, lossDelay: *lossDelay,
-		userAgent: ua, secretWatchT: *secretWatchT, watchT: *watchT}, lg, g)
+		userAgent: ua, secretWatchT: *secretWatchT, watchT: *watchT,
+		alwaysV1: versionMinor(c.version()) <= 22}, lg, g)
 	eng.onRestart = func(rcc string) {
 		if kind == "typha" {
 			lg.warn("daemon.go", 421, "received remote cluster restart: RemoteClusterConfiguration ("+rcc+") changed, restart required")
@@ -188,7 +200,9 @@ func runStandIn(kind string, args []string) error {
 	}
 
 	factory := dynamicinformer.NewDynamicSharedInformerFactory(dyn, 0)
-	inf := factory.ForResource(rccGVR).Informer()
+	// Typha's own datastore: the RCCs where its cluster stores them
+	// (crd.projectcalico.org/v1 in API-server mode, else projectcalico.org/v3).
+	inf := factory.ForResource(c.storageGVR("remoteclusterconfigurations")).Informer()
 	inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc: func(o interface{}) {
 			if u, ok := o.(*unstructured.Unstructured); ok {
