@@ -346,6 +346,17 @@ Result<Response> Transport::perform(const Request& request) {
     release_handle(handle);
     return Error(Errc::interrupted, "cancelled");
   }
+  // An API server that refuses a request before reading it (401, 403 from its
+  // authentication or authorization filters) may end the stream while the
+  // rest is still on the wire: curl then reports a partial transfer (seen in
+  // the lab with a revoked token). The status it answered is its answer.
+  long answered = 0;
+  if (code == CURLE_PARTIAL_FILE || code == CURLE_SEND_ERROR || code == CURLE_RECV_ERROR ||
+      code == CURLE_HTTP2_STREAM || code == CURLE_HTTP2) {
+    curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &answered);
+    if (answered >= 400 && answered < 500)
+      code = CURLE_OK;
+  }
   if (code != CURLE_OK) {
     std::string detail = error_text[0] != '\0' ? std::string(error_text.data()) : curl_easy_strerror(code);
     while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' '))
