@@ -259,6 +259,15 @@ bool string_member(const Json& object, const char* key, std::string& out) {
 
 }  // namespace
 
+std::string now_rfc3339() {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return stamp;
+}
+
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view s) {
   using namespace std::chrono;
   const int y = digits(s, 0, 4), mo = digits(s, 5, 2), d = digits(s, 8, 2);

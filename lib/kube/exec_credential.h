@@ -41,6 +41,8 @@ Result<ExecCredential> parse_exec_credential(const std::string& output, const st
 // RFC 3339 time as in expirationTimestamp ("2024-05-01T12:00:00Z", fractions and
 // offsets allowed); nullopt when malformed.
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
+// The current time as Kubernetes writes it in annotations: "2024-05-01T12:00:00Z".
+std::string now_rfc3339();
 
 // Thread-safe cache around run_exec_plugin for one context.
 class ExecCredentialSource {

@@ -6,6 +6,7 @@
 
 #include "calico/names.h"
 #include "calico/prometheus.h"
+#include "kube/exec_credential.h"
 #include "util/interrupt.h"
 #include "util/parallel.h"
 
@@ -273,14 +274,10 @@ TyphaView follow_typha(kube::Client& client, const TyphaReadOptions& options,
 }
 
 Result<std::vector<std::string>> restart_typha(kube::Client& client) {
-  std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
   kube::Json patch = {
       {"spec",
-       {{"template", {{"metadata", {{"annotations", {{"kubectl.kubernetes.io/restartedAt", stamp}}}}}}}}}};
+       {{"template",
+         {{"metadata", {{"annotations", {{"kubectl.kubernetes.io/restartedAt", kube::now_rfc3339()}}}}}}}}}};
   std::vector<std::string> restarted;
   for (auto name : calico::kTyphaDeployments) {
     auto patched = client.merge_patch(kube::resources::deployments, std::string(calico::kCalicoNamespace),
