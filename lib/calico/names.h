@@ -10,6 +10,9 @@ namespace meshctl::calico {
 inline constexpr std::string_view kCalicoNamespace = "calico-system";
 inline constexpr std::string_view kLegacyFederationNamespace = "kube-system";
 inline constexpr std::string_view kFederationName = "tigera-federation-remote-cluster";
+// meshctl's own ClusterRole (and binding) granting the projectcalico.org/v3
+// group, which the documented ClusterRole lacks.
+inline constexpr std::string_view kFederationV3RoleName = "tigera-federation-remote-cluster-v3";
 inline constexpr std::string_view kTyphaServiceAccount = "calico-typha";
 // Every Typha that dials remote clusters: the cluster Deployment and, with the
 // non-cluster-host feature, a second one under the same ServiceAccount.

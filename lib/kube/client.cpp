@@ -425,6 +425,27 @@ Result<Json> Client::create_object(const Resource& r, const std::string& ns, con
   return send_json(*this, "POST", resource_path(r, ns), &body);
 }
 
+namespace {
+
+std::string write_query(const std::string& field_manager, DryRun dry_run) {
+  std::string query = "?fieldManager=" + http::url_encode(field_manager);
+  if (dry_run == DryRun::yes)
+    query += "&dryRun=All";
+  return query;
+}
+
+}  // namespace
+
+Result<Json> Client::create_object(const Resource& r, const std::string& ns, const Json& body,
+                                   const std::string& field_manager, DryRun dry_run) {
+  return send_json(*this, "POST", resource_path(r, ns) + write_query(field_manager, dry_run), &body);
+}
+
+Result<Json> Client::update_object(const Resource& r, const std::string& ns, const std::string& name,
+                                   const Json& body, const std::string& field_manager, DryRun dry_run) {
+  return send_json(*this, "PUT", resource_path(r, ns, name) + write_query(field_manager, dry_run), &body);
+}
+
 Result<Applied> Client::apply(const Resource& r, const std::string& ns, const std::string& name,
                               const Json& body, const ApplyOptions& options) {
   std::string path =

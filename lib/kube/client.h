@@ -124,6 +124,12 @@ class Client {
   Result<Json> list(const Resource& r, const std::string& ns, const std::string& label_selector = {},
                     const std::string& field_selector = {});
   Result<Json> create_object(const Resource& r, const std::string& ns, const Json& body);
+  // POST / PUT for servers that refuse server-side apply; `body` carries the
+  // resourceVersion it updates (a 409 when the object changed meanwhile).
+  Result<Json> create_object(const Resource& r, const std::string& ns, const Json& body,
+                             const std::string& field_manager, DryRun dry_run);
+  Result<Json> update_object(const Resource& r, const std::string& ns, const std::string& name,
+                             const Json& body, const std::string& field_manager, DryRun dry_run);
   // Server-side apply: PATCH application/apply-patch+yaml (JSON is valid YAML)
   // with fieldManager, force and dryRun=All as asked. Returns the object as the
   // server has (or would have) it.

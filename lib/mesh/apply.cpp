@@ -50,12 +50,8 @@ bool observed_kind(const kube::Resource& resource) {
 // that leave and teardown release it instead of deleting what someone else
 // made. Its own field manager keeps meshctl's later applies from removing it.
 Result<Json> record_adoption(kube::Client& client, const DesiredObject& d, const JoinOptions& options) {
-  std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  Json patch = {{"metadata", {{"annotations", {{std::string(calico::kAdoptedAnnotation), stamp}}}}}};
+  Json patch = {
+      {"metadata", {{"annotations", {{std::string(calico::kAdoptedAnnotation), kube::now_rfc3339()}}}}}};
   return client.merge_patch(d.resource, d.namespace_, d.name, patch,
                             std::string(calico::kAdoptionFieldManager),
                             options.dry_run ? kube::DryRun::yes : kube::DryRun::no);
@@ -91,6 +87,52 @@ Action classify(const kube::Applied& applied, const Json* observed, bool was_obs
   return observed != nullptr && carries_managed_label(*observed) ? Action::update : Action::adopt;
 }
 
+// Calico's aggregated API server before projectcalico/calico#4959 was fixed
+// answers a server-side apply with 500 "no serializer defined for
+// application/yaml"; a server without apply support answers 415.
+bool apply_refused(const Error& e) {
+  return e.http_status == 415 ||
+         (e.http_status == 500 && e.message.find("no serializer") != std::string::npos);
+}
+
+// The same write without server-side apply: create, or update the current
+// object (its resourceVersion guards against a concurrent change) with
+// meshctl's labels and annotations added and its content (spec, data, ...)
+// replaced by the desired one.
+Result<kube::Applied> write_without_apply(kube::Client& client, const DesiredObject& d,
+                                          const kube::ApplyOptions& apply_options) {
+  for (int attempt = 0;; ++attempt) {
+    auto current = client.get(d.resource, d.namespace_, d.name);
+    if (!current && current.error().code != Errc::not_found)
+      return current.error();
+    if (!current) {
+      auto created = client.create_object(d.resource, d.namespace_, d.body, apply_options.field_manager,
+                                          apply_options.dry_run);
+      if (created)
+        return kube::Applied{std::move(*created), true, std::nullopt};
+      if (created.error().code != Errc::already_exists || attempt > 0)
+        return created.error();
+      continue;
+    }
+    Json body = *current;
+    for (const char* part : {"labels", "annotations"}) {
+      const Json wanted = d.body["metadata"].value(part, Json::object());
+      for (const auto& [key, value] : wanted.items())
+        body["metadata"][part][key] = value;
+    }
+    for (const auto& [key, value] : d.body.items()) {
+      if (key != "metadata" && key != "apiVersion" && key != "kind")
+        body[key] = value;
+    }
+    auto updated = client.update_object(d.resource, d.namespace_, d.name, body, apply_options.field_manager,
+                                        apply_options.dry_run);
+    if (updated)
+      return kube::Applied{std::move(*updated), false, std::nullopt};
+    if (updated.error().code != Errc::conflict || attempt > 0)
+      return updated.error();
+  }
+}
+
 ObjectResult apply_object(kube::Client& client, const std::string& cluster, const DesiredObject& d,
                           const LiveState& live, const JoinOptions& options, LiveState* record) {
   ObjectResult r = result_for(cluster, d);
@@ -104,6 +146,8 @@ ObjectResult apply_object(kube::Client& client, const std::string& cluster, cons
   apply_options.force = options.force_conflicts ? kube::Force::yes : kube::Force::no;
   apply_options.dry_run = options.dry_run ? kube::DryRun::yes : kube::DryRun::no;
   auto applied = client.apply(d.resource, d.namespace_, d.name, d.body, apply_options);
+  if (!applied && apply_refused(applied.error()))
+    applied = write_without_apply(client, d, apply_options);
   if (!applied) {
     r.action = Action::failed;
     r.error = applied.error().message;

@@ -43,6 +43,27 @@ std::string result_for_error(Errc code) {
   return "error";
 }
 
+// The group a remote syncer reads Calico resources in, as Typha picks it:
+// crd.projectcalico.org when served (also beside projectcalico.org),
+// projectcalico.org when only that is served (native v3 CRDs), and
+// crd.projectcalico.org when discovery fails.
+std::string calico_group_served(kube::Client& client) {
+  auto response = client.request("GET", "/apis");
+  if (!response)
+    return "crd.projectcalico.org";
+  auto groups = kube::Json::parse(response->body, nullptr, false);
+  bool v3_only = false;
+  if (groups.is_object()) {
+    for (const auto& group : groups.value("groups", kube::Json::array())) {
+      auto name = group.value("name", "");
+      if (name == "crd.projectcalico.org")
+        return name;
+      v3_only = v3_only || name == "projectcalico.org";
+    }
+  }
+  return v3_only ? "projectcalico.org" : "crd.projectcalico.org";
+}
+
 }  // namespace
 
 CredentialCheck check_credential(const std::string& kubeconfig_text, const RemoteTokenFacts* remote,
@@ -82,7 +103,7 @@ CredentialCheck check_credential(const std::string& kubeconfig_text, const Remot
   }
   std::vector<std::string> denied;
   for (const auto& [group, resource] : std::vector<std::pair<std::string, std::string>>{
-           {"", "pods"}, {"", "nodes"}, {"crd.projectcalico.org", "ippools"}}) {
+           {"", "pods"}, {"", "nodes"}, {calico_group_served(**client), "ippools"}}) {
     auto allowed = (*client)->can_i({"list", group, resource, "", "", ""});
     if (!allowed) {
       out.result = result_for_error(allowed.error().code);
@@ -90,7 +111,7 @@ CredentialCheck check_credential(const std::string& kubeconfig_text, const Remot
       return out;
     }
     if (!*allowed)
-      denied.push_back(resource);
+      denied.push_back(group.empty() ? resource : resource + "." + group);
   }
   if (denied.empty()) {
     out.result = "ok";

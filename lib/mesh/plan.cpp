@@ -37,6 +37,11 @@ Result<std::vector<DesiredObject>> federation_objects(const std::string& cluster
   TRY_ASSIGN(auto binding,
              make("federation-clusterrolebinding", r::cluster_role_bindings, "ClusterRoleBinding", vars));
   out.push_back(std::move(binding));
+  TRY_ASSIGN(auto role_v3, make("federation-clusterrole-v3", r::cluster_roles, "ClusterRole", vars));
+  out.push_back(std::move(role_v3));
+  TRY_ASSIGN(auto binding_v3,
+             make("federation-clusterrolebinding-v3", r::cluster_role_bindings, "ClusterRoleBinding", vars));
+  out.push_back(std::move(binding_v3));
   if (options.token_mode == TokenMode::secret) {
     TRY_ASSIGN(auto token, make("federation-token-secret", r::secrets, "Secret", vars));
     out.push_back(std::move(token));

@@ -164,11 +164,13 @@ Status observe(kube::Client& client, const Cluster& c, const JoinOptions& o, Clu
   // procedure uses too: read them by name, labelled or not, so that join can
   // tell taking one over from creating it.
   for (const auto* resource : {&kube::resources::cluster_roles, &kube::resources::cluster_role_bindings}) {
-    auto object = client.get(*resource, "", std::string(calico::kFederationName));
-    if (object)
-      live.objects[object_key(*resource, "", std::string(calico::kFederationName))] = std::move(*object);
-    else if (object.error().code != Errc::not_found)
-      return object.error();
+    for (auto name : {calico::kFederationName, calico::kFederationV3RoleName}) {
+      auto object = client.get(*resource, "", std::string(name));
+      if (object)
+        live.objects[object_key(*resource, "", std::string(name))] = std::move(*object);
+      else if (object.error().code != Errc::not_found)
+        return object.error();
+    }
   }
   auto rccs = list_managed(client, kube::resources::remote_cluster_configurations, "", live);
   if (!rccs && rccs.error().code == Errc::not_found) {
@@ -266,8 +268,9 @@ std::vector<std::string> required_permissions(const JoinOptions& options) {
   out.push_back(
       "escalate and bind, or holding get/list/watch on namespaces, serviceaccounts, services, endpoints, "
       "pods, "
-      "nodes and crd.projectcalico.org hostendpoints, ipamblocks, ippools (RBAC lets you grant only what you "
-      "hold)");
+      "nodes and hostendpoints, ipamblocks, ippools in crd.projectcalico.org and projectcalico.org (RBAC "
+      "lets "
+      "you grant only what you hold)");
   return out;
 }
 
