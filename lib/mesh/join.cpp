@@ -594,11 +594,11 @@ JoinReport run_join(std::vector<Cluster>& clusters, const JoinOptions& options, 
     if (o.action != Action::adopt)
       continue;
     report.warnings.push_back(
-        fmt::format("{}: {} {}{} existed without meshctl's label; join {} it and recorded that ({}): leave "
+        fmt::format("{}: {} {}{} existed without meshctl's label; join {} and recorded that ({}): leave "
                     "and teardown will "
                     "release it, not delete it",
                     o.cluster, o.kind, o.namespace_.empty() ? "" : o.namespace_ + "/", o.name,
-                    options.dry_run ? "would take over" : "took over", calico::kAdoptedAnnotation));
+                    options.dry_run ? "would take it over" : "took it over", calico::kAdoptedAnnotation));
   }
   report.unreachable.assign(unreachable.begin(), unreachable.end());
   report.interrupted = interrupted();

@@ -47,7 +47,12 @@ export KUBECONFIG="$kubeconfig"
 export LAB_EKS_KUBECONFIG="$LAB_DIR/kubeconfig-eks"
 
 for scenario in "$here"/scenarios/*.sh; do
-  [[ -n "${E2E_ONLY:-}" && "$(basename "$scenario")" != *"$E2E_ONLY"* ]] && continue
+  # E2E_ONLY: comma-separated substrings of the scenarios to run (e.g. 03,24).
+  if [[ -n "${E2E_ONLY:-}" ]]; then
+    keep=0
+    for want in ${E2E_ONLY//,/ }; do [[ "$(basename "$scenario")" == *"$want"* ]] && keep=1; done
+    ((keep)) || continue
+  fi
   echo "== $(basename "$scenario" .sh)"
   if ! bash -euo pipefail -c "source '$here/lib.sh'; source '$scenario'"; then
     echo "fail scenario $(basename "$scenario") aborted" >>"$RESULTS"

@@ -12,6 +12,11 @@ for c in "${CLUSTERS[@]}"; do
     "kubectl --context $c get clusterrole tigera-federation-remote-cluster -o json | jq -e '
        ([.rules[] | select(.apiGroups==[\"\"]) | .resources[]] | index(\"nodes\")) and
        ([.rules[] | select(.apiGroups==[\"crd.projectcalico.org\"]) | .resources] == [[\"hostendpoints\",\"ipamblocks\",\"ippools\"]])'"
+  check "$c: ClusterRole tigera-federation-remote-cluster-v3 grants the same in projectcalico.org, bound to the ServiceAccount" bash -c \
+    "kubectl --context $c get clusterrole tigera-federation-remote-cluster-v3 -o json | jq -e '
+       [.rules[] | select(.apiGroups==[\"projectcalico.org\"]) | .resources] == [[\"hostendpoints\",\"ipamblocks\",\"ippools\"]]' &&
+     kubectl --context $c get clusterrolebinding tigera-federation-remote-cluster-v3 -o jsonpath='{.roleRef.name} {.subjects[0].namespace}/{.subjects[0].name}' |
+       grep -qx 'tigera-federation-remote-cluster-v3 calico-system/tigera-federation-remote-cluster'"
   check "$c: ClusterRoleBinding to the ServiceAccount" bash -c \
     "kubectl --context $c get clusterrolebinding tigera-federation-remote-cluster -o jsonpath='{.subjects[0].namespace}/{.subjects[0].name}' | grep -qx calico-system/tigera-federation-remote-cluster"
   check "$c: token Secret filled by the token controller" bash -c \

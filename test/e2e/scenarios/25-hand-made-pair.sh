@@ -94,7 +94,7 @@ jqc "join took over exactly pdx's four federation objects" \
    ["pdx/ClusterRole/tigera-federation-remote-cluster", "pdx/ClusterRoleBinding/tigera-federation-remote-cluster",
     "pdx/Secret/tigera-federation-remote-cluster", "pdx/ServiceAccount/tigera-federation-remote-cluster"]'
 harvest_secrets  # the hand-made token too: meshctl must never print it
-check "join said so on stderr" grep -q "took over ServiceAccount calico-system/$FED" <<<"$MESH_ERR"
+check "join said so on stderr" grep -q "ServiceAccount calico-system/$FED existed without meshctl's label; join took it over" <<<"$MESH_ERR"
 for kind in serviceaccount secret; do
   check "pdx's $kind $FED records the takeover (annotation)" bash -c \
     "kubectl --context pdx get $kind -n calico-system $FED -o json | jq -e '.metadata.annotations[\"meshctl.projectcalico.org/adopted\"]'"
