@@ -452,6 +452,35 @@ func (e *engine) startSecretInformer(ns, name string, sw *secretWatch) {
 		},
 	})
 	go ctrl.Run(sw.stop)
+	// Safety net for the defect in README ("Known defect"): a replica's
+	// informer has been seen to miss a deletion. Real Typha sees every change
+	// of the Secret, so a Get every 2 s delivers what the informer missed.
+	go func() {
+		t := time.NewTicker(2 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-sw.stop:
+				return
+			case <-t.C:
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+			cur, err := e.local.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+			cancel()
+			switch {
+			case apierrors.IsNotFound(err):
+				cur = nil
+			case err != nil:
+				continue
+			}
+			e.mu.Lock()
+			known := sw.secret
+			e.mu.Unlock()
+			if (cur == nil) != (known == nil) || (cur != nil && cur.ResourceVersion != known.ResourceVersion) {
+				changed(cur)
+			}
+		}
+	}()
 }
 
 // ---- one remote: the watcher syncer ---------------------------------------------
