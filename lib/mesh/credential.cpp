@@ -1,5 +1,7 @@
 #include "mesh/credential.h"
 
+#include <fmt/format.h>
+
 #include <ctime>
 #include <utility>
 #include <vector>
@@ -128,6 +130,15 @@ CredentialCheck check_credential(const std::string& kubeconfig_text, const Remot
 bool is_stale_failure(const calico::LinkEvent& event, const CredentialCheck& credential) {
   return event.state == calico::LinkState::connection_failed && event.failed_after_sync &&
          credential.result == "ok";
+}
+
+std::string stale_failure_detail(const std::string& remote, const calico::LinkEvent& event,
+                                 const std::string& restart_command) {
+  return fmt::format(
+      "Typha reported the connection to {} failed ({}{}) after it had been in sync, and Typha never reports "
+      "a "
+      "recovery; the stored credential works from here. Re-verify with: {}",
+      remote, event.timestamp.empty() ? "" : "at " + event.timestamp + ": ", event.detail, restart_command);
 }
 
 std::string typha_restart_command(const std::string& context, const std::vector<std::string>& deployments) {

@@ -41,6 +41,10 @@ CredentialCheck check_credential(const std::string& kubeconfig_text, const Remot
 // link: only a Typha restart can re-verify it.
 bool is_stale_failure(const calico::LinkEvent& event, const CredentialCheck& credential);
 
+// Explains a stale failure to the user, ending in the command that re-verifies.
+std::string stale_failure_detail(const std::string& remote, const calico::LinkEvent& event,
+                                 const std::string& restart_command);
+
 // The command that makes Typha in a cluster re-verify every link: a rollout
 // restart of each of its Typha Deployments (calico-typha when none is known).
 std::string typha_restart_command(const std::string& context, const std::vector<std::string>& deployments);

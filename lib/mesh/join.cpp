@@ -394,10 +394,7 @@ void judge_link(LinkResult& link, const LinkVerdict& verdict, const Secret& stor
   if (!is_stale_failure(verdict.event, credential))
     return;
   link.state = calico::LinkState::stale_failure;
-  link.detail = fmt::format(
-      "Typha reported the connection failed ({}) after it had been in sync and never reports a recovery; the "
-      "stored credential works from here. Re-verify with: {}",
-      verdict.event.detail, restart_command);
+  link.detail = stale_failure_detail(link.remote, verdict.event, restart_command);
 }
 
 // --restart-stale-typha: restarts Typha where a link holds a stale failure;

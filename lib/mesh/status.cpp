@@ -131,18 +131,6 @@ void check_objects(LinkStatus& link, const Json& rcc, const ClusterFacts& local,
   link.objects.push_back(binding_check);
 }
 
-// Typha said the link failed after it had been in sync, and it never says
-// otherwise until it restarts; the stored credential works from here.
-void mark_stale(LinkStatus& link, const std::string& restart_command) {
-  link.state = calico::LinkState::stale_failure;
-  link.state_name = std::string(calico::link_state_name(link.state));
-  link.detail = fmt::format(
-      "Typha reported the connection to {} failed ({}{}) after it had been in sync, and Typha never reports "
-      "a "
-      "recovery; the stored credential works from here. Re-verify with: {}",
-      link.remote, link.since.empty() ? "" : "at " + link.since + ": ", link.detail, restart_command);
-}
-
 }  // namespace
 
 bool LinkStatus::misconfigured() const {
@@ -268,8 +256,11 @@ StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<boo
           check_credential(pending[i].kubeconfig, pending[i].remote ? &token_facts : nullptr,
                            options.check_credentials ? Probe::yes : Probe::no, options.request_timeout);
     }
-    if (is_stale_failure(pending[i].event, link.credential))
-      mark_stale(link, pending[i].restart_command);
+    if (is_stale_failure(pending[i].event, link.credential)) {
+      link.state = calico::LinkState::stale_failure;
+      link.state_name = std::string(calico::link_state_name(link.state));
+      link.detail = stale_failure_detail(link.remote, pending[i].event, pending[i].restart_command);
+    }
     return link;
   });
   report.links = std::move(links);

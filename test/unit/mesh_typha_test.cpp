@@ -63,6 +63,9 @@ TEST_CASE("a failure after in-sync is stale only while the stored credential wor
   CHECK_FALSE(mesh::is_stale_failure(event("pdx", LinkState::connection_failed, true), refused));
   CHECK_FALSE(mesh::is_stale_failure(event("pdx", LinkState::connection_failed, false), ok));
   CHECK_FALSE(mesh::is_stale_failure(event("pdx", LinkState::secret_missing, true), ok));
+  auto detail = mesh::stale_failure_detail("pdx", event("pdx", LinkState::connection_failed, true), "CMD");
+  CHECK(detail.find("pdx failed (at 2026-03-31 11:40:01.530: words)") != std::string::npos);
+  CHECK(detail.ends_with("Re-verify with: CMD"));
   CHECK(mesh::typha_restart_command("iad", {}) ==
         "kubectl --context iad rollout restart deployment/calico-typha -n calico-system");
   CHECK(
