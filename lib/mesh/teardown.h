@@ -18,7 +18,7 @@ struct TeardownOptions {
   std::vector<std::string> federation_namespaces{"calico-system", "kube-system"};
   bool include_unmanaged = false;
   bool include_adopted = false;  // delete objects join took over, too (default: release them)
-  bool force = false;  // go on when a cluster is unreachable
+  bool force = false;            // go on when a cluster is unreachable
   bool dry_run = false;
 };
 
