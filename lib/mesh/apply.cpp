@@ -87,6 +87,13 @@ Action classify(const kube::Applied& applied, const Json* observed, bool was_obs
   return observed != nullptr && carries_managed_label(*observed) ? Action::update : Action::adopt;
 }
 
+Json without_metadata(const Json& body) {
+  Json out = body;
+  for (const char* key : {"metadata", "apiVersion", "kind"})
+    out.erase(key);
+  return out;
+}
+
 // Calico's aggregated API server before projectcalico/calico#4959 was fixed
 // answers a server-side apply with 500 "no serializer defined for
 // application/yaml"; a server without apply support answers 415.
@@ -113,6 +120,14 @@ Result<kube::Applied> write_without_apply(kube::Client& client, const DesiredObj
       if (created.error().code != Errc::already_exists || attempt > 0)
         return created.error();
       continue;
+    }
+    if (!carries_managed_label(*current) && apply_options.force == kube::Force::no &&
+        !json_contains(*current, without_metadata(d.body))) {
+      // What server-side apply refuses as a conflict: an object another tool
+      // made, with other content. Never overwritten unless asked.
+      return Error(Errc::conflict,
+                   fmt::format("{} {} exists, made by another tool, with other content", d.kind,
+                               d.namespace_.empty() ? d.name : d.namespace_ + "/" + d.name));
     }
     Json body = *current;
     for (const char* part : {"labels", "annotations"}) {
