@@ -135,10 +135,9 @@ Result<kube::Applied> write_without_apply(kube::Client& client, const DesiredObj
       for (const auto& [key, value] : wanted.items())
         body["metadata"][part][key] = value;
     }
-    for (const auto& [key, value] : d.body.items()) {
-      if (key != "metadata" && key != "apiVersion" && key != "kind")
-        body[key] = value;
-    }
+    const Json content = without_metadata(d.body);
+    for (const auto& [key, value] : content.items())
+      body[key] = value;
     auto updated = client.update_object(d.resource, d.namespace_, d.name, body, apply_options.field_manager,
                                         apply_options.dry_run);
     if (updated)
