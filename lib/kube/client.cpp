@@ -280,8 +280,7 @@ Result<HttpResponse> Client::Impl::send(http::Request request) {
     http::Response& response = *result;
     log::debug("{} -> {} in {}ms", what, response.status, elapsed);
     if (response.status >= 200 && response.status < 300) {
-      return HttpResponse{response.status, std::move(response.body), std::move(response.content_type),
-                          response.date};
+      return HttpResponse{response.status, std::move(response.body), std::move(response.content_type)};
     }
     if (response.status == 401 && !reauthenticated && refresh_after_unauthorized(force_refresh)) {
       reauthenticated = true;
@@ -456,7 +455,7 @@ Result<Applied> Client::apply(const Resource& r, const std::string& ns, const st
     path += "&dryRun=All";
   TRY_ASSIGN(HttpResponse response, request("PATCH", path, body.dump(), "application/apply-patch+yaml"));
   TRY_ASSIGN(Json object, parse_json(response, fmt::format("{}: PATCH {}", context_name(), path)));
-  return Applied{std::move(object), response.status == 201, response.date};
+  return Applied{std::move(object), response.status == 201};
 }
 
 Result<Json> Client::merge_patch(const Resource& r, const std::string& ns, const std::string& name,

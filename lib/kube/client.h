@@ -9,7 +9,6 @@
 #pragma once
 
 #include <chrono>
-#include <ctime>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -68,12 +67,10 @@ struct LogOptions {
   std::optional<int> since_seconds;
 };
 
-// What a server-side apply returned, with what is needed to tell whether it
-// changed anything (see mesh/apply.cpp).
+// What a server-side apply returned.
 struct Applied {
   Json object;
-  bool created = false;                    // 201: the object did not exist before
-  std::optional<std::time_t> server_time;  // the answer's Date header
+  bool created = false;  // 201: the object did not exist before
 };
 
 // One rule of a SelfSubjectRulesReview answer.
@@ -107,7 +104,6 @@ struct HttpResponse {
   long status = 0;
   std::string body;
   std::string content_type;
-  std::optional<std::time_t> date;
 };
 
 class Client {

@@ -85,16 +85,6 @@ int check_cancelled(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) 
   return request->cancelled() ? 1 : 0;
 }
 
-std::optional<std::time_t> server_date(CURL* handle) {
-  curl_header* header = nullptr;
-  if (curl_easy_header(handle, "Date", 0, CURLH_HEADER, -1, &header) != CURLHE_OK || header == nullptr)
-    return std::nullopt;
-  std::time_t parsed = curl_getdate(header->value, nullptr);
-  if (parsed < 0)
-    return std::nullopt;
-  return parsed;
-}
-
 bool contains(const std::string& text, const char* needle) {
   return text.find(needle) != std::string::npos;
 }
@@ -370,7 +360,6 @@ Result<Response> Transport::perform(const Request& request) {
   if (content_type != nullptr)
     response.content_type = content_type;
   response.retry_after = retry_after(handle);
-  response.date = server_date(handle);
   release_handle(handle);
   return response;
 }

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <chrono>
-#include <ctime>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -54,8 +53,7 @@ struct Response {
   std::string body;
   std::string content_type;
   std::optional<std::chrono::seconds> retry_after;
-  std::optional<std::time_t> date;  // the server's clock (Date header), one-second resolution
-  bool stopped_early = false;       // on_body asked to stop
+  bool stopped_early = false;  // on_body asked to stop
 };
 
 // Maps a libcurl result code (and its error text) to an Errc::transport_* value.

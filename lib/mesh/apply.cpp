@@ -2,9 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
-#include <ctime>
-
 #include "calico/names.h"
 #include "kube/exec_credential.h"
 #include "util/interrupt.h"
@@ -38,14 +35,6 @@ ObjectResult result_for(const std::string& cluster, const DesiredObject& d) {
   return r;
 }
 
-bool observed_kind(const kube::Resource& resource) {
-  return resource.plural == kube::resources::service_accounts.plural ||
-         resource.plural == kube::resources::secrets.plural ||
-         resource.plural == kube::resources::remote_cluster_configurations.plural ||
-         resource.plural == kube::resources::cluster_roles.plural ||
-         resource.plural == kube::resources::cluster_role_bindings.plural;
-}
-
 // Marks an object join took over (it existed without meshctl's label), so
 // that leave and teardown release it instead of deleting what someone else
 // made. Its own field manager keeps meshctl's later applies from removing it.
@@ -57,33 +46,12 @@ Result<Json> record_adoption(kube::Client& client, const DesiredObject& d, const
                             options.dry_run ? kube::DryRun::yes : kube::DryRun::no);
 }
 
-// For kinds preflight did not read: did this apply change the object? The
-// API server stamps meshctl's managedFields entry only when an apply changes
-// something, so an entry as recent as the answer itself (the server's clock,
-// 1 s resolution) means changed. An unchanged object written in the second
-// before would read as changed; only the reported action is affected.
-bool changed_by_apply(const kube::Applied& applied, const std::string& field_manager) {
-  if (!applied.server_time)
-    return true;  // cannot tell: say changed rather than hide a write
-  const auto& managed = applied.object["metadata"].value("managedFields", Json::array());
-  for (const auto& entry : managed) {
-    if (entry.value("manager", "") != field_manager || entry.value("operation", "") != "Apply")
-      continue;
-    auto stamped = kube::parse_rfc3339(entry.value("time", ""));
-    if (!stamped)
-      return true;
-    return std::chrono::system_clock::to_time_t(*stamped) >= *applied.server_time - 1;
-  }
-  return true;
-}
-
-Action classify(const kube::Applied& applied, const Json* observed, bool was_observed,
-                const kube::ApplyOptions& apply_options) {
-  // Observed kinds reach here only when they differ from what preflight saw.
+// Preflight read every kind join writes (labelled lists, and the names the
+// documented procedure uses), so an object reaches here only when it differs
+// from what preflight saw or was not seen: created, taken over, or updated.
+Action classify(const kube::Applied& applied, const Json* observed) {
   if (applied.created)
     return Action::create;
-  if (!was_observed)
-    return changed_by_apply(applied, apply_options.field_manager) ? Action::update : Action::unchanged;
   return observed != nullptr && carries_managed_label(*observed) ? Action::update : Action::adopt;
 }
 
@@ -116,7 +84,7 @@ Result<kube::Applied> write_without_apply(kube::Client& client, const DesiredObj
       auto created = client.create_object(d.resource, d.namespace_, d.body, apply_options.field_manager,
                                           apply_options.dry_run);
       if (created)
-        return kube::Applied{std::move(*created), true, std::nullopt};
+        return kube::Applied{std::move(*created), true};
       if (created.error().code != Errc::already_exists || attempt > 0)
         return created.error();
       continue;
@@ -141,7 +109,7 @@ Result<kube::Applied> write_without_apply(kube::Client& client, const DesiredObj
     auto updated = client.update_object(d.resource, d.namespace_, d.name, body, apply_options.field_manager,
                                         apply_options.dry_run);
     if (updated)
-      return kube::Applied{std::move(*updated), false, std::nullopt};
+      return kube::Applied{std::move(*updated), false};
     if (updated.error().code != Errc::conflict || attempt > 0)
       return updated.error();
   }
@@ -150,8 +118,7 @@ Result<kube::Applied> write_without_apply(kube::Client& client, const DesiredObj
 ObjectResult apply_object(kube::Client& client, const std::string& cluster, const DesiredObject& d,
                           const LiveState& live, const JoinOptions& options, LiveState* record) {
   ObjectResult r = result_for(cluster, d);
-  const bool was_observed = observed_kind(d.resource);
-  const Json* existing = was_observed ? live.find(d) : nullptr;
+  const Json* existing = live.find(d);
   if (existing != nullptr && matches_live(*existing, d.body)) {
     r.action = Action::unchanged;
     return r;
@@ -173,7 +140,7 @@ ObjectResult apply_object(kube::Client& client, const std::string& cluster, cons
     }
     return r;
   }
-  r.action = classify(*applied, existing, was_observed, apply_options);
+  r.action = classify(*applied, existing);
   if (r.action == Action::adopt) {
     auto adopted = record_adoption(client, d, options);
     if (!adopted) {
@@ -186,7 +153,7 @@ ObjectResult apply_object(kube::Client& client, const std::string& cluster, cons
     }
     applied->object = std::move(*adopted);
   }
-  if (record != nullptr && !options.dry_run && was_observed)
+  if (record != nullptr && !options.dry_run)
     record->objects[object_key(d.resource, d.namespace_, d.name)] = std::move(applied->object);
   return r;
 }

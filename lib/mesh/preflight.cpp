@@ -31,8 +31,8 @@ std::vector<AccessCheck> needs_for(const JoinOptions& o, const std::string& fed_
     add({"list", "create", "patch"}, "", "secrets", sec_ns);
   if (o.token_mode == TokenMode::bound)
     out.push_back({"create", "", "serviceaccounts", fed_ns, "", "token"});
-  add({"create", "patch"}, rbac, "roles", sec_ns);
-  add({"create", "patch"}, rbac, "rolebindings", sec_ns);
+  add({"list", "create", "patch"}, rbac, "roles", sec_ns);
+  add({"list", "create", "patch"}, rbac, "rolebindings", sec_ns);
   add({"get", "create", "patch"}, rbac, "clusterroles", "");
   add({"get", "create", "patch"}, rbac, "clusterrolebindings", "");
   add({"list", "create", "patch"}, calico, std::string(calico::kRccPlural), "");
@@ -160,6 +160,8 @@ Status observe(kube::Client& client, const Cluster& c, const JoinOptions& o, Clu
   TRY(list_managed(client, kube::resources::secrets, out.facts.federation_namespace, live));
   if (o.secret_namespace != out.facts.federation_namespace)
     TRY(list_managed(client, kube::resources::secrets, o.secret_namespace, live));
+  TRY(list_managed(client, kube::resources::roles, o.secret_namespace, live));
+  TRY(list_managed(client, kube::resources::role_bindings, o.secret_namespace, live));
   // The federation ClusterRole and its binding carry the names the documented
   // procedure uses too: read them by name, labelled or not, so that join can
   // tell taking one over from creating it.
