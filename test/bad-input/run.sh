@@ -177,19 +177,20 @@ corpus_audit() {
   sleep 2
   local ctx
   for ctx in "${CLUSTERS[@]}"; do
-    jq -c --arg since "$corpus_start" --arg ctx "$ctx" '
+    audit_events "$LAB_DIR/clusters/$ctx/audit.log" | jq -c --arg since "$corpus_start" --arg ctx "$ctx" '
       select((.userAgent // "") | startswith("meshctl/"))
       | select(.requestReceivedTimestamp >= $since)
       | {cluster: $ctx, at: .requestReceivedTimestamp, verb, uri: .requestURI,
-         resource: (.objectRef.resource // "")}' "$LAB_DIR/clusters/$ctx/audit.log"
+         resource: (.objectRef.resource // "")}'
   done >"$events"
   local name started ended want_requests
   while read -r name started ended want_requests; do
     local mine writes requests
     mine=$(jq -c --arg s "$started" --arg e "$ended" 'select(.at >= $s and .at <= $e)' "$events")
     requests=$(grep -c . <<<"$mine" || true)
-    writes=$(jq -c 'select(.verb | IN("create", "update", "patch", "delete", "deletecollection"))
-                    | select(.resource | endswith("reviews") | not)' <<<"$mine" | head -3)
+    # jq -s and first 3, not `| head -3`: head exiting early would kill jq with SIGPIPE (exit 141).
+    writes=$(jq -cs '[.[] | select(.verb | IN("create", "update", "patch", "delete", "deletecollection"))
+                     | select(.resource | endswith("reviews") | not)] | .[:3][]' <<<"$mine")
     if [[ "$want_requests" == planted ]]; then
       check "the audit check detects meshctl's (dry-run) write requests" test -n "$writes"
       continue

@@ -97,6 +97,11 @@ harvest_secrets() {
 }
 
 # jqc DESCRIPTION FILTER: passes when FILTER is true of the last meshctl stdout.
+# audit_events FILE: the complete JSON events of a lab audit log, one per
+# line. kube-apiserver appends while we read, so the last line can be half
+# written; it is left for the next reader instead of failing jq.
+audit_events() { jq -cR 'fromjson? // empty' "$1"; }
+
 jqc() {
   if jq -e "$2" >/dev/null 2>&1 <<<"$MESH_OUT"; then pass "$1"; else fail "$1"; fi
 }

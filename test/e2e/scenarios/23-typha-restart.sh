@@ -43,7 +43,7 @@ first_new_in_sync() {
   for pod in $(kc pdx get pods -n calico-system -l k8s-app=calico-typha -o name); do
     log=$(kc pdx logs -n calico-system "$pod" --tail=-1)
     pid=$(grep 'Typha starting up' <<<"$log" | tail -1 | sed -E 's/.*\[INFO\]\[([0-9]+)\].*/\1/')
-    line=$(grep -F "[$pid] " <<<"$log" | grep -F "Sending in-sync update for RemoteClusterConfiguration($remote)" | head -1)
+    line=$(grep -F "[$pid] " <<<"$log" | grep -m1 -F "Sending in-sync update for RemoteClusterConfiguration($remote)" || true)
     [[ -n "$line" ]] || { echo 0; return; }  # not yet
     ts=$(cut -c1-23 <<<"$line")
     ms=$(date -u -d "$ts" +%s%3N)
