@@ -15,7 +15,7 @@ struct JoinFlags {
   std::vector<std::string> servers;
   std::string federation_namespace;
   std::string secret_namespace = "calico-system";
-  std::string overlay_routing = "Enabled";
+  std::string overlay_routing;  // empty: derived per cluster
   std::string token = "secret";
   std::string token_ttl = "8760h";
   std::string token_wait = "60s";
@@ -23,6 +23,7 @@ struct JoinFlags {
   std::string timeout = "3m";
   bool dry_run = false;
   bool force_conflicts = false;
+  bool force = false;
   bool allow_loopback = false;
   bool print_permissions = false;
   bool restart_stale_typha = false;
@@ -56,7 +57,7 @@ Result<mesh::JoinOptions> to_options(const JoinFlags& f) {
     o.federation_namespace_given = true;
   }
   o.secret_namespace = f.secret_namespace;
-  if (f.overlay_routing != "Enabled" && f.overlay_routing != "Disabled") {
+  if (!f.overlay_routing.empty() && f.overlay_routing != "Enabled" && f.overlay_routing != "Disabled") {
     return Error(Errc::usage, "--overlay-routing must be Enabled or Disabled");
   }
   o.overlay_routing = f.overlay_routing;
@@ -69,6 +70,7 @@ Result<mesh::JoinOptions> to_options(const JoinFlags& f) {
   o.wait = !f.no_wait;
   o.dry_run = f.dry_run;
   o.force_conflicts = f.force_conflicts;
+  o.force = f.force;
   o.lab = f.allow_loopback;
   o.restart_stale_typha = f.restart_stale_typha;
   return o;
@@ -199,8 +201,9 @@ void add_join_command(CLI::App& root, App& app) {
       "when older manifests already made it there)");
   cmd->add_option("--secret-namespace", f->secret_namespace, "Namespace of the per-link Secrets and Roles")
       ->capture_default_str();
-  cmd->add_option("--overlay-routing", f->overlay_routing, "Enabled|Disabled, written into each RCC")
-      ->capture_default_str();
+  cmd->add_option("--overlay-routing", f->overlay_routing,
+                  "Enabled|Disabled, written into each RCC (default: per cluster, as the Calico API server "
+                  "would: Enabled where VXLAN or WireGuard is on)");
   cmd->add_option("--token", f->token,
                   "secret (a ServiceAccount token Secret, as Calico documents) | bound "
                   "(TokenRequest with --token-ttl)")
@@ -214,6 +217,7 @@ void add_join_command(CLI::App& root, App& app) {
   cmd->add_flag("--dry-run", f->dry_run,
                 "Show what would be created or changed (server-side dry run); write nothing");
   cmd->add_flag("--force-conflicts", f->force_conflicts, "Take over fields another field manager owns");
+  cmd->add_flag("--force", f->force, "Join even while a Calico datastore migration is in progress");
   cmd->add_flag("--allow-loopback-servers", f->allow_loopback,
                 "Expect loopback API server addresses (the local lab) instead of warning about them");
   cmd->add_flag("--restart-stale-typha", f->restart_stale_typha,

@@ -298,8 +298,8 @@ bool changes_connection_data(const DesiredObject& desired, const LiveState& live
   return !json_contains(existing->value(part, Json::object()), desired.body.value(part, Json::object()));
 }
 
-LinkOutcome write_link(Cluster& local, const LiveState& live, const Cluster& remote_cluster,
-                       const RemoteOffer& offer, const JoinOptions& o) {
+LinkOutcome write_link(Cluster& local, const PreflightFacts& facts, const LiveState& live,
+                       const Cluster& remote_cluster, const RemoteOffer& offer, const JoinOptions& o) {
   const std::string& remote = remote_cluster.member.mesh_name;
   LinkOutcome out;
   out.link = LinkResult{local.member.mesh_name, remote, calico::LinkState::unknown, "", false, false};
@@ -307,7 +307,8 @@ LinkOutcome write_link(Cluster& local, const LiveState& live, const Cluster& rem
     out.link.detail = "not written: " + remote + " is not ready (" + offer.error + ")";
     return out;
   }
-  auto objects = link_objects(local.member.mesh_name, access_for_link(live, offer.access, o), o);
+  auto objects =
+      link_objects(local.member.mesh_name, access_for_link(live, offer.access, o), facts.overlay_routing, o);
   if (!objects) {
     out.link.detail = objects.error().message;
     return out;
@@ -340,8 +341,9 @@ LinkOutcome write_link(Cluster& local, const LiveState& live, const Cluster& rem
   return out;
 }
 
-LocalOutcome write_links(Cluster& local, const LiveState& live, const std::vector<Cluster>& clusters,
-                         const std::vector<RemoteOffer>& offers, const JoinOptions& o) {
+LocalOutcome write_links(Cluster& local, const PreflightFacts& facts, const LiveState& live,
+                         const std::vector<Cluster>& clusters, const std::vector<RemoteOffer>& offers,
+                         const JoinOptions& o) {
   std::vector<size_t> remotes;
   for (size_t r = 0; r < clusters.size(); ++r) {
     if (clusters[r].member.mesh_name != local.member.mesh_name)
@@ -349,7 +351,7 @@ LocalOutcome write_links(Cluster& local, const LiveState& live, const std::vecto
   }
   auto links = parallel_map<LinkOutcome>(
       remotes.size(),
-      [&](size_t i) { return write_link(local, live, clusters[remotes[i]], offers[remotes[i]], o); },
+      [&](size_t i) { return write_link(local, facts, live, clusters[remotes[i]], offers[remotes[i]], o); },
       kLinkWritersPerCluster);
   LocalOutcome out;
   for (auto& l : links) {
@@ -545,10 +547,17 @@ JoinReport run_join(std::vector<Cluster>& clusters, const JoinOptions& options, 
 
   auto preflight = run_preflight(clusters, options);
   report.preflight_problems = preflight.problems;
+  for (size_t i = 0; i < clusters.size(); ++i)
+    report.clusters.push_back(
+        {clusters[i].member.mesh_name, preflight.facts[i].flavour, preflight.facts[i].overlay_routing});
   if (!preflight.ok())
-    return report;
-  for (const auto& c : clusters)
-    progress(c.member.mesh_name, "preflight passed");
+    return report;  // the refusals say what to fix; notes about what would be written wait
+  report.warnings = preflight.warnings;
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    progress(clusters[i].member.mesh_name,
+             fmt::format("preflight passed (Calico {}, overlay routing {})",
+                         calico::describe(preflight.facts[i].flavour), preflight.facts[i].overlay_routing));
+  }
 
   auto offers = parallel_map<RemoteOffer>(clusters.size(), [&](size_t i) {
     auto offer = prepare_remote(clusters[i], preflight.facts[i], options, progress);
@@ -570,7 +579,8 @@ JoinReport run_join(std::vector<Cluster>& clusters, const JoinOptions& options, 
 
   auto deadline = Clock::now() + options.timeout;
   auto outcomes = parallel_map<LocalOutcome>(clusters.size(), [&](size_t i) {
-    LocalOutcome outcome = write_links(clusters[i], offers[i].live, clusters, offers, options);
+    LocalOutcome outcome =
+        write_links(clusters[i], preflight.facts[i], offers[i].live, clusters, offers, options);
     summarise_objects(clusters[i].member.mesh_name, outcome.objects, "links", progress);
     if (options.wait && !options.dry_run && !interrupted())
       verify_links(clusters[i], outcome, deadline, options, progress);

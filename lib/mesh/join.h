@@ -21,8 +21,16 @@ struct LinkResult {
   bool verified = false;  // state comes from Typha (--wait)
 };
 
+// What preflight found a cluster to run, and what join writes there.
+struct ClusterFingerprint {
+  std::string name;
+  calico::Flavour flavour;
+  std::string overlay_routing;
+};
+
 struct JoinReport {
   bool dry_run = false;
+  std::vector<ClusterFingerprint> clusters;
   bool interrupted = false;
   std::vector<PreflightProblem> preflight_problems;
   std::vector<ObjectResult> objects;

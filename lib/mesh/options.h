@@ -20,7 +20,9 @@ struct JoinOptions {
   std::string federation_namespace = "calico-system";
   bool federation_namespace_given = false;  // --namespace given: no legacy kube-system lookup
   std::string secret_namespace = "calico-system";
-  std::string overlay_routing = "Enabled";
+  // overlayRoutingMode written into the RCCs; empty: per local cluster, as
+  // the Calico API server would default it (VXLAN or WireGuard: Enabled).
+  std::string overlay_routing;
   TokenMode token_mode = TokenMode::secret;
   std::chrono::seconds token_ttl{std::chrono::hours(24 * 365)};
   std::chrono::seconds token_fill_timeout{60};
@@ -28,6 +30,7 @@ struct JoinOptions {
   std::chrono::seconds timeout{std::chrono::minutes(3)};
   bool dry_run = false;
   bool force_conflicts = false;
+  bool force = false;  // join even while a Calico datastore migration is in progress
   // Per request of the stored-credential probe that tells a stale failure
   // from a broken link (as status uses it).
   std::chrono::milliseconds request_timeout{std::chrono::seconds(10)};

@@ -50,6 +50,7 @@ Result<std::vector<DesiredObject>> federation_objects(const std::string& cluster
 }
 
 Result<std::vector<DesiredObject>> link_objects(const std::string& local, const calico::RemoteAccess& remote,
+                                                const std::string& overlay_routing,
                                                 const JoinOptions& options) {
   namespace r = kube::resources;
   std::map<std::string, std::string> vars{
@@ -57,7 +58,7 @@ Result<std::vector<DesiredObject>> link_objects(const std::string& local, const 
       {"REMOTE", remote.cluster_name},
       {"SECRET_NAME", calico::remote_secret_name(remote.cluster_name)},
       {"SECRET_NAMESPACE", options.secret_namespace},
-      {"OVERLAY_ROUTING", options.overlay_routing},
+      {"OVERLAY_ROUTING", overlay_routing},
   };
   std::vector<DesiredObject> out;
   TRY_ASSIGN(auto secret, make("link-secret", r::secrets, "Secret", vars, remote.cluster_name));

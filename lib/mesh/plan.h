@@ -19,8 +19,9 @@ Result<std::vector<DesiredObject>> federation_objects(const std::string& cluster
 
 // In cluster L, for remote R: the kubeconfig Secret, the Role and RoleBinding
 // that let calico-typha read it, and the RemoteClusterConfiguration (last, so
-// it never points at a Secret that is not there yet).
+// it never points at a Secret that is not there yet), routing as given.
 Result<std::vector<DesiredObject>> link_objects(const std::string& local, const calico::RemoteAccess& remote,
+                                                const std::string& overlay_routing,
                                                 const JoinOptions& options);
 
 }  // namespace meshctl::mesh

@@ -1,11 +1,13 @@
 #include "mesh/preflight.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <map>
 #include <set>
 
 #include "calico/names.h"
+#include "mesh/fingerprint.h"
 #include "util/parallel.h"
 
 namespace meshctl::mesh {
@@ -222,7 +224,31 @@ ClusterOutcome check_cluster(Cluster& c, const JoinOptions& o) {
     if (!s)
       out.problems.push_back(s.error());
   }
+  out.facts.flavour = read_flavour(client);
   return out;
+}
+
+// The rules that need every cluster's fingerprint: licence, migration,
+// readers and remotes of different API modes, and the overlay routing mode.
+void judge_flavours(const std::vector<Cluster>& clusters, const JoinOptions& o, PreflightReport& report) {
+  FlavourRules rules{o.force, o.overlay_routing, !o.overlay_routing.empty()};
+  std::vector<FlavouredCluster> flavoured;
+  for (size_t i = 0; i < clusters.size(); ++i)
+    flavoured.push_back({clusters[i].member.mesh_name, &report.facts[i].flavour});
+  for (const auto& p : flavour_problems(flavoured, rules))
+    add_problem(report, p.cluster, p.error);
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    std::string note;
+    report.facts[i].overlay_routing = overlay_routing_for(report.facts[i].flavour, rules, &note);
+    if (!note.empty())
+      report.warnings.push_back(clusters[i].member.context + ": " + note);
+    const auto& unread = report.facts[i].flavour.unread;
+    if (!unread.empty()) {
+      report.warnings.push_back(
+          fmt::format("{}: could not read {}; the Calico checks that need them were skipped",
+                      clusters[i].member.context, fmt::join(unread, "; ")));
+    }
+  }
 }
 
 }  // namespace
@@ -249,6 +275,7 @@ PreflightReport run_preflight(std::vector<Cluster>& clusters, const JoinOptions&
                " (hint: a cluster cannot be meshed with itself; name each cluster once)"});
     }
   }
+  judge_flavours(clusters, options, report);
   return report;
 }
 
@@ -267,6 +294,13 @@ std::vector<std::string> required_permissions(const JoinOptions& options) {
   out.push_back(
       "optional: patch deployments calico-typha, calico-typha-noncluster-host in namespace "
       "calico-system (only with --restart-stale-typha)");
+  out.push_back(
+      "optional: get apiservices.apiregistration.k8s.io v3.projectcalico.org, get deployments in namespace "
+      "calico-system, get clusterinformations, licensekeys, felixconfigurations and list ippools in "
+      "crd.projectcalico.org (or projectcalico.org where only that is served), list "
+      "datastoremigrations.migration.projectcalico.org (the Calico fingerprint: licence, migration and "
+      "version "
+      "checks, overlay routing derived from the pools)");
   out.push_back(
       "escalate and bind, or holding get/list/watch on namespaces, serviceaccounts, services, endpoints, "
       "pods, "

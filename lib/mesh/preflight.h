@@ -3,13 +3,15 @@
 // SelfSubjectRulesReview (reachability, credentials and every permission), one
 // namespace list (the namespaces exist; kube-system's UID tells two contexts
 // of the same cluster apart), and the lists that show what meshctl already
-// has there (ServiceAccount, Secrets, RCCs; the RCC list also proves the
-// RemoteClusterConfiguration API is served).
+// has there (ServiceAccount, Secrets, Roles, RoleBindings, RCCs; the RCC
+// list also proves the RemoteClusterConfiguration API is served), and the
+// Calico fingerprint (mesh/fingerprint.h) the mesh-wide rules judge.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "calico/flavour.h"
 #include "mesh/objects.h"
 #include "mesh/options.h"
 
@@ -20,6 +22,8 @@ struct PreflightFacts {
   std::string federation_namespace;          // where the federation ServiceAccount lives
   bool legacy_federation_namespace = false;  // found in kube-system from older manifests
   LiveState live;                            // what join will compare its objects with
+  calico::Flavour flavour;                   // what kind of Calico runs there
+  std::string overlay_routing;               // written into this cluster's RCCs
 };
 
 struct PreflightProblem {
@@ -31,6 +35,7 @@ struct PreflightProblem {
 struct PreflightReport {
   std::vector<PreflightFacts> facts;  // index-aligned with the clusters
   std::vector<PreflightProblem> problems;
+  std::vector<std::string> warnings;
   bool ok() const { return problems.empty(); }
 };
 

@@ -8,6 +8,7 @@
 
 #include "calico/names.h"
 #include "calico/remote_kubeconfig.h"
+#include "mesh/fingerprint.h"
 #include "mesh/objects.h"
 #include "mesh/typha.h"
 #include "util/base64.h"
@@ -29,6 +30,7 @@ struct ClusterFacts {
   std::map<std::string, Json> roles, role_bindings;  // name -> object, meshctl-managed, secret namespace
   std::optional<Json> federation_token;              // this cluster's own federation token Secret
   TyphaView typha;
+  calico::Flavour flavour;
 };
 
 bool is_managed(const Json& object) {
@@ -46,6 +48,7 @@ ClusterFacts read_cluster(Cluster& c, const StatusOptions& o) {
     return f;
   }
   f.reachable = true;
+  f.flavour = read_flavour(client);
   for (auto& item : (*rccs)["items"])
     f.rccs.push_back(item);
   for (const auto& rcc : f.rccs) {
@@ -182,6 +185,7 @@ StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<boo
     cs.error = facts[i].error;
     cs.typha_replicas = static_cast<int>(facts[i].typha.replicas.size());
     cs.discovered = i < discovered.size() && discovered[i];
+    cs.flavour = facts[i].flavour;
     report.clusters.push_back(cs);
   }
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "calico/flavour.h"
 #include "calico/link_state.h"
 #include "mesh/credential.h"
 #include "mesh/options.h"
@@ -49,6 +50,7 @@ struct ClusterStatus {
   std::string error;
   int typha_replicas = 0;
   bool discovered = false;  // found by scanning the kubeconfig, not named
+  calico::Flavour flavour;  // read when reachable
 };
 
 struct StatusReport {

@@ -117,10 +117,30 @@ std::string serialize(const Json& document, Format format) {
   return document.dump(2) + "\n";
 }
 
+Json flavour_json(const calico::Flavour& f) {
+  Json doc = {{"apiMode", calico::api_mode_name(f.api_mode)},
+              {"enterpriseVersion", f.enterprise_version},
+              {"calicoVersion", f.calico_version},
+              {"licence", calico::licence_name(f.licence)},
+              {"licenceExpiry", f.licence_expiry},
+              {"nonClusterHostTypha", f.noncluster_typha},
+              {"unread", f.unread}};
+  doc["migration"] =
+      f.migration_phase ? Json{{"name", f.migration_name}, {"phase", *f.migration_phase}} : Json(nullptr);
+  doc["vxlan"] = f.vxlan ? Json(*f.vxlan) : Json(nullptr);
+  doc["wireguard"] = f.wireguard ? Json(*f.wireguard) : Json(nullptr);
+  return doc;
+}
+
 Json join_json(const mesh::JoinReport& report) {
   Json doc = {{"apiVersion", kApiVersion}, {"kind", "JoinResult"}, {"dryRun", report.dry_run}};
   doc["exitCode"] = report.exit_code();
   doc["interrupted"] = report.interrupted;
+  doc["clusters"] = Json::array();
+  for (const auto& c : report.clusters) {
+    doc["clusters"].push_back(
+        {{"name", c.name}, {"calico", flavour_json(c.flavour)}, {"overlayRouting", c.overlay_routing}});
+  }
   doc["preflightProblems"] = Json::array();
   for (const auto& p : report.preflight_problems) {
     doc["preflightProblems"].push_back(
@@ -201,7 +221,8 @@ Json status_json(const mesh::StatusReport& report) {
                                {"reachable", c.reachable},
                                {"error", c.error},
                                {"typhaReplicas", c.typha_replicas},
-                               {"discovered", c.discovered}});
+                               {"discovered", c.discovered},
+                               {"calico", c.reachable ? flavour_json(c.flavour) : Json(nullptr)}});
   }
   doc["links"] = Json::array();
   for (const auto& l : report.links) {
@@ -263,6 +284,10 @@ std::string status_table(const mesh::StatusReport& report, const TerminalStyle& 
   }
   std::string out = table.render();
   for (const auto& c : report.clusters) {
+    if (c.reachable && format == Format::wide) {
+      out += fmt::format("cluster {}: Calico {}{}, Typha replicas {}\n", c.name, calico::describe(c.flavour),
+                         c.flavour.noncluster_typha ? " (and non-cluster-host Typha)" : "", c.typha_replicas);
+    }
     if (!c.reachable)
       out += paint(style, Tone::bad,
                    fmt::format("cluster {} ({}) unreachable: {}\n", c.name, c.context, c.error));

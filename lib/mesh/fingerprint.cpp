@@ -1,0 +1,231 @@
+#include "mesh/fingerprint.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <functional>
+#include <mutex>
+
+#include "calico/names.h"
+#include "kube/exec_credential.h"
+#include "util/parallel.h"
+
+namespace meshctl::mesh {
+namespace {
+
+using kube::Json;
+
+struct ServedGroups {
+  bool crd = false, v3 = false, migration = false;
+};
+
+ServedGroups served_groups(kube::Client& client, calico::Flavour& f) {
+  ServedGroups out;
+  auto response = client.request("GET", "/apis");
+  auto doc = response ? Json::parse(response->body, nullptr, false) : Json();
+  if (!doc.is_object()) {
+    f.unread.push_back(
+        fmt::format("API discovery ({})", response ? "not JSON" : errc_name(response.error().code)));
+    return out;
+  }
+  for (const auto& group : doc.value("groups", Json::array())) {
+    auto name = group.value("name", "");
+    out.crd = out.crd || name == "crd.projectcalico.org";
+    out.v3 = out.v3 || name == "projectcalico.org";
+    out.migration = out.migration || name == "migration.projectcalico.org";
+  }
+  return out;
+}
+
+// Where this cluster keeps its Calico objects: crd.projectcalico.org/v1
+// when served (API-server mode stores there), else the native v3 CRDs.
+kube::Resource calico_resource(const ServedGroups& groups, const char* plural) {
+  if (groups.crd)
+    return {"crd.projectcalico.org", "v1", plural, false};
+  return {std::string(calico::kRccGroup), "v3", plural, false};
+}
+
+bool past(const std::string& rfc3339) {
+  auto when = kube::parse_rfc3339(rfc3339);
+  return when && *when < std::chrono::system_clock::now();
+}
+
+// The reads after discovery, independent of each other. Each sets its own
+// fields; `unread` is shared and guarded.
+struct Reads {
+  kube::Client& client;
+  ServedGroups groups;
+  calico::Flavour& f;
+  std::mutex unread_mutex;
+  bool api_service_backed = false;
+
+  void unread(const std::string& what, const Error& e) {
+    std::lock_guard lock(unread_mutex);
+    f.unread.push_back(fmt::format("{} ({})", what, errc_name(e.code)));  // -v logs the request itself
+  }
+
+  void api_service() {
+    static const kube::Resource api_services{"apiregistration.k8s.io", "v1", "apiservices", false};
+    auto object = client.get(api_services, "", "v3.projectcalico.org");
+    if (object)
+      api_service_backed = !(*object)["spec"].value("service", Json::object()).value("name", "").empty();
+    else if (object.error().code != Errc::not_found)
+      unread("APIService v3.projectcalico.org", object.error());
+  }
+
+  void cluster_information() {
+    auto object = client.get(calico_resource(groups, "clusterinformations"), "", "default");
+    if (!object) {
+      unread("ClusterInformation default", object.error());
+      return;
+    }
+    f.enterprise_version = (*object)["spec"].value("cnxVersion", "");
+    f.calico_version = (*object)["spec"].value("calicoVersion", "");
+  }
+
+  void licence() {
+    auto object = client.get(calico_resource(groups, "licensekeys"), "", "default");
+    if (!object) {
+      if (object.error().code == Errc::not_found)
+        f.licence = calico::Licence::missing;
+      else
+        unread("LicenseKey default", object.error());
+      return;
+    }
+    f.licence_expiry = (*object)["status"].value("expiry", "");
+    f.licence = past(f.licence_expiry) ? calico::Licence::expired : calico::Licence::ok;
+  }
+
+  void pools() {
+    auto list = client.list(calico_resource(groups, "ippools"), "");
+    if (!list) {
+      unread("IPPools", list.error());
+      return;
+    }
+    bool vxlan = false;
+    for (const auto& pool : (*list)["items"]) {
+      const auto& spec = pool["spec"];
+      vxlan = vxlan || (!spec.value("disabled", false) && spec.value("vxlanMode", "Never") != "Never");
+    }
+    f.vxlan = vxlan;
+  }
+
+  void felix_configuration() {
+    auto object = client.get(calico_resource(groups, "felixconfigurations"), "", "default");
+    if (!object) {
+      if (object.error().code == Errc::not_found)
+        f.wireguard = false;
+      else
+        unread("FelixConfiguration default", object.error());
+      return;
+    }
+    const auto& spec = (*object)["spec"];
+    f.wireguard = spec.value("wireguardEnabled", false) || spec.value("wireguardEnabledV6", false);
+  }
+
+  void migration() {
+    if (!groups.migration)
+      return;
+    static const kube::Resource migrations{"migration.projectcalico.org", "v1", "datastoremigrations", false};
+    auto list = client.list(migrations, "");
+    if (!list) {
+      unread("DatastoreMigrations", list.error());
+      return;
+    }
+    for (const auto& item : (*list)["items"]) {
+      f.migration_name = item["metadata"].value("name", "");
+      f.migration_phase = item.value("status", Json::object()).value("phase", "Pending");
+    }
+  }
+
+  void noncluster_typha() {
+    auto object = client.get(kube::resources::deployments, std::string(calico::kCalicoNamespace),
+                             "calico-typha-noncluster-host");
+    if (object)
+      f.noncluster_typha = true;
+    else if (object.error().code != Errc::not_found)
+      unread("Deployment calico-typha-noncluster-host", object.error());
+  }
+};
+
+}  // namespace
+
+calico::Flavour read_flavour(kube::Client& client) {
+  calico::Flavour f;
+  ServedGroups groups = served_groups(client, f);
+  Reads reads{client, groups, f, {}, false};
+  const std::vector<std::function<void()>> steps{
+      [&] { reads.api_service(); },     [&] { reads.cluster_information(); }, [&] { reads.licence(); },
+      [&] { reads.pools(); },           [&] { reads.felix_configuration(); }, [&] { reads.migration(); },
+      [&] { reads.noncluster_typha(); }};
+  parallel_map<bool>(steps.size(), [&](std::size_t i) {
+    steps[i]();
+    return true;
+  });
+  f.api_mode = calico::api_mode_from(groups.crd, groups.v3, reads.api_service_backed);
+  return f;
+}
+
+std::string overlay_routing_for(const calico::Flavour& local, const FlavourRules& rules, std::string* note) {
+  if (rules.overlay_routing_given)
+    return rules.overlay_routing;
+  if (auto derived = calico::derived_overlay_routing(local))
+    return *derived;
+  if (note != nullptr)
+    *note = "could not read the IPPools or FelixConfiguration to derive overlayRoutingMode; writing Enabled";
+  return "Enabled";
+}
+
+std::vector<ClusterProblem> flavour_problems(const std::vector<FlavouredCluster>& clusters,
+                                             const FlavourRules& rules) {
+  std::vector<ClusterProblem> out;
+  auto refuse = [&](const std::string& cluster, std::string message, std::string hint) {
+    out.push_back({cluster, Error(Errc::precondition, std::move(message), std::move(hint))});
+  };
+  for (const auto& c : clusters) {
+    const calico::Flavour& f = *c.flavour;
+    if (f.licence == calico::Licence::missing) {
+      refuse(c.name,
+             c.name +
+                 ": no Calico Enterprise licence (LicenseKey default is missing), so the API "
+                 "refuses RemoteClusterConfigurations",
+             "apply a LicenseKey that includes federated-services in " + c.name + ", then re-run");
+    } else if (f.licence == calico::Licence::expired) {
+      refuse(c.name,
+             c.name + ": the Calico Enterprise licence expired (" + f.licence_expiry +
+                 "); Calico resources are read-only",
+             "apply a renewed LicenseKey in " + c.name + ", then re-run");
+    }
+    if (calico::migration_in_progress(f) && !rules.force) {
+      refuse(c.name,
+             fmt::format("{}: DatastoreMigration {} is in phase {}: Calico objects are moving to the "
+                         "native v3 CRDs",
+                         c.name, f.migration_name, *f.migration_phase),
+             "wait until it reaches Complete, or re-run with --force to join during the migration");
+    }
+    const std::string routing = overlay_routing_for(f, rules, nullptr);
+    if (rules.overlay_routing_given && routing == "Enabled" && f.vxlan == false && f.wireguard == false) {
+      refuse(c.name,
+             c.name + ": --overlay-routing Enabled, but " + c.name +
+                 " has no enabled VXLAN IPPool and WireGuard is off, so there is no overlay to route over",
+             "enable VXLAN or WireGuard in " + c.name +
+                 ", or use --overlay-routing Disabled where the network routes pod addresses");
+    }
+    if (routing != "Enabled" || !calico::reads_v1_only(f))
+      continue;
+    for (const auto& remote : clusters) {
+      if (remote.name == c.name || remote.flavour->api_mode != calico::ApiMode::native_v3)
+        continue;
+      refuse(c.name,
+             fmt::format(
+                 "{} <- {}: {} runs Enterprise {}, whose Typha reads IP pools and blocks in "
+                 "crd.projectcalico.org, a group {} (native v3 CRDs) does not serve: the link would report "
+                 "in sync without routes",
+                 c.name, remote.name, c.name, f.enterprise_version, remote.name),
+             "upgrade " + c.name + " to Enterprise 3.23 or later, or use --overlay-routing Disabled");
+    }
+  }
+  return out;
+}
+
+}  // namespace meshctl::mesh

@@ -1,0 +1,49 @@
+// Reads what kind of Calico a cluster runs (calico/flavour.h) and judges
+// whether a join can work across the clusters' kinds, before any write.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "calico/flavour.h"
+#include "kube/client.h"
+#include "util/error.h"
+
+namespace meshctl::mesh {
+
+// Discovery, the APIService, ClusterInformation, LicenseKey, IPPools,
+// FelixConfiguration, DatastoreMigrations and the non-cluster-host Typha
+// Deployment, the independent reads in parallel. A read that fails (forbidden,
+// not served) leaves its fact unknown and is named in Flavour::unread; none
+// fails the whole fingerprint.
+calico::Flavour read_flavour(kube::Client& client);
+
+struct FlavouredCluster {
+  std::string name;  // mesh name
+  const calico::Flavour* flavour;
+};
+
+struct FlavourRules {
+  bool force = false;                  // --force: a migration in progress is not a refusal
+  std::string overlay_routing;         // as asked; empty: derived per cluster
+  bool overlay_routing_given = false;  // --overlay-routing was given
+};
+
+struct ClusterProblem {
+  std::string cluster;  // the cluster to act on
+  Error error;
+};
+
+// One Errc::precondition error per problem, each naming the cluster(s), the
+// cause and the fix: a missing or expired licence (RCC writes are refused),
+// a datastore migration in progress, a reader that would sync a native-v3
+// remote without its pools and blocks, Enabled routing without an overlay.
+std::vector<ClusterProblem> flavour_problems(const std::vector<FlavouredCluster>& clusters,
+                                             const FlavourRules& rules);
+
+// The overlayRoutingMode join writes into the RCCs of this cluster: the one
+// asked for, else the one the Calico API server would default to, else
+// Enabled (with `note` saying why it could not be derived).
+std::string overlay_routing_for(const calico::Flavour& local, const FlavourRules& rules, std::string* note);
+
+}  // namespace meshctl::mesh
