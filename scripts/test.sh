@@ -11,6 +11,8 @@ cd "$root"
 what="${1:-all}"
 
 scripts/install-deps.sh
+echo "== formatting (clang-format --dry-run -Werror)"
+scripts/format.sh --check
 build="$root/build-test"
 MESHCTL_SANITIZE=1 scripts/build.sh "$build"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
