@@ -51,32 +51,9 @@ mesh::ProgressFn App::progress() const {
   };
 }
 
-int exit_code_for(Errc code) {
-  switch (code) {
-    case Errc::usage:
-    case Errc::config:
-      return exit_code::usage;
-    case Errc::credential:
-    case Errc::unauthorized:
-    case Errc::transport_dns:
-    case Errc::transport_refused:
-    case Errc::transport_tls:
-    case Errc::transport_timeout:
-    case Errc::transport_other:
-      return exit_code::unreachable;
-    case Errc::precondition:
-    case Errc::forbidden:
-      return exit_code::precondition;
-    case Errc::interrupted:
-      return exit_code::interrupted;
-    default:
-      return exit_code::failed;
-  }
-}
-
 int fail(const Error& error) {
   std::fputs(log::redact(output::error_lines(error)).c_str(), stderr);
-  return exit_code_for(error.code);
+  return exit_code(outcome_of(error.code));
 }
 
 Result<std::chrono::seconds> parse_duration(const std::string& text) {

@@ -13,20 +13,9 @@
 #include "mesh/options.h"
 #include "output/reports.h"
 #include "output/terminal.h"
+#include "util/outcome.h"
 
 namespace meshctl::cli {
-
-// Documented in --help and README.md.
-namespace exit_code {
-inline constexpr int ok = 0;
-inline constexpr int failed = 1;
-inline constexpr int usage = 2;
-inline constexpr int links_degraded = 3;
-inline constexpr int unreachable = 4;
-inline constexpr int precondition = 5;
-inline constexpr int stale_failures = 6;  // set by lib/mesh reports (JoinReport, StatusReport)
-inline constexpr int interrupted = 130;
-}  // namespace exit_code
 
 struct GlobalFlags {
   std::string kubeconfig;
@@ -53,9 +42,9 @@ struct App {
 template <class Fn>
 void run_and_finish(Fn&& fn);
 
-// Prints output::error_lines (redacted) on stderr; returns the error's exit code.
+// Prints output::error_lines (redacted) on stderr; returns the error's exit
+// code (util/outcome.h).
 int fail(const Error& error);
-int exit_code_for(Errc code);
 
 // "90s", "5m", "2h", "30d" or a bare number of seconds.
 Result<std::chrono::seconds> parse_duration(const std::string& text);

@@ -68,7 +68,7 @@ int run(int argc, char** argv) {
     code = e.get_exit_code();
   } catch (const CLI::ParseError& e) {
     root.exit(e);
-    return exit_code::usage;
+    return exit_code(Outcome::usage);
   }
   curl_global_cleanup();
   return code;

@@ -38,7 +38,7 @@ Result<int> run_version(App& app, const VersionFlags& f) {
     if (doc.contains("serverVersion"))
       fmt::print("Server Version: {}\n", doc["serverVersion"].get<std::string>());
   }
-  return exit_code::ok;
+  return exit_code(Outcome::ok);
 }
 
 struct ContextRow {
@@ -97,7 +97,7 @@ Result<int> run_contexts(App& app, const ContextsFlags& f) {
   if (f.output == "name") {  // for shell completion and scripts
     for (const auto& c : config.contexts())
       fmt::print("{}\n", c.name);
-    return exit_code::ok;
+    return exit_code(Outcome::ok);
   }
   TRY_ASSIGN(auto format, output::parse_format(f.output));
   auto summaries = config.contexts();
@@ -124,7 +124,7 @@ Result<int> run_contexts(App& app, const ContextsFlags& f) {
   } else {
     fmt::print("{}", table.render());
   }
-  return all_ok ? exit_code::ok : exit_code::unreachable;
+  return all_ok ? exit_code(Outcome::ok) : exit_code(Outcome::unreachable);
 }
 
 }  // namespace

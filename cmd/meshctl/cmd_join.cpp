@@ -152,7 +152,7 @@ Result<int> run_join_command(App& app, const JoinFlags& f) {
     for (const auto& line : mesh::required_permissions(defaults)) {
       fmt::print("  {}\n", line);
     }
-    return exit_code::ok;
+    return exit_code(Outcome::ok);
   }
   if (f.clusters.size() < 2)
     return Error(Errc::usage, "join needs at least two contexts", "meshctl join iad pdx");

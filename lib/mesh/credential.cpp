@@ -9,6 +9,7 @@
 #include "calico/remote_kubeconfig.h"
 #include "kube/client.h"
 #include "util/jwt.h"
+#include "util/outcome.h"
 
 namespace meshctl::mesh {
 namespace {
@@ -40,7 +41,7 @@ void read_token_facts(CredentialCheck& out, const Secret& token, const RemoteTok
 std::string result_for_error(Errc code) {
   if (code == Errc::unauthorized)
     return "unauthorized";
-  if (code == Errc::transport_refused || code == Errc::transport_timeout || code == Errc::transport_dns)
+  if (outcome_of(code) == Outcome::unreachable)  // TLS failures too, as for the clusters themselves
     return "unreachable";
   return "error";
 }

@@ -241,7 +241,7 @@ struct LocalOutcome {
 // 503 after the retries (an apiserver shutting down answers that before it
 // stops listening): exit 4, as for a cluster unreachable from the start.
 bool lost_contact(Errc code, int http_status = 0) {
-  return is_transport(code) || code == Errc::unauthorized || code == Errc::credential || http_status == 503;
+  return outcome_of(code) == Outcome::unreachable || http_status == 503;
 }
 
 bool changed(const ObjectResult& r) {
@@ -506,39 +506,40 @@ void summarise_objects(const std::string& cluster, const std::vector<ObjectResul
 
 }  // namespace
 
-int exit_code_for_preflight(const std::vector<PreflightProblem>& problems) {
-  int code = 5;
+Outcome preflight_outcome(const std::vector<PreflightProblem>& problems) {
+  Outcome out = Outcome::ok;
   for (const auto& p : problems) {
-    if (lost_contact(p.code))
-      return 4;
-    if (p.code == Errc::config)
-      code = 2;
+    Outcome o = outcome_of(p.code);
+    out = worst(out, o == Outcome::failed ? Outcome::precondition : o);  // found before any write
   }
-  return code;
+  return out;
+}
+
+Outcome JoinReport::outcome() const {
+  if (!preflight_problems.empty())
+    return preflight_outcome(preflight_problems);
+  if (interrupted)
+    return Outcome::interrupted;
+  Outcome out = unreachable.empty() ? Outcome::ok : Outcome::unreachable;
+  if (!errors.empty())
+    out = worst(out, Outcome::failed);
+  for (const auto& o : objects) {
+    if (o.action == Action::failed)
+      out = worst(out, Outcome::failed);
+  }
+  for (const auto& l : links) {
+    if (!l.written)
+      out = worst(out, Outcome::failed);
+    else if (l.verified && l.state == calico::LinkState::stale_failure)
+      out = worst(out, Outcome::stale_failures);
+    else if (l.verified && l.state != calico::LinkState::in_sync)
+      out = worst(out, Outcome::links_degraded);
+  }
+  return out;
 }
 
 int JoinReport::exit_code() const {
-  if (!preflight_problems.empty())
-    return exit_code_for_preflight(preflight_problems);
-  if (interrupted)
-    return 130;
-  bool failed = !errors.empty();
-  for (const auto& o : objects)
-    failed = failed || o.action == Action::failed;
-  for (const auto& l : links)
-    failed = failed || !l.written;
-  if (!unreachable.empty())
-    return 4;
-  if (failed)
-    return 1;
-  bool stale = false;
-  for (const auto& l : links) {
-    if (l.verified && l.state == calico::LinkState::stale_failure)
-      stale = true;
-    else if (l.verified && l.state != calico::LinkState::in_sync)
-      return 3;
-  }
-  return stale ? 6 : 0;
+  return meshctl::exit_code(outcome());
 }
 
 JoinReport run_join(std::vector<Cluster>& clusters, const JoinOptions& options, const ProgressFn& progress) {

@@ -10,6 +10,7 @@
 #include "mesh/apply.h"
 #include "mesh/options.h"
 #include "mesh/preflight.h"
+#include "util/outcome.h"
 
 namespace meshctl::mesh {
 
@@ -40,16 +41,16 @@ struct JoinReport {
   // Clusters that stopped answering (or refused the credentials) after preflight, mid-run.
   std::vector<std::string> unreachable;
 
-  // 0 ok; 1 a write failed; 3 a link is not in sync after --wait; 4 a cluster
-  // is unreachable or refuses the credentials (in preflight, or mid-run: then
-  // the writes that needed it failed); 5 preflight found a problem;
-  // 130 interrupted. See README "Exit codes".
+  // Preflight problems first (unreachable, usage, precondition), then an
+  // interruption, a cluster lost mid-run, a failed write, a link not in sync
+  // after --wait, only stale failures. See util/outcome.h.
+  Outcome outcome() const;
   int exit_code() const;
 };
 
 JoinReport run_join(std::vector<Cluster>& clusters, const JoinOptions& options, const ProgressFn& progress);
 
-// 4 for unreachable/unauthenticated, 2 for local configuration, else 5.
-int exit_code_for_preflight(const std::vector<PreflightProblem>& problems);
+// Unreachable or unauthenticated, else local configuration, else precondition.
+Outcome preflight_outcome(const std::vector<PreflightProblem>& problems);
 
 }  // namespace meshctl::mesh

@@ -147,27 +147,28 @@ bool LinkStatus::healthy() const {
          (credential.result == "ok" || credential.result == "not-checked");
 }
 
-int StatusReport::exit_code() const {
+Outcome StatusReport::outcome() const {
+  Outcome out = Outcome::ok;
   for (const auto& c : clusters) {
     if (!c.reachable && !c.discovered)
-      return 4;
+      out = worst(out, Outcome::unreachable);
   }
   for (const auto& l : links) {
-    if (l.credential.result == "unauthorized" || l.credential.result == "unreachable")
-      return 4;
-  }
-  for (const auto& l : links) {
-    if (l.misconfigured() || l.credential.result == "forbidden" || l.credential.result == "invalid")
-      return 5;
-  }
-  bool stale = false;
-  for (const auto& l : links) {
-    if (l.state == calico::LinkState::stale_failure)
-      stale = true;
+    const std::string& credential = l.credential.result;
+    if (credential == "unauthorized" || credential == "unreachable")
+      out = worst(out, Outcome::unreachable);
+    else if (l.misconfigured() || credential == "forbidden" || credential == "invalid")
+      out = worst(out, Outcome::precondition);
+    else if (l.state == calico::LinkState::stale_failure)
+      out = worst(out, Outcome::stale_failures);
     else if (!l.healthy())
-      return 3;
+      out = worst(out, Outcome::links_degraded);
   }
-  return stale ? 6 : 0;
+  return out;
+}
+
+int StatusReport::exit_code() const {
+  return meshctl::exit_code(outcome());
 }
 
 StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<bool>& discovered,

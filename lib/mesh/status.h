@@ -11,6 +11,7 @@
 #include "calico/link_state.h"
 #include "mesh/credential.h"
 #include "mesh/options.h"
+#include "util/outcome.h"
 
 namespace meshctl::mesh {
 
@@ -57,9 +58,10 @@ struct StatusReport {
   std::vector<ClusterStatus> clusters;
   std::vector<LinkStatus> links;
   std::vector<std::string> warnings;
-  // 0 all in sync; 3 a link is degraded; 4 a cluster is unreachable or
-  // unauthorised; 5 objects missing or wrong, or a pair not configured; 6 only
-  // stale failures (Typha must be restarted to re-verify).
+  // A named cluster or a stored credential unreachable or unauthorised, then
+  // objects missing or wrong (or a pair not configured), then a link not in
+  // sync, then only stale failures (Typha must be restarted to re-verify).
+  Outcome outcome() const;
   int exit_code() const;
 };
 

@@ -139,14 +139,19 @@ std::vector<DeletedObject> delete_targets(kube::Client& client, const std::strin
 
 }  // namespace
 
-int TeardownReport::exit_code() const {
+Outcome TeardownReport::outcome() const {
+  Outcome out = unreachable.empty() ? Outcome::ok : Outcome::unreachable;
+  if (!errors.empty())
+    out = worst(out, Outcome::failed);
   for (const auto& o : objects) {
     if (o.action == "failed")
-      return 1;
+      out = worst(out, Outcome::failed);
   }
-  if (!errors.empty())
-    return 1;
-  return unreachable.empty() ? 0 : 4;
+  return out;
+}
+
+int TeardownReport::exit_code() const {
+  return meshctl::exit_code(outcome());
 }
 
 TeardownReport run_teardown(std::vector<Cluster>& clusters, const std::vector<bool>& discovered,

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mesh/options.h"
+#include "util/outcome.h"
 
 namespace meshctl::mesh {
 
@@ -34,8 +35,9 @@ struct TeardownReport {
   std::vector<std::string> errors;
   std::vector<std::string> warnings;
   bool dry_run = false;
-  // 0 done (or nothing to do); 1 a delete failed; 4 a cluster was unreachable
-  // (nothing deleted without --force; with --force the rest was cleaned).
+  // A cluster unreachable (nothing deleted without --force; with --force the
+  // rest was cleaned), then a delete that failed.
+  Outcome outcome() const;
   int exit_code() const;
 };
 

@@ -1,0 +1,77 @@
+#include "util/outcome.h"
+
+namespace meshctl {
+
+int exit_code(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::ok:
+      return 0;
+    case Outcome::failed:
+      return 1;
+    case Outcome::usage:
+      return 2;
+    case Outcome::links_degraded:
+      return 3;
+    case Outcome::unreachable:
+      return 4;
+    case Outcome::precondition:
+      return 5;
+    case Outcome::stale_failures:
+      return 6;
+    case Outcome::interrupted:
+      return 130;
+  }
+  return 1;
+}
+
+Outcome outcome_of(Errc code) {
+  if (is_transport(code))
+    return Outcome::unreachable;
+  switch (code) {
+    case Errc::usage:
+    case Errc::config:
+      return Outcome::usage;
+    case Errc::credential:
+    case Errc::unauthorized:
+      return Outcome::unreachable;
+    case Errc::precondition:
+    case Errc::forbidden:
+      return Outcome::precondition;
+    case Errc::interrupted:
+      return Outcome::interrupted;
+    default:
+      return Outcome::failed;
+  }
+}
+
+namespace {
+
+int rank(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::ok:
+      return 0;
+    case Outcome::stale_failures:
+      return 1;
+    case Outcome::links_degraded:
+      return 2;
+    case Outcome::failed:
+      return 3;
+    case Outcome::precondition:
+      return 4;
+    case Outcome::usage:
+      return 5;
+    case Outcome::unreachable:
+      return 6;
+    case Outcome::interrupted:
+      return 7;
+  }
+  return 3;
+}
+
+}  // namespace
+
+Outcome worst(Outcome a, Outcome b) {
+  return rank(a) >= rank(b) ? a : b;
+}
+
+}  // namespace meshctl
