@@ -68,7 +68,7 @@ else
 fi
 export KUBECONFIG="$KCFG"
 
-again=$("$LAB" up "${UPFLAGS[@]}" 2>/dev/null | tail -1)
+again=$("$LAB" up "${UPFLAGS[@]}" | tail -1)
 [[ "$again" == "$KCFG" ]] && ok "up is idempotent" || bad "second up printed '$again'"
 
 for c in iad pdx fra; do
@@ -371,7 +371,7 @@ if "$LAB" down --dir "$DIR" 2>/dev/null && [[ ! -e "$DIR/state.json" ]]; then ok
 echo "== Calico flavours: a=v3crd (3.24), b=apiserver (3.22, apply bug, licence missing), c=migrating (3.22)"
 t0=$SECONDS
 if KCFG=$("$LAB" up --clusters a,b,c --dir "$DIR" --typha-log-rate 0 --calico-api a=v3crd,b=apiserver,c=migrating \
-  --calico-apply-bug=b --license b=missing --calico-version c=3.22 2>/dev/null | tail -1); then
+  --calico-apply-bug=b --license b=missing --calico-version c=3.22 | tail -1); then
   ok "flavour lab up took $((SECONDS - t0))s"
 else
   bad "flavour lab up failed"

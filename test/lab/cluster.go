@@ -437,9 +437,10 @@ func waitFor(what string, timeout time.Duration, pidfile string, st *State, logf
 			return nil
 		}
 		if pid, alive := st.alive(pidfile); !alive {
-			time.Sleep(100 * time.Millisecond) // let the reaper record how it ended
+			// The reaper goroutine may need a while on a busy machine to learn
+			// how the process ended: wait for it (up to 2 s) rather than guess.
 			return &startupExit{fmt.Sprintf("%s exited during start-up (%s); last lines of %s:\n%s",
-				what, exitStatus(pid), logfile, tail(logfile, 15))}
+				what, howEnded(pid, 2*time.Second), logfile, tail(logfile, 15))}
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%s not ready after %s; see %s:\n%s", what, timeout, logfile, tail(logfile, 15))

@@ -383,11 +383,27 @@ func startDetached(bin string, args []string, logfile, pidfile string, extraEnv 
 // lab process started and saw end.
 var exitStatuses sync.Map
 
-func exitStatus(pid int) string {
-	if v, ok := exitStatuses.Load(pid); ok {
-		return v.(string)
+// howEnded says how a process this lab process started has ended: its wait
+// status as the reaper recorded it (waiting up to wait for the reaper), or,
+// if the reaper saw no end, what /proc shows of that PID now.
+func howEnded(pid int, wait time.Duration) string {
+	deadline := time.Now().Add(wait)
+	for {
+		if v, ok := exitStatuses.Load(pid); ok {
+			return v.(string)
+		}
+		if time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	return "exit status unknown"
+	f, ok := procStat(pid)
+	if !ok {
+		return fmt.Sprintf("exit status unknown: pid %d is gone and was not reaped by this process", pid)
+	}
+	cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	return fmt.Sprintf("no exit seen in %s: pid %d is still there, state %s, start %s, cmdline %q",
+		wait, pid, f[0], f[19], strings.ReplaceAll(string(cmdline), "\x00", " "))
 }
 
 // stopPid sends SIGTERM to a process of ours and waits for it to go,
