@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -226,13 +225,13 @@ func createCluster(st *State, c *Cluster) error {
 	if err := writeAdminKubeconfig(st, c); err != nil {
 		return err
 	}
-	if err := startWithRetry(func() error { return startEtcd(st, c) }); err != nil {
+	if err := startEtcd(st, c); err != nil {
 		return err
 	}
-	if err := startWithRetry(func() error { return startAPIServer(st, c) }); err != nil {
+	if err := startAPIServer(st, c); err != nil {
 		return err
 	}
-	if err := startWithRetry(func() error { return startKCM(st, c) }); err != nil {
+	if err := startKCM(st, c); err != nil {
 		return err
 	}
 	if err := bootstrap(st, c); err != nil {
@@ -261,15 +260,15 @@ func ensureRunning(st *State) error {
 				return fmt.Errorf("cluster %s: %v", c.Name, err)
 			}
 		}
-		if err := startWithRetry(func() error { return startEtcd(st, c) }); err != nil {
+		if err := startEtcd(st, c); err != nil {
 			return err
 		}
 		continueIfPaused(st, c)
-		if err := startWithRetry(func() error { return startAPIServer(st, c) }); err != nil {
+		if err := startAPIServer(st, c); err != nil {
 			return err
 		}
 		os.Remove(st.path(c, "kcm.off"))
-		if err := startWithRetry(func() error { return startKCM(st, c) }); err != nil {
+		if err := startKCM(st, c); err != nil {
 			return err
 		}
 		for _, p := range c.pods() {
@@ -439,38 +438,14 @@ func waitFor(what string, timeout time.Duration, pidfile string, st *State, logf
 		if pid, alive := st.alive(pidfile); !alive {
 			// The reaper goroutine may need a while on a busy machine to learn
 			// how the process ended: wait for it (up to 2 s) rather than guess.
-			return &startupExit{fmt.Sprintf("%s exited during start-up (%s); last lines of %s:\n%s",
-				what, howEnded(pid, 2*time.Second), logfile, tail(logfile, 15))}
+			return fmt.Errorf("%s exited during start-up (%s); last lines of %s:\n%s",
+				what, howEnded(pid, 2*time.Second), logfile, tail(logfile, 15))
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%s not ready after %s; see %s:\n%s", what, timeout, logfile, tail(logfile, 15))
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-}
-
-// startupExit: a component died before it was ready. Seen a few times in
-// ~15 starts with an empty log. A cause that gives exactly that was found and
-// fixed in state.go: a stale pidfile (PIDs wrap at 32768 here) whose PID had
-// been reused by a new etcd/kube-apiserver made `down`/`stop` of a lab (or of
-// another lab whose directory is a prefix, /tmp/meshctl-lab vs
-// /tmp/meshctl-lab-acceptance.X) SIGTERM it; etcd at --log-level warn exits
-// on SIGTERM without a line. Pidfiles now pin the start time. Not reproduced
-// otherwise in 27 up/down cycles (66 etcd + kube-apiserver starts, partly
-// under full CPU load), so a start that still dies is tried once more.
-type startupExit struct{ msg string }
-
-func (e *startupExit) Error() string { return e.msg }
-
-func startWithRetry(start func() error) error {
-	err := start()
-	var exited *startupExit
-	if errors.As(err, &exited) {
-		progress("%s; starting it once more", err)
-		time.Sleep(2 * time.Second)
-		err = start()
-	}
-	return err
 }
 
 func tail(file string, n int) string {

@@ -330,7 +330,9 @@ func ours(pid int, marker string) bool {
 }
 
 // alive reports whether the process recorded in pidfile runs: same PID, same
-// start time, command line naming the lab directory.
+// start time, command line naming the lab directory. The command line is
+// readable only once the process's execve has finished, which is why a
+// pidfile is written only after awaitExec.
 func (s *State) alive(pidfile string) (int, bool) {
 	pid, start := readPidfile(pidfile)
 	if !ours(pid, s.Dir) {
@@ -367,16 +369,51 @@ func startDetached(bin string, args []string, logfile, pidfile string, extraEnv 
 		return 0, fmt.Errorf("start %s: %v", bin, err)
 	}
 	pid := cmd.Process.Pid
-	if err := writePidfile(pidfile, pid); err != nil {
-		return pid, err
-	}
 	// Reap it in the background while this process lives; after we exit the
 	// process is re-parented. How it ended is kept for start-up diagnostics.
 	go func() {
 		cmd.Wait()
 		exitStatuses.Store(pid, cmd.ProcessState.String())
 	}()
+	if err := awaitExec(pid, 60*time.Second); err != nil {
+		return pid, fmt.Errorf("start %s: %v", bin, err)
+	}
+	if err := writePidfile(pidfile, pid); err != nil {
+		return pid, err
+	}
 	return pid, nil
+}
+
+// awaitExec waits until the kernel has finished exec'ing the new program in
+// pid, i.e. until /proc/PID/cmdline shows its arguments, so that alive() and
+// ours() can recognise it from the moment its pidfile exists.
+//
+// exec.Cmd.Start returns as soon as execve is past its point of no return
+// (the vfork release and the close-on-exec of Go's status pipe happen as the
+// old image is dropped), but the kernel fills in the new image's argument
+// area only after it has mapped the ELF segments. Until then
+// /proc/PID/cmdline reads as empty. When the binary is not in the page cache
+// (first start after a boot or a build, memory pressure) that takes
+// milliseconds: the child sits in state D faulting the binary in (5-10 ms
+// measured for etcd and kube-apiserver). The lab's first alive() check comes
+// about 1 ms after Start, so it used to find an empty command line, declare a
+// running etcd or kube-apiserver "exited during start-up" with an empty log
+// and no exit status (it had not exited, nor run an instruction of its own).
+func awaitExec(pid int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+		if err != nil || len(cmdline) > 0 {
+			return nil // gone (the caller finds it not alive), or exec'd
+		}
+		if f, ok := procStat(pid); !ok || f[0] == "Z" || f[0] == "X" {
+			return nil // it ended; the reaper records how
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("pid %d has not finished exec'ing after %s", pid, timeout)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // exitStatuses: pid -> "exit status 1" / "signal: killed", for processes this

@@ -455,6 +455,9 @@ func (sv *supervisor) runPod(c *Cluster, p podInfo) {
 		}()
 		started := metav1.Now()
 		pf := st.path(c, "typha", p.Name+".pid")
+		if err := awaitExec(cmd.Process.Pid, 60*time.Second); err != nil {
+			slog("%s/%s: %v", c.Name, p.Name, err)
+		}
 		writePidfile(pf, cmd.Process.Pid)
 		slog("%s/%s: started %s stand-in pid %d (container run %d)", c.Name, p.Name, p.Kind, cmd.Process.Pid, run)
 		if run > 1 {
