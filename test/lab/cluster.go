@@ -59,6 +59,9 @@ func up(o upOptions) error {
 			}
 		}
 		progress("lab already exists in %s; making sure everything runs (Calico flavours as recorded at the first up)", o.Dir)
+		if err := registerLab(o.Dir); err != nil { // (a lab made before labs registered)
+			return err
+		}
 		if err := ensureRunning(st); err != nil {
 			return err
 		}
@@ -96,13 +99,7 @@ func up(o upOptions) error {
 	if o.WatchTimeout > 0 {
 		st.WatchTimeout = o.WatchTimeout.String()
 	}
-	if err := allocate(st, o.Names); err != nil {
-		return err
-	}
-	if err := applyFlavours(st, o.Flavours); err != nil {
-		return err
-	}
-	if err := st.save(); err != nil {
+	if err := allocateAndRegister(st, o); err != nil {
 		return err
 	}
 	for _, c := range st.Clusters {
@@ -141,8 +138,31 @@ func buildBinaries() (string, error) {
 	return strings.TrimSpace(lines[len(lines)-1]), nil
 }
 
-// allocate picks ports and node addresses that are free now.
-func allocate(st *State, names []string) error {
+// allocateAndRegister picks the lab's ports and addresses, records them in
+// state.json and registers the lab, all under the machine-wide lock, so
+// that a lab started at the same time does not pick them too (see
+// lockClaims).
+func allocateAndRegister(st *State, o upOptions) error {
+	unlock, err := lockClaims()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := allocate(st, o.Names, otherLabsClaims(st.Dir)); err != nil {
+		return err
+	}
+	if err := applyFlavours(st, o.Flavours); err != nil {
+		return err
+	}
+	if err := st.save(); err != nil {
+		return err
+	}
+	return registerLab(st.Dir)
+}
+
+// allocate picks ports and node addresses that are free now and that no
+// other lab has claimed (it may not have bound them yet).
+func allocate(st *State, names []string, taken claims) error {
 	base := 16440
 	n := 2
 	for i, name := range names {
@@ -152,7 +172,13 @@ func allocate(st *State, names []string) error {
 			if base > 30000 {
 				return fmt.Errorf("no free port block found on 127.0.0.1")
 			}
-			if portFree("127.0.0.1", base) && portFree("127.0.0.1", base+1) && portFree("127.0.0.1", base+3) {
+			claimed := false
+			for _, p := range []int{base, base + 1, base + 3} {
+				if _, ok := taken.ports[p]; ok {
+					claimed = true
+				}
+			}
+			if !claimed && portFree("127.0.0.1", base) && portFree("127.0.0.1", base+1) && portFree("127.0.0.1", base+3) {
 				c.EtcdPort, c.EtcdPeerPort, c.APIPort = base, base+1, base+3
 				base += 10
 				break
@@ -163,7 +189,8 @@ func allocate(st *State, names []string) error {
 				return fmt.Errorf("no free 127.0.0.N:%d found", kubeletPort)
 			}
 			ip := fmt.Sprintf("127.0.0.%d", n)
-			ok := portFree(ip, kubeletPort) && portFree(ip, calicoAPIPort)
+			_, claimed := taken.ips[ip]
+			ok := !claimed && portFree(ip, kubeletPort) && portFree(ip, calicoAPIPort)
 			for r := 0; ok && r <= st.Replicas; r++ {
 				ok = portFree(ip, 9093+r)
 			}
@@ -595,6 +622,7 @@ func down(dir string) error {
 		os.RemoveAll(filepath.Join(dir, f))
 	}
 	os.Remove(dir) // only if empty
+	unregisterLab(dir)
 	progress("lab in %s is down", dir)
 	return nil
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -509,4 +511,91 @@ func rssKB(pid int) int {
 		}
 	}
 	return 0
+}
+
+// --- ports and addresses shared between labs ------------------------------
+
+// Labs on one machine share the loopback ports and addresses. A lab picks
+// them all at its first up but binds them cluster by cluster over half a
+// minute (the fake kubelets' and metrics ports last, when the supervisor
+// starts), and a probe shows only what is bound now: two labs started
+// together picked the same free blocks and one of them failed with "port ...
+// is taken by another process". So allocation runs under a machine-wide lock
+// and skips what any other registered lab has recorded in its state.json;
+// up registers its directory before it lets go of the lock, down
+// unregisters it. A registered directory without a state.json (removed by
+// hand) claims nothing and its entry is dropped.
+const claimsDir = "/tmp/meshctl-lab-claims"
+
+// lockClaims takes the machine-wide allocation lock; the returned function
+// releases it (so does the end of this process).
+func lockClaims() (func(), error) {
+	if err := os.MkdirAll(claimsDir, 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(claimsDir, "lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %v", f.Name(), err)
+	}
+	return func() { f.Close() }, nil
+}
+
+func claimEntry(dir string) string {
+	h := sha256.Sum256([]byte(dir))
+	return filepath.Join(claimsDir, hex.EncodeToString(h[:8])+".lab")
+}
+
+// registerLab records dir as a lab whose state.json claims ports (call with
+// the lock held).
+func registerLab(dir string) error {
+	if err := os.MkdirAll(claimsDir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(claimEntry(dir), []byte(dir+"\n"), 0o644)
+}
+
+func unregisterLab(dir string) { os.Remove(claimEntry(dir)) }
+
+// claims holds the 127.0.0.1 ports and node addresses of other labs.
+type claims struct {
+	ports map[int]string    // port -> lab dir
+	ips   map[string]string // 127.0.0.N -> lab dir
+}
+
+// otherLabsClaims reads every registered lab but self (call with the lock held).
+func otherLabsClaims(self string) claims {
+	cl := claims{ports: map[int]string{}, ips: map[string]string{}}
+	ents, _ := os.ReadDir(claimsDir)
+	for _, e := range ents {
+		if !strings.HasSuffix(e.Name(), ".lab") {
+			continue
+		}
+		entry := filepath.Join(claimsDir, e.Name())
+		b, err := os.ReadFile(entry)
+		if err != nil {
+			continue
+		}
+		dir := strings.TrimSpace(string(b))
+		if dir == self {
+			continue
+		}
+		st, err := loadState(dir)
+		if err != nil {
+			if _, statErr := os.Stat(statePath(dir)); os.IsNotExist(statErr) {
+				os.Remove(entry) // that lab is gone
+			}
+			continue
+		}
+		for _, c := range st.Clusters {
+			for _, p := range []int{c.EtcdPort, c.EtcdPeerPort, c.APIPort} {
+				cl.ports[p] = dir
+			}
+			cl.ips[c.NodeIP] = dir
+		}
+	}
+	return cl
 }
