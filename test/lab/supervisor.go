@@ -69,6 +69,16 @@ func startSupervisor(st *State) error {
 // that should run has written its first log line.
 func waitTyphas(st *State) error {
 	deadline := time.Now().Add(60 * time.Second)
+	// Something listening on a node address is not proof that it is our
+	// supervisor (another lab's may hold it, which makes ours exit at once):
+	// every wait also checks that the supervisor still runs.
+	supervisorGone := func() error {
+		pf, lf := filepath.Join(st.Dir, "supervisor.pid"), filepath.Join(st.Dir, "supervisor.log")
+		if pid, ok := st.alive(pf); !ok {
+			return fmt.Errorf("supervisor exited (%s); see %s:\n%s", howEnded(pid, 2*time.Second), lf, tail(lf, 15))
+		}
+		return nil
+	}
 	for _, c := range st.Clusters {
 		for {
 			conn, err := net.DialTimeout("tcp", net.JoinHostPort(c.NodeIP, strconv.Itoa(kubeletPort)), time.Second)
@@ -76,8 +86,8 @@ func waitTyphas(st *State) error {
 				conn.Close()
 				break
 			}
-			if _, ok := st.alive(filepath.Join(st.Dir, "supervisor.pid")); !ok {
-				return fmt.Errorf("supervisor exited; see %s:\n%s", filepath.Join(st.Dir, "supervisor.log"), tail(filepath.Join(st.Dir, "supervisor.log"), 15))
+			if err := supervisorGone(); err != nil {
+				return err
 			}
 			if time.Now().After(deadline) {
 				return fmt.Errorf("fake kubelet for %s not listening on %s:%d", c.Name, c.NodeIP, kubeletPort)
@@ -93,6 +103,9 @@ func waitTyphas(st *State) error {
 					if fi, err := os.Stat(f); err == nil && fi.Size() > 0 {
 						break
 					}
+				}
+				if err := supervisorGone(); err != nil {
+					return err
 				}
 				if time.Now().After(deadline) {
 					return fmt.Errorf("%s/%s wrote no log; see %s", c.Name, p.Name, filepath.Join(st.Dir, "supervisor.log"))
