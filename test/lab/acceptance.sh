@@ -3,7 +3,10 @@
 # Brings up iad,pdx,fra in a temporary directory, checks the real control
 # planes and the Typha / calico-kube-controllers stand-ins, and tears
 # everything down again. Uses a short loss delay (8 s), a short Secret watch
-# timeout (5 s) and a small log cap so that it stays quick.
+# timeout (5 s) and a small log cap so that it stays quick. Then a second lab
+# of the Calico flavours, and last 20 (ACCEPTANCE_START_CYCLES) consecutive
+# start/stop cycles of a one-cluster lab from a cold page cache, the
+# condition of the old start-up flake.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -14,9 +17,15 @@ CAP=200000
 pass=0
 fail=0
 
+SDIR="" # the start/stop cycles' lab (last part)
+
 cleanup() {
   "$LAB" down --dir "$DIR" >/dev/null 2>&1 || true
   rm -rf "$DIR"
+  if [[ -n "$SDIR" ]]; then
+    "$LAB" down --dir "$SDIR" >/dev/null 2>&1 || true
+    rm -rf "$SDIR" "$SDIR-bin" "$SDIR.err"
+  fi
 }
 trap cleanup EXIT
 
@@ -432,6 +441,47 @@ make_link a c "get, list, watch" Enabled
 echeck "3.24 reader of a both-groups remote (v1): in sync" 30 typha_logs_has a "Sending in-sync update for RemoteClusterConfiguration(c)"
 if typha_logs a | grep -F 'Backing API not installed' >/dev/null; then bad "3.24 reader: 404s from a both-groups remote"; else ok "3.24 reader: pools and blocks listed in crd.projectcalico.org/v1"; fi
 if "$LAB" down --dir "$DIR" 2>/dev/null && [[ ! -e "$DIR/state.json" ]]; then ok "flavour lab down"; else bad "flavour lab down"; fi
+
+# Consecutive clean starts and stops. The start-up flake (README, "The start-up
+# flake") was the lab taking an etcd or kube-apiserver for dead while its exec
+# was still reading the binary from disk: it struck only when the binaries were
+# not in the page cache, about one cold start in five. So every cycle first
+# drops this part's own copies of the binaries from the page cache (dd
+# iflag=nocache: posix_fadvise DONTNEED; copies, because pages that a running
+# lab maps cannot be dropped). One cluster per cycle: every cycle is a cold
+# etcd, kube-apiserver, kube-controller-manager and supervisor start.
+CYCLES="${ACCEPTANCE_START_CYCLES:-20}"
+echo "== $CYCLES cold starts and stops of a one-cluster lab"
+SDIR="$(mktemp -d /tmp/meshctl-lab-starts.XXXXXX)"
+bin_src="${MESHCTL_LAB_BIN_DIR:-$(bash "$here/build-binaries.sh")}"
+mkdir -p "$SDIR-bin"
+cp "$bin_src/etcd" "$bin_src/kube-apiserver" "$bin_src/kube-controller-manager" "$SDIR-bin/"
+sync "$SDIR-bin"/*
+clean=0
+t0=$SECONDS
+for ((i = 1; i <= CYCLES; i++)); do
+  for f in "$SDIR-bin"/*; do dd if="$f" iflag=nocache count=0 status=none; done
+  if ! "$LAB" up --clusters s1 --dir "$SDIR" --bin-dir "$SDIR-bin" --typha-log-rate 0 >/dev/null 2>"$SDIR.err"; then
+    echo "  cycle $i: up failed:"
+    tail -20 "$SDIR.err" | sed 's/^/    /'
+    break
+  fi
+  if ! "$LAB" down --dir "$SDIR" >/dev/null 2>"$SDIR.err"; then
+    echo "  cycle $i: down failed:"
+    tail -20 "$SDIR.err" | sed 's/^/    /'
+    break
+  fi
+  if [[ -e "$SDIR/state.json" ]] || pgrep -f -- "$SDIR( |/|$)" >/dev/null; then
+    echo "  cycle $i: down left state or processes behind"
+    break
+  fi
+  clean=$((clean + 1))
+done
+if ((clean == CYCLES)); then
+  ok "$CYCLES consecutive clean cold starts and stops ($((SECONDS - t0))s)"
+else
+  bad "only $clean consecutive clean cold starts and stops of $CYCLES"
+fi
 
 echo "$pass passed, $fail failed"
 ((fail == 0))
