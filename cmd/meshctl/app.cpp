@@ -5,9 +5,9 @@
 
 #include <cstdio>
 #include <mutex>
-#include <set>
 
 #include "output/errors.h"
+#include "util/duration.h"
 #include "util/log.h"
 
 namespace meshctl::cli {
@@ -29,7 +29,7 @@ Result<kube::Kubeconfig> App::load_kubeconfig() const {
 
 kube::ClientOptions App::client_options() const {
   kube::ClientOptions options;
-  if (auto timeout = parse_duration(flags.request_timeout))
+  if (auto timeout = parse_duration(flags.request_timeout))  // checked by duration_check()
     options.request_timeout = *timeout;
   options.user_agent = std::string("meshctl/") + MESHCTL_VERSION;
   options.exec.stdin_is_terminal = isatty(STDIN_FILENO) != 0;
@@ -51,56 +51,18 @@ mesh::ProgressFn App::progress() const {
   };
 }
 
+CLI::Validator duration_check() {
+  return CLI::Validator(
+      [](std::string& text) {
+        auto parsed = parse_duration(text);
+        return parsed ? std::string() : parsed.error().message + " (" + parsed.error().hint + ")";
+      },
+      "DURATION");
+}
+
 int fail(const Error& error) {
   std::fputs(log::redact(output::error_lines(error)).c_str(), stderr);
   return exit_code(outcome_of(error.code));
-}
-
-Result<std::chrono::seconds> parse_duration(const std::string& text) {
-  if (text.empty())
-    return Error(Errc::usage, "empty duration");
-  size_t digits = 0;
-  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits])))
-    ++digits;
-  if (digits == 0)
-    return Error(Errc::usage, "invalid duration \"" + text + "\"", "use e.g. 90s, 5m, 2h or 30d");
-  long long value = std::stoll(text.substr(0, digits));
-  std::string unit = text.substr(digits);
-  long long factor = unit.empty() || unit == "s" ? 1
-                     : unit == "m"               ? 60
-                     : unit == "h"               ? 3600
-                     : unit == "d"               ? 86400
-                                                 : 0;
-  if (factor == 0)
-    return Error(Errc::usage, "invalid duration \"" + text + "\"", "use e.g. 90s, 5m, 2h or 30d");
-  return std::chrono::seconds(value * factor);
-}
-
-std::vector<mesh::Cluster> open_all_contexts(const kube::Kubeconfig& config,
-                                             const std::vector<mesh::Member>& exclude,
-                                             const kube::ClientOptions& options) {
-  std::set<std::string> taken_contexts, taken_names;
-  for (const auto& m : exclude) {
-    taken_contexts.insert(m.context);
-    taken_names.insert(m.mesh_name);
-  }
-  std::vector<mesh::Cluster> out;
-  for (const auto& summary : config.contexts()) {
-    if (taken_contexts.count(summary.name))
-      continue;
-    auto member = mesh::parse_member(summary.name);
-    if (!member || !taken_names.insert(member->mesh_name).second) {
-      log::warn("skipping context \"{}\": no distinct mesh name can be derived from it", summary.name);
-      continue;
-    }
-    auto opened = mesh::open_clusters(config, {*member}, options);
-    if (!opened) {
-      log::warn("skipping context \"{}\": {}", summary.name, opened.error().message);
-      continue;
-    }
-    out.push_back(std::move(opened->front()));
-  }
-  return out;
 }
 
 }  // namespace meshctl::cli

@@ -42,19 +42,13 @@ struct App {
 template <class Fn>
 void run_and_finish(Fn&& fn);
 
+// A CLI11 check for duration flags (util/duration.h): a bad value is a usage
+// error naming the flag, never silently replaced by the default.
+CLI::Validator duration_check();
+
 // Prints output::error_lines (redacted) on stderr; returns the error's exit
 // code (util/outcome.h).
 int fail(const Error& error);
-
-// "90s", "5m", "2h", "30d" or a bare number of seconds.
-Result<std::chrono::seconds> parse_duration(const std::string& text);
-
-// Opens every context of the kubeconfig not in `exclude` as a mesh member,
-// skipping (with a warning) those that do not resolve or whose derived mesh
-// name collides.
-std::vector<mesh::Cluster> open_all_contexts(const kube::Kubeconfig& config,
-                                             const std::vector<mesh::Member>& exclude,
-                                             const kube::ClientOptions& options);
 
 void add_version_command(CLI::App& root, App& app);
 void add_contexts_command(CLI::App& root, App& app);

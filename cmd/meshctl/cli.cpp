@@ -47,6 +47,7 @@ int run(int argc, char** argv) {
   root.add_flag("-v,--verbose", app.flags.verbosity, "More detail on stderr (repeat for API requests)");
   root.add_flag("--no-color", app.flags.no_color, "No colours (also when NO_COLOR is set)");
   root.add_option("--request-timeout", app.flags.request_timeout, "Timeout of a single API request")
+      ->check(duration_check())
       ->capture_default_str();
 
   add_version_command(root, app);

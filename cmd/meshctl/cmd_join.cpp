@@ -5,6 +5,7 @@
 #include "app.h"
 #include "mesh/join.h"
 #include "mesh/preflight.h"
+#include "util/duration.h"
 #include "util/log.h"
 
 namespace meshctl::cli {
@@ -64,9 +65,9 @@ Result<mesh::JoinOptions> to_options(const JoinFlags& f) {
   if (f.token != "secret" && f.token != "bound")
     return Error(Errc::usage, "--token must be secret or bound");
   o.token_mode = f.token == "bound" ? mesh::TokenMode::bound : mesh::TokenMode::secret;
-  TRY_ASSIGN(o.token_ttl, parse_duration(f.token_ttl));
-  TRY_ASSIGN(o.token_fill_timeout, parse_duration(f.token_wait));
-  TRY_ASSIGN(o.timeout, parse_duration(f.timeout));
+  TRY_ASSIGN(o.token_ttl, parse_duration_seconds(f.token_ttl));
+  TRY_ASSIGN(o.token_fill_timeout, parse_duration_seconds(f.token_wait));
+  TRY_ASSIGN(o.timeout, parse_duration_seconds(f.timeout));
   o.wait = !f.no_wait;
   o.dry_run = f.dry_run;
   o.force_conflicts = f.force_conflicts;
@@ -208,11 +209,15 @@ void add_join_command(CLI::App& root, App& app) {
                   "secret (a ServiceAccount token Secret, as Calico documents) | bound "
                   "(TokenRequest with --token-ttl)")
       ->capture_default_str();
-  cmd->add_option("--token-ttl", f->token_ttl, "Lifetime of bound tokens")->capture_default_str();
+  cmd->add_option("--token-ttl", f->token_ttl, "Lifetime of bound tokens")
+      ->check(duration_check())
+      ->capture_default_str();
   cmd->add_option("--token-wait", f->token_wait, "How long to wait for the token controller to fill a token")
+      ->check(duration_check())
       ->capture_default_str();
   cmd->add_flag("--no-wait", f->no_wait, "Do not wait for Typha to report the links in sync");
   cmd->add_option("--timeout", f->timeout, "How long to wait for every link to be in sync")
+      ->check(duration_check())
       ->capture_default_str();
   cmd->add_flag("--dry-run", f->dry_run,
                 "Show what would be created or changed (server-side dry run); write nothing");

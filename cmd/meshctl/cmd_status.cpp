@@ -4,11 +4,11 @@
 #include <thread>
 
 #include "app.h"
-#include "calico/names.h"
+#include "mesh/discovery.h"
 #include "mesh/status.h"
+#include "util/duration.h"
 #include "util/interrupt.h"
 #include "util/log.h"
-#include "util/parallel.h"
 
 namespace meshctl::cli {
 namespace {
@@ -21,30 +21,6 @@ struct StatusFlags {
   std::string timeout = "5m";
   bool no_credential_check = false;
 };
-
-// Without named contexts: every context that answers and has
-// RemoteClusterConfigurations or a meshctl federation identity.
-std::vector<mesh::Cluster> discover_mesh(const kube::Kubeconfig& config, const kube::ClientOptions& options,
-                                         std::vector<std::string>& skipped) {
-  auto all = open_all_contexts(config, {}, options);
-  auto in_mesh = parallel_map<int>(all.size(), [&](size_t i) {
-    auto rccs = all[i].client->list(kube::resources::remote_cluster_configurations, "");
-    if (!rccs)
-      return -1;
-    if (!(*rccs)["items"].empty())
-      return 1;
-    auto managed = all[i].client->list(kube::resources::cluster_roles, "", calico::managed_selector());
-    return managed && !(*managed)["items"].empty() ? 1 : 0;
-  });
-  std::vector<mesh::Cluster> out;
-  for (size_t i = 0; i < all.size(); ++i) {
-    if (in_mesh[i] == 1)
-      out.push_back(std::move(all[i]));
-    if (in_mesh[i] == -1)
-      skipped.push_back(all[i].member.context);
-  }
-  return out;
-}
 
 Result<int> run_status(App& app, const StatusFlags& f) {
   app.prepare();
@@ -59,29 +35,12 @@ Result<int> run_status(App& app, const StatusFlags& f) {
   client_options.max_retries = 1;
 
   std::vector<mesh::Cluster> clusters;
-  std::vector<bool> discovered;
   if (f.clusters.empty()) {
-    std::vector<std::string> skipped;
-    clusters = discover_mesh(config, client_options, skipped);
-    for (const auto& s : skipped)
-      log::warn("context \"{}\" did not answer; it is left out of this status", s);
-    discovered.assign(clusters.size(), true);
-    if (clusters.empty()) {
-      return Error(Errc::precondition,
-                   "no context in the kubeconfig has RemoteClusterConfigurations or meshctl "
-                   "objects",
-                   "name the contexts: meshctl status iad pdx");
-    }
+    TRY_ASSIGN(clusters, mesh::discover_mesh(config, client_options));
   } else {
-    std::vector<mesh::Member> members;
-    for (const auto& arg : f.clusters) {
-      TRY_ASSIGN(auto m, mesh::parse_member(arg));
-      members.push_back(m);
-    }
-    TRY(mesh::check_members(members));
-    TRY_ASSIGN(clusters, mesh::open_clusters(config, members, client_options));
-    discovered.assign(clusters.size(), false);
+    TRY_ASSIGN(clusters, mesh::open_named(config, f.clusters, client_options));
   }
+  std::vector<bool> discovered(clusters.size(), f.clusters.empty());
 
   mesh::StatusOptions options;
   options.secret_namespace = f.secret_namespace;
@@ -122,7 +81,9 @@ void add_status_command(CLI::App& root, App& app) {
   cmd->add_option("--secret-namespace", f->secret_namespace, "Namespace of the per-link Secrets and Roles")
       ->capture_default_str();
   cmd->add_flag("--wait", f->wait, "Poll until every link is healthy or --timeout passes");
-  cmd->add_option("--timeout", f->timeout, "Limit for --wait")->capture_default_str();
+  cmd->add_option("--timeout", f->timeout, "Limit for --wait")
+      ->check(duration_check())
+      ->capture_default_str();
   cmd->add_flag("--no-credential-check", f->no_credential_check,
                 "Do not try the stored credentials against the remote clusters");
   cmd->callback([&app, f] { run_and_finish([&]() -> Result<int> { return run_status(app, *f); }); });

@@ -23,8 +23,8 @@ TEST_CASE("exit codes are the documented ones") {
 }
 
 TEST_CASE("every transport failure, TLS included, and a refused credential mean unreachable") {
-  for (Errc code : {Errc::transport_dns, Errc::transport_refused, Errc::transport_tls, Errc::transport_timeout,
-                    Errc::transport_other, Errc::unauthorized, Errc::credential})
+  for (Errc code : {Errc::transport_dns, Errc::transport_refused, Errc::transport_tls,
+                    Errc::transport_timeout, Errc::transport_other, Errc::unauthorized, Errc::credential})
     CHECK(outcome_of(code) == Outcome::unreachable);
   CHECK(outcome_of(Errc::config) == Outcome::usage);
   CHECK(outcome_of(Errc::forbidden) == Outcome::precondition);
