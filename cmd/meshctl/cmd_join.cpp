@@ -77,70 +77,6 @@ Result<mesh::JoinOptions> to_options(const JoinFlags& f) {
   return o;
 }
 
-// One line per problem, each saying that nothing was written, so that a single
-// problem is a single line that stands alone.
-void print_problems(const mesh::JoinReport& report) {
-  for (const auto& p : report.preflight_problems) {
-    std::fprintf(stderr, "meshctl: error: preflight: %s; nothing was written\n",
-                 log::redact(p.message).c_str());
-  }
-}
-
-std::string describe_object(const mesh::ObjectResult& o) {
-  return fmt::format("{}: {} {}{}", o.cluster, o.kind, o.namespace_.empty() ? "" : o.namespace_ + "/",
-                     o.name);
-}
-
-// After SIGINT/SIGTERM: what was written, and by name what was not, so that
-// the user knows the state the clusters are in (re-running join finishes it).
-void print_interrupt_summary(const mesh::JoinReport& report) {
-  std::vector<std::string> skipped, failed;
-  int written = 0;
-  for (const auto& o : report.objects) {
-    if (o.action == mesh::Action::skipped)
-      skipped.push_back(describe_object(o));
-    else if (o.action == mesh::Action::failed)
-      failed.push_back(describe_object(o));
-    else if (o.action != mesh::Action::unchanged)
-      ++written;
-  }
-  std::vector<std::string> links_not_written, links_unverified;
-  for (const auto& l : report.links) {
-    std::string name = l.local + " <- " + l.remote;
-    if (!l.written)
-      links_not_written.push_back(name);
-    else if (!l.verified || l.state != calico::LinkState::in_sync)
-      links_unverified.push_back(name);
-  }
-  std::string out = "meshctl: interrupted: ";
-  if (written == 0 && report.dry_run)
-    out += "dry run, nothing was written\n";
-  else if (written == 0)
-    out += "nothing was written\n";
-  else
-    out += fmt::format("{} object(s) were written\n", written);
-  if (!skipped.empty())
-    out += fmt::format("meshctl: not written (skipped), {}:\n", skipped.size());
-  for (const auto& s : skipped)
-    out += "  " + s + "\n";
-  if (!failed.empty())
-    out += fmt::format("meshctl: failed, {}:\n", failed.size());
-  for (const auto& s : failed)
-    out += "  " + s + "\n";
-  if (!links_not_written.empty()) {
-    out += fmt::format("meshctl: links not (completely) written, {}: {}\n", links_not_written.size(),
-                       fmt::join(links_not_written, ", "));
-  }
-  if (!links_unverified.empty()) {
-    out += fmt::format("meshctl: links written but not seen in sync, {}: {}\n", links_unverified.size(),
-                       fmt::join(links_unverified, ", "));
-  }
-  if (skipped.empty() && failed.empty() && links_not_written.empty())
-    out += "meshctl: every object was written; the run stopped while waiting for Typha\n";
-  out += "meshctl: run the same join again to finish\n";
-  std::fprintf(stderr, "%s", log::redact(out).c_str());
-}
-
 Result<int> run_join_command(App& app, const JoinFlags& f) {
   app.prepare();
   TRY_ASSIGN(auto format, output::parse_format(f.output));
@@ -163,7 +99,7 @@ Result<int> run_join_command(App& app, const JoinFlags& f) {
   options.request_timeout = std::min(app.client_options().request_timeout, std::chrono::milliseconds(10000));
 
   auto report = mesh::run_join(clusters, options, app.progress());
-  print_problems(report);
+  std::fputs(log::redact(output::join_problem_lines(report)).c_str(), stderr);
   for (const auto& w : report.warnings)
     log::warn("{}", w);
   for (const auto& e : report.errors)
@@ -174,7 +110,7 @@ Result<int> run_join_command(App& app, const JoinFlags& f) {
     fmt::print("{}", output::join_table(report, app.style, format));
   }
   if (report.interrupted)
-    print_interrupt_summary(report);
+    std::fputs(log::redact(output::join_interrupt_summary(report)).c_str(), stderr);
   return report.exit_code();
 }
 

@@ -45,7 +45,8 @@ std::vector<Cluster> open_all_contexts(const kube::Kubeconfig& config, const std
   return out;
 }
 
-Result<std::vector<Cluster>> discover_mesh(const kube::Kubeconfig& config, const kube::ClientOptions& options) {
+Result<std::vector<Cluster>> discover_mesh(const kube::Kubeconfig& config,
+                                           const kube::ClientOptions& options) {
   enum class Seen { silent, outside, member };
   auto all = open_all_contexts(config, {}, options);
   auto seen = parallel_map<Seen>(all.size(), [&](size_t i) {

@@ -23,6 +23,7 @@ std::vector<Cluster> open_all_contexts(const kube::Kubeconfig& config, const std
 // Every context that answers and has RemoteClusterConfigurations or a
 // meshctl federation identity, asked in parallel; a context that does not
 // answer is left out with a warning. Errc::precondition when none is found.
-Result<std::vector<Cluster>> discover_mesh(const kube::Kubeconfig& config, const kube::ClientOptions& options);
+Result<std::vector<Cluster>> discover_mesh(const kube::Kubeconfig& config,
+                                           const kube::ClientOptions& options);
 
 }  // namespace meshctl::mesh

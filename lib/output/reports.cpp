@@ -1,6 +1,7 @@
 #include "output/reports.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
 #include <map>
@@ -326,6 +327,74 @@ std::string teardown_table(const mesh::TeardownReport& report, const TerminalSty
   std::string out = report.objects.empty() ? "nothing to delete\n" : table.render();
   for (const auto& u : report.unreachable)
     out += paint(style, Tone::bad, "not cleaned: " + u + "\n");
+  return out;
+}
+
+// One line per problem, each saying that nothing was written, so that a single
+// problem is a single line that stands alone.
+std::string join_problem_lines(const mesh::JoinReport& report) {
+  std::string out;
+  for (const auto& p : report.preflight_problems)
+    out += fmt::format("meshctl: error: preflight: {}; nothing was written\n", p.message);
+  return out;
+}
+
+namespace {
+
+std::string describe_object(const mesh::ObjectResult& o) {
+  return fmt::format("{}: {} {}{}", o.cluster, o.kind, o.namespace_.empty() ? "" : o.namespace_ + "/",
+                     o.name);
+}
+
+}  // namespace
+
+// After SIGINT/SIGTERM: what was written, and by name what was not, so that
+// the user knows the state the clusters are in (re-running join finishes it).
+std::string join_interrupt_summary(const mesh::JoinReport& report) {
+  std::vector<std::string> skipped, failed;
+  int written = 0;
+  for (const auto& o : report.objects) {
+    if (o.action == mesh::Action::skipped)
+      skipped.push_back(describe_object(o));
+    else if (o.action == mesh::Action::failed)
+      failed.push_back(describe_object(o));
+    else if (o.action != mesh::Action::unchanged)
+      ++written;
+  }
+  std::vector<std::string> links_not_written, links_unverified;
+  for (const auto& l : report.links) {
+    std::string name = l.local + " <- " + l.remote;
+    if (!l.written)
+      links_not_written.push_back(name);
+    else if (!l.verified || l.state != calico::LinkState::in_sync)
+      links_unverified.push_back(name);
+  }
+  std::string out = "meshctl: interrupted: ";
+  if (written == 0 && report.dry_run)
+    out += "dry run, nothing was written\n";
+  else if (written == 0)
+    out += "nothing was written\n";
+  else
+    out += fmt::format("{} object(s) were written\n", written);
+  if (!skipped.empty())
+    out += fmt::format("meshctl: not written (skipped), {}:\n", skipped.size());
+  for (const auto& s : skipped)
+    out += "  " + s + "\n";
+  if (!failed.empty())
+    out += fmt::format("meshctl: failed, {}:\n", failed.size());
+  for (const auto& s : failed)
+    out += "  " + s + "\n";
+  if (!links_not_written.empty()) {
+    out += fmt::format("meshctl: links not (completely) written, {}: {}\n", links_not_written.size(),
+                       fmt::join(links_not_written, ", "));
+  }
+  if (!links_unverified.empty()) {
+    out += fmt::format("meshctl: links written but not seen in sync, {}: {}\n", links_unverified.size(),
+                       fmt::join(links_unverified, ", "));
+  }
+  if (skipped.empty() && failed.empty() && links_not_written.empty())
+    out += "meshctl: every object was written; the run stopped while waiting for Typha\n";
+  out += "meshctl: run the same join again to finish\n";
   return out;
 }
 

@@ -24,6 +24,11 @@ Json status_json(const mesh::StatusReport& report);
 Json teardown_json(const mesh::TeardownReport& report);
 
 std::string join_table(const mesh::JoinReport& report, const TerminalStyle& style, Format format);
+// For stderr (the caller redacts): one line per preflight problem, each
+// saying nothing was written; after an interruption, what was and was not
+// written, by name, and that a re-run finishes it.
+std::string join_problem_lines(const mesh::JoinReport& report);
+std::string join_interrupt_summary(const mesh::JoinReport& report);
 std::string status_table(const mesh::StatusReport& report, const TerminalStyle& style, Format format);
 std::string teardown_table(const mesh::TeardownReport& report, const TerminalStyle& style);
 

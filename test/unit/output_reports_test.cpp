@@ -1,0 +1,41 @@
+// The stderr views of a join report: preflight refusals and the summary after
+// an interruption (e2e 01 and 21 read them from real runs).
+#include <doctest/doctest.h>
+
+#include "output/reports.h"
+
+using meshctl::Errc;
+using meshctl::mesh::Action;
+using meshctl::mesh::JoinReport;
+
+TEST_CASE("every preflight problem is one line that says nothing was written") {
+  JoinReport report;
+  report.preflight_problems.push_back({"yul", Errc::precondition, "yul: no Calico Enterprise licence"});
+  report.preflight_problems.push_back({"den", Errc::precondition, "den: DatastoreMigration x is in phase Pending"});
+  CHECK(meshctl::output::join_problem_lines(report) ==
+        "meshctl: error: preflight: yul: no Calico Enterprise licence; nothing was written\n"
+        "meshctl: error: preflight: den: DatastoreMigration x is in phase Pending; nothing was written\n");
+}
+
+TEST_CASE("after an interruption: what was written, what was skipped by name, and the way out") {
+  JoinReport report;
+  report.interrupted = true;
+  meshctl::mesh::ObjectResult written;
+  written.cluster = "iad";
+  written.kind = "Secret";
+  written.namespace_ = "calico-system";
+  written.name = "remote-cluster-pdx";
+  written.action = Action::create;
+  meshctl::mesh::ObjectResult skipped = written;
+  skipped.kind = "RemoteClusterConfiguration";
+  skipped.namespace_.clear();
+  skipped.name = "pdx";
+  skipped.action = Action::skipped;
+  report.objects = {written, skipped};
+  report.links.push_back({"iad", "pdx", meshctl::calico::LinkState::unknown, "", false, false});
+  std::string text = meshctl::output::join_interrupt_summary(report);
+  CHECK(text.find("meshctl: interrupted: 1 object(s) were written\n") == 0);
+  CHECK(text.find("  iad: RemoteClusterConfiguration pdx\n") != std::string::npos);
+  CHECK(text.find("links not (completely) written, 1: iad <- pdx") != std::string::npos);
+  CHECK(text.find("run the same join again to finish") != std::string::npos);
+}
