@@ -5,7 +5,7 @@
 #   scripts/format.sh --check  change nothing; list what is not formatted, exit 1 if any
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t files < <(git ls-files -- '*.cpp' '*.h')
+mapfile -t files < <(git ls-files --cached --others --exclude-standard -- '*.cpp' '*.h')
 if [[ "${1:-}" == --check ]]; then
   clang-format --dry-run -Werror "${files[@]}"
 else

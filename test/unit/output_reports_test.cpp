@@ -11,7 +11,8 @@ using meshctl::mesh::JoinReport;
 TEST_CASE("every preflight problem is one line that says nothing was written") {
   JoinReport report;
   report.preflight_problems.push_back({"yul", Errc::precondition, "yul: no Calico Enterprise licence"});
-  report.preflight_problems.push_back({"den", Errc::precondition, "den: DatastoreMigration x is in phase Pending"});
+  report.preflight_problems.push_back(
+      {"den", Errc::precondition, "den: DatastoreMigration x is in phase Pending"});
   CHECK(meshctl::output::join_problem_lines(report) ==
         "meshctl: error: preflight: yul: no Calico Enterprise licence; nothing was written\n"
         "meshctl: error: preflight: den: DatastoreMigration x is in phase Pending; nothing was written\n");
