@@ -31,7 +31,7 @@ build="$root/build-fuzz"
 if ! {
   if [[ ! -f "$build/CMakeCache.txt" ]]; then
     CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DMESHCTL_FUZZ=ON -DMESHCTL_TESTS=OFF
+      -DMESHCTL_FUZZ=ON -DMESHCTL_TESTS=OFF -DMESHCTL_WERROR=ON
   fi
   cmake --build "$build" --target fuzzers -j "${MESHCTL_JOBS:-$(nproc)}"
 } >"$work/build.log" 2>&1; then

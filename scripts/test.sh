@@ -14,12 +14,16 @@ scripts/install-deps.sh
 echo "== formatting (clang-format --dry-run -Werror)"
 scripts/format.sh --check
 build="$root/build-test"
-MESHCTL_SANITIZE=1 scripts/build.sh "$build"
+MESHCTL_SANITIZE=1 MESHCTL_WERROR=1 scripts/build.sh "$build"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
 echo "== unit tests (ASan+UBSan)"
 ctest --test-dir "$build" --output-on-failure
+
+echo "== Release build (what users and packagers build; warnings as errors here only)"
+MESHCTL_WERROR=1 scripts/build.sh "$root/build-release" -DCMAKE_BUILD_TYPE=Release -DMESHCTL_TESTS=OFF
+"$root/build-release/meshctl" version >/dev/null
 
 echo "== fuzzing (libFuzzer + ASan/UBSan, 10 s per target)"
 scripts/fuzz.sh 10

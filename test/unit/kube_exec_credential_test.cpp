@@ -65,7 +65,7 @@ ExecConfig plugin(const std::string& mode, const TempDir& dir, const char* api =
 
 ClusterEntry cluster() {
   ClusterEntry c;
-  c.name = "c";
+  c.name = std::string("c");  // not = "c": GCC 12 -O3 warns -Wrestrict on it (GCC bug 105651)
   c.server = "https://api.example:6443";
   c.ca_pem = slurp(kData + "/kubeconfig/certs/test-only-ca.crt");
   c.tls_server_name = "api.internal";
