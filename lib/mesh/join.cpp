@@ -552,7 +552,7 @@ JoinReport run_join(std::vector<Cluster>& clusters, const JoinOptions& options, 
     report.clusters.push_back(
         {clusters[i].member.mesh_name, preflight.facts[i].flavour, preflight.facts[i].overlay_routing});
   if (!preflight.ok())
-    return report;  // the refusals say what to fix; notes about what would be written wait
+    return report;  // only the refusals: warnings about writes that will not happen would be noise
   report.warnings = preflight.warnings;
   for (size_t i = 0; i < clusters.size(); ++i) {
     progress(clusters[i].member.mesh_name,
