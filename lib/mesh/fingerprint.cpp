@@ -15,6 +15,28 @@ namespace {
 
 using kube::Json;
 
+// j[key] when it is an object, else an empty one: objects as the API serves
+// them may lack a status (not yet reconciled) or carry null, and a missing
+// field must read as unknown, not end the process.
+const Json& object_at(const Json& j, const char* key) {
+  static const Json empty = Json::object();
+  if (!j.is_object())
+    return empty;
+  auto it = j.find(key);
+  return it != j.end() && it->is_object() ? *it : empty;
+}
+
+const Json& items(const Json& list) {
+  static const Json none = Json::array();
+  auto it = list.find("items");  // end() for anything but an object
+  return it != list.end() && it->is_array() ? *it : none;
+}
+
+std::string string_at(const Json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 struct ServedGroups {
   bool crd = false, v3 = false, migration = false;
 };
@@ -28,8 +50,11 @@ ServedGroups served_groups(kube::Client& client, calico::Flavour& f) {
         fmt::format("API discovery ({})", response ? "not JSON" : errc_name(response.error().code)));
     return out;
   }
-  for (const auto& group : doc.value("groups", Json::array())) {
-    auto name = group.value("name", "");
+  const auto groups_it = doc.find("groups");
+  if (groups_it == doc.end() || !groups_it->is_array())
+    return out;
+  for (const auto& group : *groups_it) {
+    auto name = string_at(group, "name");
     out.crd = out.crd || name == "crd.projectcalico.org";
     out.v3 = out.v3 || name == "projectcalico.org";
     out.migration = out.migration || name == "migration.projectcalico.org";
@@ -68,7 +93,7 @@ struct Reads {
     static const kube::Resource api_services{"apiregistration.k8s.io", "v1", "apiservices", false};
     auto object = client.get(api_services, "", "v3.projectcalico.org");
     if (object)
-      api_service_backed = !(*object)["spec"].value("service", Json::object()).value("name", "").empty();
+      api_service_backed = !string_at(object_at(object_at(*object, "spec"), "service"), "name").empty();
     else if (object.error().code != Errc::not_found)
       unread("APIService v3.projectcalico.org", object.error());
   }
@@ -79,8 +104,8 @@ struct Reads {
       unread("ClusterInformation default", object.error());
       return;
     }
-    f.enterprise_version = (*object)["spec"].value("cnxVersion", "");
-    f.calico_version = (*object)["spec"].value("calicoVersion", "");
+    f.enterprise_version = string_at(object_at(*object, "spec"), "cnxVersion");
+    f.calico_version = string_at(object_at(*object, "spec"), "calicoVersion");
   }
 
   void licence() {
@@ -92,7 +117,7 @@ struct Reads {
         unread("LicenseKey default", object.error());
       return;
     }
-    f.licence_expiry = (*object)["status"].value("expiry", "");
+    f.licence_expiry = string_at(object_at(*object, "status"), "expiry");
     f.licence = past(f.licence_expiry) ? calico::Licence::expired : calico::Licence::ok;
   }
 
@@ -103,9 +128,12 @@ struct Reads {
       return;
     }
     bool vxlan = false;
-    for (const auto& pool : (*list)["items"]) {
-      const auto& spec = pool["spec"];
-      vxlan = vxlan || (!spec.value("disabled", false) && spec.value("vxlanMode", "Never") != "Never");
+    for (const auto& pool : items(*list)) {
+      const auto& spec = object_at(pool, "spec");
+      const auto disabled = spec.find("disabled");
+      const bool enabled = disabled == spec.end() || !disabled->is_boolean() || !disabled->get<bool>();
+      const std::string mode = string_at(spec, "vxlanMode");
+      vxlan = vxlan || (enabled && !mode.empty() && mode != "Never");
     }
     f.vxlan = vxlan;
   }
@@ -119,8 +147,12 @@ struct Reads {
         unread("FelixConfiguration default", object.error());
       return;
     }
-    const auto& spec = (*object)["spec"];
-    f.wireguard = spec.value("wireguardEnabled", false) || spec.value("wireguardEnabledV6", false);
+    const auto& spec = object_at(*object, "spec");
+    auto on = [&](const char* key) {
+      auto it = spec.find(key);
+      return it != spec.end() && it->is_boolean() && it->get<bool>();
+    };
+    f.wireguard = on("wireguardEnabled") || on("wireguardEnabledV6");
   }
 
   void migration() {
@@ -132,9 +164,10 @@ struct Reads {
       unread("DatastoreMigrations", list.error());
       return;
     }
-    for (const auto& item : (*list)["items"]) {
-      f.migration_name = item["metadata"].value("name", "");
-      f.migration_phase = item.value("status", Json::object()).value("phase", "Pending");
+    for (const auto& item : items(*list)) {
+      f.migration_name = string_at(object_at(item, "metadata"), "name");
+      std::string phase = string_at(object_at(item, "status"), "phase");
+      f.migration_phase = phase.empty() ? "Pending" : phase;  // not yet picked up by the controller
     }
   }
 
