@@ -42,8 +42,35 @@ metadata:
   namespace: calico-system
   annotations: {kubernetes.io/service-account.name: $FED}
 YAML
-wait_for 60 "pdx's token controller fills the hand-made token Secret" bash -c \
-  "[[ -n \$(kubectl --context pdx get secret -n calico-system $FED -o jsonpath='{.data.token}') ]]"
+# The token controller may fill the Secret for the ServiceAccount the
+# teardown above just deleted (its cache still holds the old UID; seen in CI
+# after the apiserver-kill scenarios). That token never works, and a person
+# following the docs would delete the Secret and create it again: so does this.
+hand_token_secret() {
+  kc pdx apply -f - >/dev/null <<SECRET
+apiVersion: v1
+kind: Secret
+type: kubernetes.io/service-account-token
+metadata:
+  name: $FED
+  namespace: calico-system
+  annotations: {kubernetes.io/service-account.name: $FED}
+SECRET
+}
+hand_token_current() {
+  local sa_uid secret_uid token
+  sa_uid=$(kc pdx get serviceaccount -n calico-system "$FED" -o jsonpath='{.metadata.uid}')
+  secret_uid=$(kc pdx get secret -n calico-system "$FED" \
+    -o jsonpath='{.metadata.annotations.kubernetes\.io/service-account\.uid}')
+  token=$(kc pdx get secret -n calico-system "$FED" -o jsonpath='{.data.token}')
+  [[ -n "$token" && -n "$sa_uid" && "$secret_uid" == "$sa_uid" ]] && return 0
+  if [[ -n "$token" && -n "$secret_uid" && "$secret_uid" != "$sa_uid" ]]; then
+    kc pdx delete secret -n calico-system "$FED" --wait >/dev/null
+    hand_token_secret
+  fi
+  return 1
+}
+wait_for 90 "pdx's token controller fills the hand-made token Secret for the current ServiceAccount" hand_token_current
 hand_kubeconfig="$LAB_DIR/hand-made-pdx.kubeconfig"
 hand_token="$LAB_DIR/hand-made-pdx.token"
 (
