@@ -11,6 +11,22 @@ FED=tigera-federation-remote-cluster
 meshctl teardown iad pdx fra
 expect_rc 0 "start from an empty mesh"
 
+# The documented procedure's token Secret. The token controller may fill it
+# for the ServiceAccount the teardown above just deleted (its cache still
+# holds the old UID; seen in CI after the apiserver-kill scenarios). That
+# token never works, and a person following the docs would delete the Secret
+# and create it again: hand_token_current below does so.
+hand_token_secret() {
+  kc pdx apply -f - >/dev/null <<SECRET
+apiVersion: v1
+kind: Secret
+type: kubernetes.io/service-account-token
+metadata:
+  name: $FED
+  namespace: calico-system
+  annotations: {kubernetes.io/service-account.name: $FED}
+SECRET
+}
 echo "-- the documented procedure, by hand, for iad <- pdx"
 kc pdx apply -f - >/dev/null <<YAML
 apiVersion: v1
@@ -33,30 +49,8 @@ kind: ClusterRoleBinding
 metadata: {name: $FED}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: $FED}
 subjects: [{kind: ServiceAccount, name: $FED, namespace: calico-system}]
----
-apiVersion: v1
-kind: Secret
-type: kubernetes.io/service-account-token
-metadata:
-  name: $FED
-  namespace: calico-system
-  annotations: {kubernetes.io/service-account.name: $FED}
 YAML
-# The token controller may fill the Secret for the ServiceAccount the
-# teardown above just deleted (its cache still holds the old UID; seen in CI
-# after the apiserver-kill scenarios). That token never works, and a person
-# following the docs would delete the Secret and create it again: so does this.
-hand_token_secret() {
-  kc pdx apply -f - >/dev/null <<SECRET
-apiVersion: v1
-kind: Secret
-type: kubernetes.io/service-account-token
-metadata:
-  name: $FED
-  namespace: calico-system
-  annotations: {kubernetes.io/service-account.name: $FED}
-SECRET
-}
+hand_token_secret
 hand_token_current() {
   local sa_uid secret_uid token
   sa_uid=$(kc pdx get serviceaccount -n calico-system "$FED" -o jsonpath='{.metadata.uid}')
