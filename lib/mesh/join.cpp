@@ -40,12 +40,6 @@ struct RemoteOffer {
   LiveState live;
 };
 
-bool is_loopback_url(const std::string& url) {
-  auto host_start = url.find("://");
-  std::string rest = host_start == std::string::npos ? url : url.substr(host_start + 3);
-  return rest.rfind("127.", 0) == 0 || rest.rfind("localhost", 0) == 0 || rest.rfind("[::1]", 0) == 0;
-}
-
 Result<Json> wait_for_token(kube::Client& client, Cluster& c, const std::string& ns, const std::string& name,
                             const JoinOptions& o) {
   auto filled = client.wait_for(
@@ -198,30 +192,7 @@ RemoteOffer prepare_remote(Cluster& c, PreflightFacts& facts, const JoinOptions&
   }
   progress(name, "federation token ready");
 
-  offer.access.cluster_name = name;
-  auto override_it = o.server_overrides.find(name);
-  offer.access.server =
-      override_it != o.server_overrides.end() ? override_it->second : c.context.cluster.server;
-  offer.access.ca_pem = c.context.cluster.ca_pem;
-  offer.access.tls_server_name = c.context.cluster.tls_server_name;
-  offer.access.token = std::move(*token);
-  if (offer.access.ca_pem.empty() && c.context.cluster.insecure_skip_tls_verify) {
-    // meshctl never stores insecure-skip-tls-verify; the cluster's own root CA
-    // (from the token Secret) is the best verifiable choice.
-    offer.access.ca_pem = token_ca;
-    offer.warnings.push_back(
-        c.member.context +
-        ": the kubeconfig skips TLS verification; peers will verify with the cluster's root CA");
-  }
-  if (is_loopback_url(offer.access.server)) {
-    offer.warnings.push_back(
-        o.lab
-            ? fmt::format("{}: storing loopback address {} for peers (expected in the local lab)",
-                          c.member.context, offer.access.server)
-            : fmt::format("{}: peers would be given {}, a loopback address no other cluster can reach; pass "
-                          "--server {}=https://<address reachable from the other clusters>",
-                          c.member.context, offer.access.server, name));
-  }
+  offer.access = offered_access(c, std::move(*token), token_ca, o, offer.warnings);
   offer.ready = true;
   return offer;
 }

@@ -1,5 +1,7 @@
 #include "mesh/plan.h"
 
+#include <fmt/format.h>
+
 #include "calico/names.h"
 #include "util/base64.h"
 
@@ -19,7 +21,41 @@ Result<DesiredObject> make(const char* manifest, const kube::Resource& resource,
   return obj;
 }
 
+bool is_loopback_url(const std::string& url) {
+  auto host_start = url.find("://");
+  std::string rest = host_start == std::string::npos ? url : url.substr(host_start + 3);
+  return rest.rfind("127.", 0) == 0 || rest.rfind("localhost", 0) == 0 || rest.rfind("[::1]", 0) == 0;
+}
+
 }  // namespace
+
+calico::RemoteAccess offered_access(const Cluster& c, Secret token, const std::string& token_ca,
+                                    const JoinOptions& o, std::vector<std::string>& warnings) {
+  const std::string& name = c.member.mesh_name;
+  calico::RemoteAccess access;
+  access.cluster_name = name;
+  auto override_it = o.server_overrides.find(name);
+  access.server = override_it != o.server_overrides.end() ? override_it->second : c.context.cluster.server;
+  access.ca_pem = c.context.cluster.ca_pem;
+  access.tls_server_name = c.context.cluster.tls_server_name;
+  access.token = std::move(token);
+  if (access.ca_pem.empty() && c.context.cluster.insecure_skip_tls_verify) {
+    access.ca_pem = token_ca;
+    warnings.push_back(
+        c.member.context +
+        ": the kubeconfig skips TLS verification; peers will verify with the cluster's root CA");
+  }
+  if (is_loopback_url(access.server)) {
+    warnings.push_back(
+        o.lab
+            ? fmt::format("{}: storing loopback address {} for peers (expected in the local lab)",
+                          c.member.context, access.server)
+            : fmt::format("{}: peers would be given {}, a loopback address no other cluster can reach; pass "
+                          "--server {}=https://<address reachable from the other clusters>",
+                          c.member.context, access.server, name));
+  }
+  return access;
+}
 
 Result<std::vector<DesiredObject>> federation_objects(const std::string& cluster,
                                                       const std::string& federation_ns,

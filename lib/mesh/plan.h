@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "calico/remote_kubeconfig.h"
+#include "mesh/cluster.h"
 #include "mesh/objects.h"
 #include "mesh/options.h"
 
@@ -16,6 +17,14 @@ Result<std::vector<DesiredObject>> federation_objects(const std::string& cluster
                                                       const std::string& federation_ns,
                                                       bool reuse_legacy_service_account,
                                                       const JoinOptions& options);
+
+// What peers store to reach cluster `c`: its API server as the kubeconfig
+// names it (or the --server override), its CA, and `token`. Where the
+// kubeconfig skips TLS verification and has no CA, the cluster's root CA from
+// its token Secret (`token_ca`) is used instead: meshctl never stores
+// insecure-skip-tls-verify. Warns about that and about loopback addresses.
+calico::RemoteAccess offered_access(const Cluster& c, Secret token, const std::string& token_ca,
+                                    const JoinOptions& options, std::vector<std::string>& warnings);
 
 // In cluster L, for remote R: the kubeconfig Secret, the Role and RoleBinding
 // that let calico-typha read it, and the RemoteClusterConfiguration (last, so
