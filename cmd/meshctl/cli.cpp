@@ -53,6 +53,7 @@ int run(int argc, char** argv) {
   add_version_command(root, app);
   add_contexts_command(root, app);
   add_join_command(root, app);
+  add_render_command(root, app);
   add_status_command(root, app);
   add_teardown_commands(root, app);
   add_completion_command(root, app);

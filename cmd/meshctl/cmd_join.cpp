@@ -5,6 +5,7 @@
 #include "app.h"
 #include "mesh/join.h"
 #include "mesh/preflight.h"
+#include "mesh_flags.h"
 #include "util/duration.h"
 #include "util/log.h"
 
@@ -12,11 +13,7 @@ namespace meshctl::cli {
 namespace {
 
 struct JoinFlags {
-  std::vector<std::string> clusters;
-  std::vector<std::string> servers;
-  std::string federation_namespace;
-  std::string secret_namespace = "calico-system";
-  std::string overlay_routing;  // empty: derived per cluster
+  MeshFlags mesh;
   std::string token = "secret";
   std::string token_ttl = "8760h";
   std::string token_wait = "60s";
@@ -24,44 +21,12 @@ struct JoinFlags {
   std::string timeout = "3m";
   bool dry_run = false;
   bool force_conflicts = false;
-  bool force = false;
-  bool allow_loopback = false;
-  bool print_permissions = false;
   bool restart_stale_typha = false;
   std::string output = "table";
 };
 
 Result<mesh::JoinOptions> to_options(const JoinFlags& f) {
-  mesh::JoinOptions o;
-  for (const auto& arg : f.clusters) {
-    TRY_ASSIGN(auto member, mesh::parse_member(arg));
-    o.members.push_back(member);
-  }
-  TRY(mesh::check_members(o.members));
-  for (const auto& s : f.servers) {
-    auto eq = s.find('=');
-    if (eq == std::string::npos || s.find("://") == std::string::npos) {
-      return Error(Errc::usage, "--server \"" + s + "\" is not NAME=URL",
-                   "e.g. --server pdx=https://10.0.0.5:6443");
-    }
-    o.server_overrides[s.substr(0, eq)] = s.substr(eq + 1);
-  }
-  for (const auto& [name, url] : o.server_overrides) {
-    bool known = false;
-    for (const auto& m : o.members)
-      known = known || m.mesh_name == name;
-    if (!known)
-      return Error(Errc::usage, "--server names \"" + name + "\", which is not a cluster of this join");
-  }
-  if (!f.federation_namespace.empty()) {
-    o.federation_namespace = f.federation_namespace;
-    o.federation_namespace_given = true;
-  }
-  o.secret_namespace = f.secret_namespace;
-  if (!f.overlay_routing.empty() && f.overlay_routing != "Enabled" && f.overlay_routing != "Disabled") {
-    return Error(Errc::usage, "--overlay-routing must be Enabled or Disabled");
-  }
-  o.overlay_routing = f.overlay_routing;
+  TRY_ASSIGN(mesh::JoinOptions o, mesh_options(f.mesh));
   if (f.token != "secret" && f.token != "bound")
     return Error(Errc::usage, "--token must be secret or bound");
   o.token_mode = f.token == "bound" ? mesh::TokenMode::bound : mesh::TokenMode::secret;
@@ -71,8 +36,6 @@ Result<mesh::JoinOptions> to_options(const JoinFlags& f) {
   o.wait = !f.no_wait;
   o.dry_run = f.dry_run;
   o.force_conflicts = f.force_conflicts;
-  o.force = f.force;
-  o.lab = f.allow_loopback;
   o.restart_stale_typha = f.restart_stale_typha;
   return o;
 }
@@ -80,18 +43,9 @@ Result<mesh::JoinOptions> to_options(const JoinFlags& f) {
 Result<int> run_join_command(App& app, const JoinFlags& f) {
   app.prepare();
   TRY_ASSIGN(auto format, output::parse_format(f.output));
-  if (f.print_permissions) {
-    mesh::JoinOptions defaults;
-    if (!f.federation_namespace.empty())
-      defaults.federation_namespace = f.federation_namespace;
-    defaults.secret_namespace = f.secret_namespace;
-    fmt::print("meshctl join needs, in every cluster:\n");
-    for (const auto& line : mesh::required_permissions(defaults)) {
-      fmt::print("  {}\n", line);
-    }
-    return exit_code(Outcome::ok);
-  }
-  if (f.clusters.size() < 2)
+  if (f.mesh.print_permissions)
+    return print_required_permissions("join", f.mesh, false);
+  if (f.mesh.clusters.size() < 2)
     return Error(Errc::usage, "join needs at least two contexts", "meshctl join iad pdx");
   TRY_ASSIGN(auto options, to_options(f));
   TRY_ASSIGN(auto config, app.load_kubeconfig());
@@ -130,17 +84,7 @@ void add_join_command(CLI::App& root, App& app) {
       "      --server stage=https://10.0.0.5:6443\n"
       "  meshctl join iad pdx --dry-run -o yaml\n"
       "  meshctl join iad pdx --restart-stale-typha   # after an outage Typha never reports recovering from");
-  cmd->add_option("clusters", f->clusters, "Contexts to mesh: CTX or NAME=CTX (at least two)");
-  cmd->add_option("--server", f->servers, "NAME=URL: the API server address other clusters use for NAME");
-  cmd->add_option(
-      "--namespace", f->federation_namespace,
-      "Namespace of the federation ServiceAccount and token (default calico-system, or kube-system "
-      "when older manifests already made it there)");
-  cmd->add_option("--secret-namespace", f->secret_namespace, "Namespace of the per-link Secrets and Roles")
-      ->capture_default_str();
-  cmd->add_option("--overlay-routing", f->overlay_routing,
-                  "Enabled|Disabled, written into each RCC (default: per cluster, as the Calico API server "
-                  "would: Enabled where VXLAN or WireGuard is on)");
+  add_mesh_flags(*cmd, f->mesh);
   cmd->add_option("--token", f->token,
                   "secret (a ServiceAccount token Secret, as Calico documents) | bound "
                   "(TokenRequest with --token-ttl)")
@@ -158,14 +102,9 @@ void add_join_command(CLI::App& root, App& app) {
   cmd->add_flag("--dry-run", f->dry_run,
                 "Show what would be created or changed (server-side dry run); write nothing");
   cmd->add_flag("--force-conflicts", f->force_conflicts, "Take over fields another field manager owns");
-  cmd->add_flag("--force", f->force, "Join even while a Calico datastore migration is in progress");
-  cmd->add_flag("--allow-loopback-servers", f->allow_loopback,
-                "Expect loopback API server addresses (the local lab) instead of warning about them");
   cmd->add_flag("--restart-stale-typha", f->restart_stale_typha,
                 "Where Typha reported a link failed after it was in sync (it never reports recovery) and the "
                 "stored credential works, restart calico-typha there and wait for it to re-verify");
-  cmd->add_flag("--print-required-permissions", f->print_permissions,
-                "Print the RBAC permissions join needs and exit");
   cmd->add_option("-o,--output", f->output, "table|wide|json|yaml")->capture_default_str();
   cmd->callback([&app, f] { run_and_finish([&]() -> Result<int> { return run_join_command(app, *f); }); });
 }

@@ -9,14 +9,6 @@
 namespace meshctl::mesh {
 namespace {
 
-// The object already carried meshctl's label, so applying it again is an
-// update rather than taking over something made by other means.
-bool carries_managed_label(const Json& object) {
-  const auto& labels = object["metadata"].value("labels", Json::object());
-  return labels.is_object() &&
-         labels.value(std::string(calico::kManagedByLabel), "") == calico::kManagedByValue;
-}
-
 // Items of a LIST carry no apiVersion/kind, so compare everything else.
 bool matches_live(const Json& live, const Json& desired) {
   Json body = desired;

@@ -477,15 +477,6 @@ void summarise_objects(const std::string& cluster, const std::vector<ObjectResul
 
 }  // namespace
 
-Outcome preflight_outcome(const std::vector<PreflightProblem>& problems) {
-  Outcome out = Outcome::ok;
-  for (const auto& p : problems) {
-    Outcome o = outcome_of(p.code);
-    out = worst(out, o == Outcome::failed ? Outcome::precondition : o);  // found before any write
-  }
-  return out;
-}
-
 Outcome JoinReport::outcome() const {
   if (!preflight_problems.empty())
     return preflight_outcome(preflight_problems);

@@ -50,7 +50,4 @@ struct JoinReport {
 
 JoinReport run_join(std::vector<Cluster>& clusters, const JoinOptions& options, const ProgressFn& progress);
 
-// Unreachable or unauthenticated, else local configuration, else precondition.
-Outcome preflight_outcome(const std::vector<PreflightProblem>& problems);
-
 }  // namespace meshctl::mesh

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "calico/names.h"
 #include "mesh/manifests.h"
 #include "util/base64.h"
 
@@ -93,6 +94,15 @@ bool json_contains(const Json& live, const Json& desired) {
     return true;
   }
   return live == desired;
+}
+
+bool carries_managed_label(const Json& object) {
+  if (!object.is_object())
+    return false;
+  const Json metadata = object.value("metadata", Json::object());
+  const Json labels = metadata.is_object() ? metadata.value("labels", Json::object()) : Json();
+  return labels.is_object() &&
+         labels.value(std::string(calico::kManagedByLabel), "") == calico::kManagedByValue;
 }
 
 std::string secret_data(const Json& secret, const char* key) {

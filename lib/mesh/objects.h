@@ -32,6 +32,10 @@ Result<Json> render_manifest(const std::string& manifest_name,
 // `live` would then change nothing meshctl owns.
 bool json_contains(const Json& live, const Json& desired);
 
+// The object carries meshctl's label: meshctl made it (or recorded taking it
+// over), so applying it again is an update, not taking over another's object.
+bool carries_managed_label(const Json& object);
+
 // A Secret's data[key], base64-decoded; "" when absent, not a string or not base64.
 std::string secret_data(const Json& secret, const char* key);
 

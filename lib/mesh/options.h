@@ -39,6 +39,9 @@ struct JoinOptions {
   // restarts a data-plane component.
   bool restart_stale_typha = false;
   bool lab = false;  // the local lab: loopback servers are expected there
+  // render: nothing is written, so preflight asks only for the reads (the
+  // GitOps tool that applies the result needs the writes, not meshctl).
+  bool read_only = false;
 };
 
 // Progress for humans: one short line per step of one cluster.

@@ -43,6 +43,17 @@ std::vector<AccessCheck> needs_for(const JoinOptions& o, const std::string& fed_
     add({"list"}, "", "pods", calico_ns);
     out.push_back({"get", "", "pods", calico_ns, "", "log"});
   }
+  if (o.read_only) {
+    // render reads by name what is not labelled as meshctl's, to tell taking
+    // an object over from creating it, as join's apply does.
+    std::erase_if(out, [](const AccessCheck& need) { return need.verb != "get" && need.verb != "list"; });
+    if (sec_ns != fed_ns)
+      add({"get"}, "", "secrets", sec_ns);
+    add({"get"}, rbac, "roles", sec_ns);
+    add({"get"}, rbac, "rolebindings", sec_ns);
+    add({"get"}, calico, std::string(calico::kRccPlural), "");
+    add({"get"}, "", "serviceaccounts", fed_ns);
+  }
   return out;
 }
 
@@ -200,8 +211,10 @@ bool permitted(kube::Client& client, const Cluster& c, const JoinOptions& o, con
   std::string list;
   for (const auto& d : *denied)
     list += (list.empty() ? "" : ", ") + d;
-  out.problems.push_back(Error(Errc::forbidden, c.member.context + ": not allowed to " + list,
-                               "ask for the permissions `meshctl join --print-required-permissions` lists"));
+  out.problems.push_back(
+      Error(Errc::forbidden, c.member.context + ": not allowed to " + list,
+            fmt::format("ask for the permissions `meshctl {} --print-required-permissions` lists",
+                        o.read_only ? "render" : "join")));
   return false;
 }
 
@@ -253,6 +266,15 @@ void judge_flavours(const std::vector<Cluster>& clusters, const JoinOptions& o, 
 
 }  // namespace
 
+Outcome preflight_outcome(const std::vector<PreflightProblem>& problems) {
+  Outcome out = Outcome::ok;
+  for (const auto& p : problems) {
+    Outcome o = outcome_of(p.code);
+    out = worst(out, o == Outcome::failed ? Outcome::precondition : o);  // found before any write
+  }
+  return out;
+}
+
 PreflightReport run_preflight(std::vector<Cluster>& clusters, const JoinOptions& options) {
   auto outcomes = parallel_map<ClusterOutcome>(clusters.size(),
                                                [&](size_t i) { return check_cluster(clusters[i], options); });
@@ -284,6 +306,17 @@ std::vector<std::string> required_permissions(const JoinOptions& options) {
   for (const auto& n : needs_for(options, options.federation_namespace))
     out.push_back(describe(n));
   out.push_back("create selfsubjectrulesreviews.authorization.k8s.io (preflight; every user may by default)");
+  const char* fingerprint_reads =
+      "optional: get apiservices.apiregistration.k8s.io v3.projectcalico.org, get deployments in namespace "
+      "calico-system, get clusterinformations, licensekeys, felixconfigurations and list ippools in "
+      "crd.projectcalico.org (or projectcalico.org where only that is served), list "
+      "datastoremigrations.migration.projectcalico.org (the Calico fingerprint: licence, migration and "
+      "version "
+      "checks, overlay routing derived from the pools)";
+  if (options.read_only) {
+    out.push_back(fingerprint_reads);
+    return out;
+  }
   out.push_back("optional: watch secrets in namespace " + options.federation_namespace +
                 " (the token wait watches; without it, it polls)");
   out.push_back("optional: delete secrets in namespace " + options.federation_namespace +
@@ -294,13 +327,7 @@ std::vector<std::string> required_permissions(const JoinOptions& options) {
   out.push_back(
       "optional: patch deployments calico-typha, calico-typha-noncluster-host in namespace "
       "calico-system (only with --restart-stale-typha)");
-  out.push_back(
-      "optional: get apiservices.apiregistration.k8s.io v3.projectcalico.org, get deployments in namespace "
-      "calico-system, get clusterinformations, licensekeys, felixconfigurations and list ippools in "
-      "crd.projectcalico.org (or projectcalico.org where only that is served), list "
-      "datastoremigrations.migration.projectcalico.org (the Calico fingerprint: licence, migration and "
-      "version "
-      "checks, overlay routing derived from the pools)");
+  out.push_back(fingerprint_reads);
   out.push_back(
       "escalate and bind, or holding get/list/watch on namespaces, serviceaccounts, services, endpoints, "
       "pods, "

@@ -14,6 +14,7 @@
 #include "calico/flavour.h"
 #include "mesh/objects.h"
 #include "mesh/options.h"
+#include "util/outcome.h"
 
 namespace meshctl::mesh {
 
@@ -38,6 +39,10 @@ struct PreflightReport {
   std::vector<std::string> warnings;
   bool ok() const { return problems.empty(); }
 };
+
+// What preflight problems end a command with: unreachable or
+// unauthenticated, else local configuration, else precondition.
+Outcome preflight_outcome(const std::vector<PreflightProblem>& problems);
 
 PreflightReport run_preflight(std::vector<Cluster>& clusters, const JoinOptions& options);
 

@@ -2,12 +2,12 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <yaml-cpp/yaml.h>
 
 #include <map>
 
 #include "calico/link_state.h"
 #include "output/table.h"
+#include "output/yaml.h"
 
 namespace meshctl::output {
 namespace {
@@ -26,28 +26,6 @@ Tone tone_for(calico::LinkState state) {
       return Tone::warn;
     default:
       return Tone::bad;
-  }
-}
-
-void emit_yaml(YAML::Emitter& out, const Json& value) {
-  if (value.is_object()) {
-    out << YAML::BeginMap;
-    for (auto it = value.begin(); it != value.end(); ++it) {
-      out << YAML::Key << it.key() << YAML::Value;
-      emit_yaml(out, it.value());
-    }
-    out << YAML::EndMap;
-  } else if (value.is_array()) {
-    out << YAML::BeginSeq;
-    for (const auto& item : value)
-      emit_yaml(out, item);
-    out << YAML::EndSeq;
-  } else if (value.is_string()) {
-    out << YAML::DoubleQuoted << value.get<std::string>();
-  } else if (value.is_null()) {
-    out << YAML::Null;
-  } else {
-    out << value.dump();
   }
 }
 
@@ -111,9 +89,7 @@ Result<Format> parse_format(const std::string& text) {
 
 std::string serialize(const Json& document, Format format) {
   if (format == Format::yaml) {
-    YAML::Emitter out;
-    emit_yaml(out, document);
-    return std::string(out.c_str()) + "\n";
+    return to_yaml(document);
   }
   return document.dump(2) + "\n";
 }
@@ -332,11 +308,15 @@ std::string teardown_table(const mesh::TeardownReport& report, const TerminalSty
 
 // One line per problem, each saying that nothing was written, so that a single
 // problem is a single line that stands alone.
-std::string join_problem_lines(const mesh::JoinReport& report) {
+std::string preflight_problem_lines(const std::vector<mesh::PreflightProblem>& problems) {
   std::string out;
-  for (const auto& p : report.preflight_problems)
+  for (const auto& p : problems)
     out += fmt::format("meshctl: error: preflight: {}; nothing was written\n", p.message);
   return out;
+}
+
+std::string join_problem_lines(const mesh::JoinReport& report) {
+  return preflight_problem_lines(report.preflight_problems);
 }
 
 namespace {

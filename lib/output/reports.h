@@ -28,6 +28,7 @@ std::string join_table(const mesh::JoinReport& report, const TerminalStyle& styl
 // saying nothing was written; after an interruption, what was and was not
 // written, by name, and that a re-run finishes it.
 std::string join_problem_lines(const mesh::JoinReport& report);
+std::string preflight_problem_lines(const std::vector<mesh::PreflightProblem>& problems);
 std::string join_interrupt_summary(const mesh::JoinReport& report);
 std::string status_table(const mesh::StatusReport& report, const TerminalStyle& style, Format format);
 std::string teardown_table(const mesh::TeardownReport& report, const TerminalStyle& style);

@@ -1,0 +1,33 @@
+// The flags join and render share (which clusters, how peers reach them,
+// where the objects go, the Calico checks), bound once for both commands.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "mesh/options.h"
+
+namespace meshctl::cli {
+
+struct MeshFlags {
+  std::vector<std::string> clusters;
+  std::vector<std::string> servers;
+  std::string federation_namespace;
+  std::string secret_namespace = "calico-system";
+  std::string overlay_routing;  // empty: derived per cluster
+  bool force = false;
+  bool allow_loopback = false;
+  bool print_permissions = false;
+};
+
+void add_mesh_flags(CLI::App& cmd, MeshFlags& f);
+
+// The options these flags decide; the command sets the rest.
+Result<mesh::JoinOptions> mesh_options(const MeshFlags& f);
+
+// `meshctl <command> --print-required-permissions`: what the options need in
+// every cluster.
+int print_required_permissions(const std::string& command, const MeshFlags& f, bool read_only);
+
+}  // namespace meshctl::cli
