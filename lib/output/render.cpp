@@ -110,6 +110,7 @@ nlohmann::json render_json(const mesh::RenderReport& report) {
   }
   return {{"apiVersion", "meshctl.projectcalico.org/v1alpha1"},
           {"kind", "Render"},
+          {"exitCode", exit_code(report.outcome())},
           {"includesCredentials", report.include_credentials},
           {"clusters", std::move(clusters)}};
 }

@@ -25,8 +25,8 @@ std::vector<RenderedFile> render_files(const mesh::RenderReport& report, const s
 // split it by that comment, or use --out-dir).
 std::string render_stream(const mesh::RenderReport& report, const std::string& fill_command);
 
-// {"apiVersion": meshctl's, "kind": "Render", "clusters": [{"name", "context",
-// "placeholders", "objects": [...]}]}.
+// {"apiVersion": meshctl's, "kind": "Render", "exitCode", "includesCredentials",
+// "clusters": [{"name", "context", "placeholders", "objects": [...]}]} (docs/output.md).
 nlohmann::json render_json(const mesh::RenderReport& report);
 
 // Writes the files under `dir`, replacing what an earlier render wrote there.
