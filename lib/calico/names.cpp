@@ -52,6 +52,11 @@ std::string managed_selector() {
   return std::string(kManagedByLabel) + "=" + std::string(kManagedByValue);
 }
 
+std::string federation_token_secret_name(int generation) {
+  return generation <= 0 ? std::string(kFederationName)
+                         : std::string(kFederationName) + "-r" + std::to_string(generation);
+}
+
 std::string remote_secret_name(std::string_view remote_mesh_name) {
   return "remote-cluster-" + std::string(remote_mesh_name);
 }

@@ -40,6 +40,12 @@ inline constexpr std::string_view kRoleLabel = "meshctl.projectcalico.org/role";
 inline constexpr std::string_view kAdoptedAnnotation = "meshctl.projectcalico.org/adopted";
 inline constexpr std::string_view kAdoptionFieldManager = "meshctl-adoption";
 
+// meshctl's federation token Secrets: generation 0 has the documented name,
+// each rotation makes the next generation ("<name>-r2"), recorded in this
+// annotation. The highest generation present is the current credential.
+inline constexpr std::string_view kTokenGenerationAnnotation = "meshctl.projectcalico.org/token-generation";
+std::string federation_token_secret_name(int generation);
+
 // Label selector for everything meshctl made: "app.kubernetes.io/managed-by=meshctl".
 std::string managed_selector();
 

@@ -148,7 +148,8 @@ RemoteOffer prepare_remote(Cluster& c, PreflightFacts& facts, const JoinOptions&
   const std::string& name = c.member.mesh_name;
   kube::Client& client = *c.client;
   offer.live = std::move(facts.live);
-  auto objects = federation_objects(name, facts.federation_namespace, facts.legacy_federation_namespace, o);
+  auto objects = federation_objects(name, facts.federation_namespace, facts.legacy_federation_namespace, o,
+                                    facts.token_generation);
   if (!objects) {
     offer.error = objects.error().message;
     return offer;

@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+
 #include "calico/names.h"
 #include "mesh/manifests.h"
 #include "util/base64.h"
@@ -116,6 +118,40 @@ std::string secret_data(const Json& secret, const char* key) {
 
 std::string object_key(const kube::Resource& resource, const std::string& ns, const std::string& name) {
   return resource.plural + "/" + (ns.empty() ? "-" : ns) + "/" + name;
+}
+
+namespace {
+
+std::string string_in(const Json& object, const char* section, const std::string& key) {
+  const Json metadata = object.is_object() ? object.value("metadata", Json::object()) : Json();
+  const Json map = metadata.is_object() ? metadata.value(section, Json::object()) : Json();
+  const Json value = map.is_object() ? map.value(key, Json()) : Json();
+  return value.is_string() ? value.get<std::string>() : "";
+}
+
+}  // namespace
+
+bool is_federation_token_secret(const Json& secret) {
+  return secret.is_object() && secret.value("type", "") == "kubernetes.io/service-account-token" &&
+         string_in(secret, "annotations", "kubernetes.io/service-account.name") == calico::kFederationName;
+}
+
+int token_generation(const Json& secret) {
+  const std::string text = string_in(secret, "annotations", std::string(calico::kTokenGenerationAnnotation));
+  if (text.empty() || text.size() > 6 || text.find_first_not_of("0123456789") != std::string::npos)
+    return 0;
+  return std::stoi(text);
+}
+
+int current_token_generation(const LiveState& live, const std::string& ns) {
+  int current = 0;
+  for (const auto& [key, object] : live.objects) {
+    const Json metadata = object.value("metadata", Json::object());
+    if (is_federation_token_secret(object) && carries_managed_label(object) && metadata.is_object() &&
+        metadata.value("namespace", "") == ns)
+      current = std::max(current, token_generation(object));
+  }
+  return current;
 }
 
 const Json* LiveState::find(const DesiredObject& d) const {

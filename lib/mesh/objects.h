@@ -49,4 +49,15 @@ struct LiveState {
   const Json* find(const DesiredObject& desired) const;
 };
 
+// A federation token Secret: a ServiceAccount token Secret for the
+// federation ServiceAccount. Its generation (calico/names.h) is 0 unless
+// meshctl's annotation says otherwise.
+bool is_federation_token_secret(const Json& secret);
+int token_generation(const Json& secret);
+
+// The generation of the current federation token in namespace `ns`: the
+// highest among meshctl's (labelled) federation token Secrets `live` holds
+// there; 0 (the documented name) when there is none.
+int current_token_generation(const LiveState& live, const std::string& ns);
+
 }  // namespace meshctl::mesh

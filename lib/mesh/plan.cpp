@@ -60,9 +60,12 @@ calico::RemoteAccess offered_access(const Cluster& c, Secret token, const std::s
 Result<std::vector<DesiredObject>> federation_objects(const std::string& cluster,
                                                       const std::string& federation_ns,
                                                       bool reuse_legacy_service_account,
-                                                      const JoinOptions& options) {
+                                                      const JoinOptions& options, int token_generation) {
   namespace r = kube::resources;
-  std::map<std::string, std::string> vars{{"CLUSTER", cluster}, {"FEDERATION_NAMESPACE", federation_ns}};
+  std::map<std::string, std::string> vars{
+      {"CLUSTER", cluster},
+      {"FEDERATION_NAMESPACE", federation_ns},
+      {"TOKEN_SECRET_NAME", calico::federation_token_secret_name(token_generation)}};
   std::vector<DesiredObject> out;
   if (!reuse_legacy_service_account) {
     TRY_ASSIGN(auto sa, make("federation-serviceaccount", r::service_accounts, "ServiceAccount", vars));
@@ -80,6 +83,10 @@ Result<std::vector<DesiredObject>> federation_objects(const std::string& cluster
   out.push_back(std::move(binding_v3));
   if (options.token_mode == TokenMode::secret) {
     TRY_ASSIGN(auto token, make("federation-token-secret", r::secrets, "Secret", vars));
+    if (token_generation > 0) {
+      token.body["metadata"]["annotations"][std::string(calico::kTokenGenerationAnnotation)] =
+          std::to_string(token_generation);
+    }
     out.push_back(std::move(token));
   }
   return out;

@@ -12,11 +12,12 @@
 namespace meshctl::mesh {
 
 // In cluster R, as a remote: ServiceAccount (unless a legacy one is reused),
-// ClusterRole, ClusterRoleBinding and, with TokenMode::secret, the token Secret.
+// ClusterRole, ClusterRoleBinding and, with TokenMode::secret, the token
+// Secret of the given generation (the current one: see current_token_generation).
 Result<std::vector<DesiredObject>> federation_objects(const std::string& cluster,
                                                       const std::string& federation_ns,
                                                       bool reuse_legacy_service_account,
-                                                      const JoinOptions& options);
+                                                      const JoinOptions& options, int token_generation = 0);
 
 // What peers store to reach cluster `c`: its API server as the kubeconfig
 // names it (or the --server override), its CA, and `token`. Where the

@@ -237,6 +237,7 @@ ClusterOutcome check_cluster(Cluster& c, const JoinOptions& o) {
     if (!s)
       out.problems.push_back(s.error());
   }
+  out.facts.token_generation = current_token_generation(out.facts.live, out.facts.federation_namespace);
   out.facts.flavour = read_flavour(client);
   return out;
 }

@@ -21,6 +21,7 @@ namespace meshctl::mesh {
 struct PreflightFacts {
   std::string kube_system_uid;
   std::string federation_namespace;          // where the federation ServiceAccount lives
+  int token_generation = 0;                  // of the current federation token Secret (after rotations)
   bool legacy_federation_namespace = false;  // found in kube-system from older manifests
   LiveState live;                            // what join will compare its objects with
   calico::Flavour flavour;                   // what kind of Calico runs there

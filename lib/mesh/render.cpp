@@ -35,7 +35,7 @@ struct StoredToken {
 };
 
 StoredToken stored_token(const PreflightFacts& facts) {
-  const std::string name(calico::kFederationName);
+  const std::string name = calico::federation_token_secret_name(facts.token_generation);
   const std::string& ns = facts.federation_namespace;
   StoredToken out;
   auto secret = facts.live.objects.find(object_key(kube::resources::secrets, ns, name));
@@ -49,7 +49,8 @@ StoredToken stored_token(const PreflightFacts& facts) {
     out.missing = fmt::format("the token controller has not filled Secret {}/{} yet", ns, name);
     return out;
   }
-  auto account = facts.live.objects.find(object_key(kube::resources::service_accounts, ns, name));
+  const std::string account_name(calico::kFederationName);
+  auto account = facts.live.objects.find(object_key(kube::resources::service_accounts, ns, account_name));
   std::string account_uid = account == facts.live.objects.end()
                                 ? ""
                                 : account->second.value("metadata", Json::object()).value("uid", "");
@@ -117,8 +118,8 @@ Status read_unseen(kube::Client& client, const std::vector<DesiredObject>& objec
 Result<std::vector<DesiredObject>> named_objects(size_t index, const std::vector<Cluster>& clusters,
                                                  const PreflightFacts& facts, const JoinOptions& o) {
   const std::string& name = clusters[index].member.mesh_name;
-  TRY_ASSIGN(auto objects,
-             federation_objects(name, facts.federation_namespace, facts.legacy_federation_namespace, o));
+  TRY_ASSIGN(auto objects, federation_objects(name, facts.federation_namespace,
+                                              facts.legacy_federation_namespace, o, facts.token_generation));
   for (size_t r = 0; r < clusters.size(); ++r) {
     if (r == index)
       continue;
@@ -152,7 +153,7 @@ std::vector<RenderedCluster> plan_render(const std::vector<Cluster>& clusters,
     const PreflightFacts& own = facts[i];
     RenderedCluster rendered{local.member.mesh_name, local.member.context, {}, {}};
     auto federation = federation_objects(local.member.mesh_name, own.federation_namespace,
-                                         own.legacy_federation_namespace, o);
+                                         own.legacy_federation_namespace, o, own.token_generation);
     if (!federation) {
       warnings.push_back(federation.error().message);
       continue;

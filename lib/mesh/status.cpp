@@ -70,7 +70,21 @@ ClusterFacts read_cluster(Cluster& c, const StatusOptions& o) {
   };
   add_named(r::roles, f.roles);
   add_named(r::role_bindings, f.role_bindings);
+  // The current federation token: meshctl's highest generation (after
+  // rotations), else the one under the documented name (also hand-made).
   for (const auto& ns : o.federation_namespaces) {
+    if (auto labelled = client.list(r::secrets, ns, calico::managed_selector())) {
+      const Json* newest = nullptr;
+      for (const auto& item : (*labelled)["items"]) {
+        if (is_federation_token_secret(item) &&
+            (newest == nullptr || token_generation(item) > token_generation(*newest)))
+          newest = &item;
+      }
+      if (newest != nullptr) {
+        f.federation_token = *newest;
+        break;
+      }
+    }
     auto token = client.get(r::secrets, ns, std::string(calico::kFederationName));
     if (token) {
       f.federation_token = *token;
