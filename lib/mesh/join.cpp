@@ -5,17 +5,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <set>
-#include <thread>
 
 #include "calico/names.h"
-#include "mesh/credential.h"
 #include "mesh/plan.h"
-#include "mesh/typha.h"
 #include "util/base64.h"
 #include "util/interrupt.h"
 #include "util/jwt.h"
@@ -198,23 +194,10 @@ RemoteOffer prepare_remote(Cluster& c, PreflightFacts& facts, const JoinOptions&
   return offer;
 }
 
-struct LocalOutcome {
+struct LocalOutcome : LinksToVerify {
   std::vector<ObjectResult> objects;
-  std::vector<LinkResult> links;
   std::vector<std::string> warnings;
-  std::optional<Clock::time_point> first_change;
-  std::set<std::string> changed_remotes;             // links whose connection data this run changed
-  std::map<std::string, Secret> stored_kubeconfigs;  // remote -> the kubeconfig its link holds
-  bool typha_unreachable = false;                    // the last read of Typha found the cluster unreachable
 };
-
-// The cluster stopped answering, or no longer accepts the credentials.
-// The cluster stopped answering, refuses meshctl's credentials, or still says
-// 503 after the retries (an apiserver shutting down answers that before it
-// stops listening): exit 4, as for a cluster unreachable from the start.
-bool lost_contact(Errc code, int http_status = 0) {
-  return outcome_of(code) == Outcome::unreachable || http_status == 503;
-}
 
 bool changed(const ObjectResult& r) {
   return r.action == Action::create || r.action == Action::update || r.action == Action::adopt;
@@ -338,131 +321,6 @@ LocalOutcome write_links(Cluster& local, const PreflightFacts& facts, const Live
     out.links.push_back(std::move(l.link));
   }
   return out;
-}
-
-// Lines caused by a link Secret's events name only the Secret.
-calico::SecretReaders link_secret_readers(const LocalOutcome& outcome, const std::string& secret_namespace) {
-  calico::SecretReaders readers;
-  for (const auto& link : outcome.links)
-    readers[secret_namespace + "/" + calico::remote_secret_name(link.remote)].push_back(link.remote);
-  return readers;
-}
-
-// A link is settled when waiting cannot change what Typha says about it: in
-// sync, or a failure Typha will never take back (stale, see credential.h).
-bool settled(const LinkResult& link) {
-  return !link.written || link.state == calico::LinkState::in_sync ||
-         link.state == calico::LinkState::stale_failure;
-}
-
-// Judges one link from what Typha says, as status does: a failure reported
-// after the link had been in sync is stale when the stored credential works.
-void judge_link(LinkResult& link, const LinkVerdict& verdict, const Secret& stored_kubeconfig,
-                const std::string& restart_command, const JoinOptions& o) {
-  link.state = verdict.event.state;
-  link.detail = verdict.event.detail;
-  link.verified = true;
-  if (!verdict.event.failed_after_sync || link.state != calico::LinkState::connection_failed)
-    return;
-  auto credential = check_credential(stored_kubeconfig.reveal(), nullptr, Probe::yes, o.request_timeout);
-  if (!is_stale_failure(verdict.event, credential))
-    return;
-  link.state = calico::LinkState::stale_failure;
-  link.detail = stale_failure_detail(link.remote, verdict.event, restart_command);
-}
-
-// --restart-stale-typha: restarts Typha where a link holds a stale failure;
-// those links then need fresh evidence from the new Typha processes.
-bool restart_for_stale_links(Cluster& local, LocalOutcome& outcome, const ProgressFn& progress) {
-  std::vector<LinkResult*> stale;
-  for (auto& link : outcome.links) {
-    if (link.state == calico::LinkState::stale_failure)
-      stale.push_back(&link);
-  }
-  if (stale.empty())
-    return false;
-  auto restarted = restart_typha(*local.client);
-  if (!restarted) {
-    for (auto* link : stale)
-      link->detail += " (restarting Typha failed: " + restarted.error().message + ")";
-    return true;
-  }
-  progress(local.member.mesh_name,
-           fmt::format("restarted {} for {} stale link(s)", fmt::join(*restarted, ", "), stale.size()));
-  auto now = Clock::now();
-  if (!outcome.first_change || now < *outcome.first_change)
-    outcome.first_change = now;
-  for (auto* link : stale) {
-    link->state = calico::LinkState::unknown;
-    link->detail = "waiting for the restarted Typha";
-    outcome.changed_remotes.insert(link->remote);
-  }
-  return true;
-}
-
-// Waits in one local cluster until every written link is settled or the
-// deadline passes. A link whose connection data changed in this run must be
-// in sync *since* the change (an old "in sync" line cannot vouch for new
-// connection data): those are followed in Typha's log from the change on. The
-// others are judged by each replica's whole log, exactly as status judges
-// them, so an unchanged, healthy mesh is verified by one read.
-void verify_links(Cluster& local, LocalOutcome& outcome, Clock::time_point deadline, const JoinOptions& o,
-                  const ProgressFn& progress) {
-  TyphaReadOptions read_options;
-  read_options.secrets = link_secret_readers(outcome, o.secret_namespace);
-  bool restarted = false;
-  while (true) {
-    std::vector<std::string> fresh_wanted;
-    bool old_wanted = false;
-    for (const auto& link : outcome.links) {
-      if (settled(link))
-        continue;
-      if (outcome.changed_remotes.count(link.remote) > 0)
-        fresh_wanted.push_back(link.remote);
-      else
-        old_wanted = true;
-    }
-    std::optional<TyphaView> whole, recent;
-    if (old_wanted)
-      whole = read_typha(*local.client, read_options);
-    if (!fresh_wanted.empty() && outcome.first_change) {
-      auto elapsed = std::chrono::duration<double>(Clock::now() - *outcome.first_change).count();
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      TyphaReadOptions since_change = read_options;
-      since_change.since_seconds = static_cast<int>(std::ceil(elapsed)) + 1;
-      recent = follow_typha(*local.client, since_change, fresh_wanted,
-                            std::max(left, std::chrono::milliseconds(1)));
-    }
-    size_t in_sync = 0, total = 0;
-    for (auto& link : outcome.links) {
-      if (!link.written)
-        continue;
-      ++total;
-      if (!settled(link)) {
-        const auto& view = outcome.changed_remotes.count(link.remote) > 0 ? recent : whole;
-        if (view)
-          judge_link(link, view->link(link.remote), outcome.stored_kubeconfigs[link.remote],
-                     typha_restart_command(local.member.context, view->deployments()), o);
-      }
-      if (link.state == calico::LinkState::in_sync)
-        ++in_sync;
-    }
-    if (o.restart_stale_typha && !restarted && restart_for_stale_links(local, outcome, progress))
-      restarted = true;
-    outcome.typha_unreachable = false;
-    for (const auto& view : {whole, recent}) {
-      if (view && !view->error.empty() && lost_contact(view->error_code))
-        outcome.typha_unreachable = true;
-    }
-    progress(local.member.mesh_name, fmt::format("Typha: {}/{} links in sync", in_sync, total));
-    bool all_settled = std::all_of(outcome.links.begin(), outcome.links.end(), settled);
-    if (all_settled || Clock::now() >= deadline || interrupted())
-      return;
-    // A second between polls, in short naps so that an interrupt is seen at once.
-    auto next = Clock::now() + std::chrono::seconds(1);
-    while (Clock::now() < next && !interrupted())
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
 }
 
 void summarise_objects(const std::string& cluster, const std::vector<ObjectResult>& results,

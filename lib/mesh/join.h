@@ -10,17 +10,10 @@
 #include "mesh/apply.h"
 #include "mesh/options.h"
 #include "mesh/preflight.h"
+#include "mesh/verify.h"
 #include "util/outcome.h"
 
 namespace meshctl::mesh {
-
-struct LinkResult {
-  std::string local, remote;  // the link L <- R, by mesh name
-  calico::LinkState state = calico::LinkState::unknown;
-  std::string detail;     // Typha's words, or why the link was not written
-  bool written = false;   // every object of the link is in place
-  bool verified = false;  // state comes from Typha (--wait)
-};
 
 // What preflight found a cluster to run, and what join writes there.
 struct ClusterFingerprint {
