@@ -54,6 +54,7 @@ void add_version_command(CLI::App& root, App& app);
 void add_contexts_command(CLI::App& root, App& app);
 void add_join_command(CLI::App& root, App& app);
 void add_render_command(CLI::App& root, App& app);
+void add_rotate_command(CLI::App& root, App& app);
 void add_status_command(CLI::App& root, App& app);
 void add_teardown_commands(CLI::App& root, App& app);
 void add_completion_command(CLI::App& root, App& app);

@@ -54,6 +54,7 @@ int run(int argc, char** argv) {
   add_contexts_command(root, app);
   add_join_command(root, app);
   add_render_command(root, app);
+  add_rotate_command(root, app);
   add_status_command(root, app);
   add_teardown_commands(root, app);
   add_completion_command(root, app);

@@ -170,6 +170,18 @@ const char* action_name(Action action) {
   return "unknown";
 }
 
+Result<Json> release_adopted(kube::Client& client, const kube::Resource& resource, const std::string& ns,
+                             const std::string& name, kube::DryRun dry_run) {
+  Json labels = Json::object();
+  for (auto key :
+       {calico::kManagedByLabel, calico::kRoleLabel, calico::kLocalClusterLabel, calico::kRemoteClusterLabel})
+    labels[std::string(key)] = nullptr;
+  Json patch = {
+      {"metadata",
+       {{"labels", labels}, {"annotations", {{std::string(calico::kAdoptedAnnotation), nullptr}}}}}};
+  return client.merge_patch(resource, ns, name, patch, std::string(calico::kAdoptionFieldManager), dry_run);
+}
+
 std::vector<ObjectResult> apply_objects(kube::Client& client, const std::string& cluster,
                                         const std::vector<DesiredObject>& objects, const LiveState& live,
                                         const JoinOptions& options, LiveState* record) {

@@ -34,4 +34,10 @@ std::vector<ObjectResult> apply_objects(kube::Client& client, const std::string&
                                         const std::vector<DesiredObject>& objects, const LiveState& live,
                                         const JoinOptions& options, LiveState* record = nullptr);
 
+// Gives an object join took over back as it was found: meshctl's labels and
+// the takeover record removed, the object itself kept (leave, teardown, and
+// rotate's retiring of a token Secret made before meshctl).
+Result<Json> release_adopted(kube::Client& client, const kube::Resource& resource, const std::string& ns,
+                             const std::string& name, kube::DryRun dry_run);
+
 }  // namespace meshctl::mesh

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "calico/names.h"
+#include "mesh/apply.h"
 #include "util/interrupt.h"
 #include "util/parallel.h"
 
@@ -85,21 +86,6 @@ Result<std::vector<Found>> find_targets(kube::Client& client, const std::string&
   return out;
 }
 
-// Gives an adopted object back as it was found: meshctl's labels and the
-// adoption record removed, the object itself kept.
-Result<Json> release(kube::Client& client, const Found& t, const TeardownOptions& o) {
-  Json labels = Json::object();
-  for (auto key :
-       {calico::kManagedByLabel, calico::kRoleLabel, calico::kLocalClusterLabel, calico::kRemoteClusterLabel})
-    labels[std::string(key)] = nullptr;
-  Json patch = {
-      {"metadata",
-       {{"labels", labels}, {"annotations", {{std::string(calico::kAdoptedAnnotation), nullptr}}}}}};
-  return client.merge_patch(*t.resource, t.namespace_, t.name, patch,
-                            std::string(calico::kAdoptionFieldManager),
-                            o.dry_run ? kube::DryRun::yes : kube::DryRun::no);
-}
-
 std::vector<DeletedObject> delete_targets(kube::Client& client, const std::string& cluster,
                                           const std::vector<Found>& targets, const TeardownOptions& o) {
   std::vector<DeletedObject> out;
@@ -112,7 +98,8 @@ std::vector<DeletedObject> delete_targets(kube::Client& client, const std::strin
       d.action = "failed";
       d.detail = "interrupted";
     } else if (t.adopted && !o.include_adopted) {
-      auto released = release(client, t, o);
+      auto released = release_adopted(client, *t.resource, t.namespace_, t.name,
+                                      o.dry_run ? kube::DryRun::yes : kube::DryRun::no);
       if (!released) {
         d.action = "failed";
         d.detail = released.error().message;
