@@ -27,6 +27,8 @@ void read_token_facts(CredentialCheck& out, const Secret& token, const RemoteTok
   if (claims.contains("exp") && claims["exp"].is_number()) {
     out.token_kind = "bound";
     out.expires_in_seconds = claims["exp"].get<long long>() - static_cast<long long>(std::time(nullptr));
+    if (claims.contains("iat") && claims["iat"].is_number())
+      out.lifetime_seconds = claims["exp"].get<long long>() - claims["iat"].get<long long>();
   } else {
     out.token_kind = claims.empty() ? "unknown" : "secret";
   }
@@ -126,6 +128,51 @@ CredentialCheck check_credential(const std::string& kubeconfig_text, const Remot
     list += (list.empty() ? "" : ", ") + d;
   out.detail = "the stored identity may not list " + list + " in the remote cluster";
   return out;
+}
+
+namespace {
+
+std::string rough_duration(long long seconds) {
+  if (seconds >= 2 * 86400)
+    return fmt::format("{}d", seconds / 86400);
+  if (seconds >= 2 * 3600)
+    return fmt::format("{}h", seconds / 3600);
+  if (seconds >= 120)
+    return fmt::format("{}m", seconds / 60);
+  return fmt::format("{}s", seconds);
+}
+
+}  // namespace
+
+std::optional<std::string> expiry_warning(const std::string& local, const std::string& remote,
+                                          const CredentialCheck& credential) {
+  if (credential.token_kind != "bound" || !credential.expires_in_seconds)
+    return std::nullopt;
+  const long long left = *credential.expires_in_seconds;
+  const std::string renew = fmt::format("run `meshctl rotate {}` (or join again) to renew it", remote);
+  if (left <= 0)
+    return fmt::format("{} <- {}: the stored bound token has expired; {}", local, remote, renew);
+  if (!credential.lifetime_seconds || *credential.lifetime_seconds <= 0 ||
+      left * 5 > *credential.lifetime_seconds)
+    return std::nullopt;
+  const long long used = 100 - left * 100 / *credential.lifetime_seconds;
+  return fmt::format("{} <- {}: the stored bound token has used {}% of its lifetime (expires in {}); {}",
+                     local, remote, used, rough_duration(left), renew);
+}
+
+std::optional<std::string> granted_lifetime_warning(const std::string& context,
+                                                    std::chrono::system_clock::time_point expiry,
+                                                    std::chrono::seconds asked) {
+  auto granted =
+      std::chrono::duration_cast<std::chrono::seconds>(expiry - std::chrono::system_clock::now()).count();
+  // A minute of slack: the server counts from its own clock, a little earlier.
+  if (granted + 60 >= asked.count())
+    return std::nullopt;
+  return fmt::format(
+      "{}: the API server granted bound tokens {} of the {} asked (its "
+      "--service-account-max-token-expiration); "
+      "renew the links before then with `meshctl rotate`",
+      context, rough_duration(std::max<long long>(granted, 0)), rough_duration(asked.count()));
 }
 
 bool is_stale_failure(const calico::LinkEvent& event, const CredentialCheck& credential) {

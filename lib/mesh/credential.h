@@ -18,6 +18,7 @@ struct CredentialCheck {
   std::string token_kind;                       // secret | bound | unknown
   std::optional<long long> age_seconds;         // token Secret age (secret tokens)
   std::optional<long long> expires_in_seconds;  // bound tokens
+  std::optional<long long> lifetime_seconds;    // bound tokens: from issue (iat) to expiry (exp)
   bool stale = false;                           // stored token differs from R's current federation token
 };
 
@@ -34,6 +35,17 @@ enum class Probe { yes, no };
 // stored identity) whether it may list what Typha lists.
 CredentialCheck check_credential(const std::string& kubeconfig_text, const RemoteTokenFacts* remote,
                                  Probe probe, std::chrono::milliseconds request_timeout);
+
+// A bound token that has used 80 % or more of its lifetime (or expired): a
+// warning naming the link and the command that renews it; none otherwise.
+std::optional<std::string> expiry_warning(const std::string& local, const std::string& remote,
+                                          const CredentialCheck& credential);
+
+// TokenRequest may grant less than asked (the API server's
+// --service-account-max-token-expiration): a warning saying so, else none.
+std::optional<std::string> granted_lifetime_warning(const std::string& context,
+                                                    std::chrono::system_clock::time_point expiry,
+                                                    std::chrono::seconds asked);
 
 // Calico reports in-sync once per syncer and never takes a later failure back,
 // even when the remote comes back. A failure after in-sync, while the stored

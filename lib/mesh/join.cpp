@@ -11,6 +11,7 @@
 #include <set>
 
 #include "calico/names.h"
+#include "mesh/credential.h"
 #include "mesh/plan.h"
 #include "util/base64.h"
 #include "util/interrupt.h"
@@ -177,6 +178,8 @@ RemoteOffer prepare_remote(Cluster& c, PreflightFacts& facts, const JoinOptions&
         client.request_token(facts.federation_namespace, std::string(calico::kFederationName), o.token_ttl);
     if (issued) {
       token = issued->token;
+      if (auto warning = granted_lifetime_warning(c.member.context, issued->expiry, o.token_ttl))
+        offer.warnings.push_back(*warning);
     } else {
       token = issued.error();
     }

@@ -8,6 +8,7 @@
 #include "calico/names.h"
 #include "calico/remote_kubeconfig.h"
 #include "mesh/apply.h"
+#include "mesh/credential.h"
 #include "mesh/plan.h"
 #include "util/interrupt.h"
 #include "util/jwt.h"
@@ -22,6 +23,7 @@ using Clock = std::chrono::steady_clock;
 // What rotate reads of one context before anything is written.
 struct ClusterFacts {
   std::optional<Error> error;
+  std::string cluster_uid;  // kube-system's UID: two contexts of one cluster are searched once
   std::string federation_namespace;
   bool legacy_namespace = false;
   std::string account_uid;
@@ -82,6 +84,12 @@ Status read_secrets(kube::Client& client, const JoinOptions& o, ClusterFacts& f)
 
 ClusterFacts read_facts(Cluster& c, const JoinOptions& o) {
   ClusterFacts f;
+  auto kube_system = c.client->get(kube::resources::namespaces, "", "kube-system");
+  if (!kube_system) {
+    f.error = kube_system.error();
+    return f;
+  }
+  f.cluster_uid = kube_system->value("metadata", Json::object()).value("uid", "");
   Status read = find_account(*c.client, o, f);
   if (read)
     read = read_secrets(*c.client, o, f);
@@ -263,6 +271,8 @@ RotatedCluster rotate_one(Cluster& target, const ClusterFacts& facts, std::vecto
       }
       credential.token = issued->token;
       log::register_secret(credential.token.reveal());
+      if (auto warning = granted_lifetime_warning(target.member.context, issued->expiry, o.join.token_ttl))
+        out.detail = *warning;
     }
   } else {
     const int newest = facts.token_secrets.empty() ? 0 : token_generation(facts.token_secrets.back());
@@ -313,7 +323,8 @@ RotatedCluster rotate_one(Cluster& target, const ClusterFacts& facts, std::vecto
   }
   if (bound) {
     out.state = o.join.dry_run ? "would-rotate" : "rotated";
-    out.detail = "earlier bound tokens cannot be revoked one by one: they stay valid until they expire";
+    out.detail = (out.detail.empty() ? "" : out.detail + "; ") +
+                 "earlier bound tokens cannot be revoked one by one: they stay valid until they expire";
     return out;
   }
   if (!unsearched.empty() && !o.force) {
@@ -381,6 +392,22 @@ RotateReport run_rotate(std::vector<Cluster>& rotated, std::vector<Cluster>& oth
   }
   if (!report.problems.empty())
     return report;
+  std::map<std::string, size_t> first_context_of;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (facts[i].error || facts[i].cluster_uid.empty())
+      continue;
+    auto [it, first] = first_context_of.emplace(facts[i].cluster_uid, i);
+    if (first)
+      continue;
+    // Another context of a cluster already searched: its links are the same objects.
+    facts[i].links.clear();
+    facts[i].error = Error(Errc::precondition, "same cluster as " + all[it->second]->member.context);
+    if (i < rotated.size()) {
+      report.warnings.push_back(fmt::format("{}: the same cluster as {} (kube-system UID {}); rotated once",
+                                            all[i]->member.context, all[it->second]->member.context,
+                                            facts[i].cluster_uid));
+    }
+  }
   auto deadline = Clock::now() + options.join.timeout;
   std::vector<size_t> readable;
   for (size_t i = 0; i < rotated.size(); ++i) {

@@ -283,6 +283,10 @@ StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<boo
     return link;
   });
   report.links = std::move(links);
+  for (const auto& link : report.links) {
+    if (auto warning = expiry_warning(link.local, link.remote, link.credential))
+      report.warnings.push_back(*warning);
+  }
   if (options.check_credentials) {
     report.warnings.push_back(
         "credentials were checked from this machine; reachability from inside each local cluster may differ");
