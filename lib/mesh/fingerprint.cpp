@@ -8,6 +8,7 @@
 
 #include "calico/names.h"
 #include "kube/exec_credential.h"
+#include "kube/fields.h"
 #include "util/parallel.h"
 
 namespace meshctl::mesh {
@@ -15,27 +16,9 @@ namespace {
 
 using kube::Json;
 
-// j[key] when it is an object, else an empty one: objects as the API serves
-// them may lack a status (not yet reconciled) or carry null, and a missing
-// field must read as unknown, not end the process.
-const Json& object_at(const Json& j, const char* key) {
-  static const Json empty = Json::object();
-  if (!j.is_object())
-    return empty;
-  auto it = j.find(key);
-  return it != j.end() && it->is_object() ? *it : empty;
-}
-
-const Json& items(const Json& list) {
-  static const Json none = Json::array();
-  auto it = list.find("items");  // end() for anything but an object
-  return it != list.end() && it->is_array() ? *it : none;
-}
-
-std::string string_at(const Json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+using kube::items;
+using kube::object_at;
+using kube::string_at;
 
 struct ServedGroups {
   bool crd = false, v3 = false, migration = false;

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "calico/names.h"
+#include "kube/fields.h"
 #include "mesh/credential.h"
 #include "mesh/plan.h"
 #include "util/base64.h"
@@ -55,19 +56,14 @@ Result<Json> wait_for_token(kube::Client& client, Cluster& c, const std::string&
   return filled;
 }
 
-std::string annotation(const Json& object, const char* key) {
-  const auto& annotations = object["metadata"].value("annotations", Json::object());
-  return annotations.is_object() ? annotations.value(key, "") : "";
-}
-
 // The UID of the federation ServiceAccount as it is now (applied this run, or read).
 std::string service_account_uid(kube::Client& client, const std::string& ns, const LiveState& live) {
   const std::string name(calico::kFederationName);
   auto it = live.objects.find(object_key(kube::resources::service_accounts, ns, name));
   if (it != live.objects.end())
-    return it->second["metadata"].value("uid", "");
+    return kube::metadata_string(it->second, "uid");
   auto sa = client.get(kube::resources::service_accounts, ns, name);
-  return sa ? (*sa)["metadata"].value("uid", "") : "";
+  return sa ? kube::metadata_string(*sa, "uid") : "";
 }
 
 // The token controller fills a token Secret for the ServiceAccount its cache
@@ -86,11 +82,11 @@ Result<Json> filled_token(kube::Client& client, Cluster& c, const std::string& n
       TRY_ASSIGN(live.objects[key], wait_for_token(client, c, ns, token_object.name, o));
       current = live.find(token_object);
     }
-    std::string for_uid = annotation(*current, "kubernetes.io/service-account.uid");
+    std::string for_uid = kube::annotation_of(*current, "kubernetes.io/service-account.uid");
     std::string sa_uid = service_account_uid(client, ns, live);
     if (for_uid.empty() || sa_uid.empty() || for_uid == sa_uid)
       return *current;
-    if (!annotation(*current, calico::kAdoptedAnnotation.data()).empty()) {
+    if (!kube::annotation_of(*current, calico::kAdoptedAnnotation).empty()) {
       // Not meshctl's to replace: hand-made links elsewhere may hold it.
       return Error(
           Errc::precondition,

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "calico/names.h"
+#include "kube/fields.h"
 #include "mesh/manifests.h"
 #include "util/base64.h"
 
@@ -99,12 +100,7 @@ bool json_contains(const Json& live, const Json& desired) {
 }
 
 bool carries_managed_label(const Json& object) {
-  if (!object.is_object())
-    return false;
-  const Json metadata = object.value("metadata", Json::object());
-  const Json labels = metadata.is_object() ? metadata.value("labels", Json::object()) : Json();
-  return labels.is_object() &&
-         labels.value(std::string(calico::kManagedByLabel), "") == calico::kManagedByValue;
+  return kube::label_of(object, calico::kManagedByLabel) == calico::kManagedByValue;
 }
 
 std::string secret_data(const Json& secret, const char* key) {
@@ -120,24 +116,13 @@ std::string object_key(const kube::Resource& resource, const std::string& ns, co
   return resource.plural + "/" + (ns.empty() ? "-" : ns) + "/" + name;
 }
 
-namespace {
-
-std::string string_in(const Json& object, const char* section, const std::string& key) {
-  const Json metadata = object.is_object() ? object.value("metadata", Json::object()) : Json();
-  const Json map = metadata.is_object() ? metadata.value(section, Json::object()) : Json();
-  const Json value = map.is_object() ? map.value(key, Json()) : Json();
-  return value.is_string() ? value.get<std::string>() : "";
-}
-
-}  // namespace
-
 bool is_federation_token_secret(const Json& secret) {
   return secret.is_object() && secret.value("type", "") == "kubernetes.io/service-account-token" &&
-         string_in(secret, "annotations", "kubernetes.io/service-account.name") == calico::kFederationName;
+         kube::annotation_of(secret, "kubernetes.io/service-account.name") == calico::kFederationName;
 }
 
 int token_generation(const Json& secret) {
-  const std::string text = string_in(secret, "annotations", std::string(calico::kTokenGenerationAnnotation));
+  const std::string text = kube::annotation_of(secret, calico::kTokenGenerationAnnotation);
   if (text.empty() || text.size() > 6 || text.find_first_not_of("0123456789") != std::string::npos)
     return 0;
   return std::stoi(text);
@@ -146,9 +131,8 @@ int token_generation(const Json& secret) {
 int current_token_generation(const LiveState& live, const std::string& ns) {
   int current = 0;
   for (const auto& [key, object] : live.objects) {
-    const Json metadata = object.value("metadata", Json::object());
-    if (is_federation_token_secret(object) && carries_managed_label(object) && metadata.is_object() &&
-        metadata.value("namespace", "") == ns)
+    if (is_federation_token_secret(object) && carries_managed_label(object) &&
+        kube::metadata_string(object, "namespace") == ns)
       current = std::max(current, token_generation(object));
   }
   return current;

@@ -4,6 +4,7 @@
 
 #include "calico/names.h"
 #include "kube/exec_credential.h"
+#include "kube/fields.h"
 #include "mesh/plan.h"
 #include "util/log.h"
 #include "util/parallel.h"
@@ -17,15 +18,6 @@ struct Offer {
   calico::RemoteAccess access;
   bool placeholder = false;
 };
-
-std::string annotation_of(const Json& object, const std::string& key) {
-  const Json metadata = object.value("metadata", Json::object());
-  const Json annotations = metadata.is_object() ? metadata.value("annotations", Json::object()) : Json();
-  if (!annotations.is_object())
-    return "";
-  const Json value = annotations.value(key, Json());
-  return value.is_string() ? value.get<std::string>() : "";
-}
 
 // The token Secret of a remote as its own preflight (and the by-name reads)
 // saw it, with its token when that belongs to the current ServiceAccount.
@@ -54,7 +46,7 @@ StoredToken stored_token(const PreflightFacts& facts) {
   std::string account_uid = account == facts.live.objects.end()
                                 ? ""
                                 : account->second.value("metadata", Json::object()).value("uid", "");
-  std::string token_uid = annotation_of(secret->second, "kubernetes.io/service-account.uid");
+  std::string token_uid = kube::annotation_of(secret->second, "kubernetes.io/service-account.uid");
   if (!account_uid.empty() && !token_uid.empty() && account_uid != token_uid) {
     out.token.clear();
     out.missing = fmt::format("Secret {}/{} holds a token of an earlier ServiceAccount", ns, name);
@@ -92,7 +84,7 @@ void mark_adoption(DesiredObject& d, const LiveState& live) {
   if (existing == nullptr)
     return;
   const std::string key(calico::kAdoptedAnnotation);
-  std::string recorded = annotation_of(*existing, key);
+  std::string recorded = kube::annotation_of(*existing, key);
   if (recorded.empty() && carries_managed_label(*existing))
     return;
   d.body["metadata"]["annotations"][key] = recorded.empty() ? kube::now_rfc3339() : recorded;

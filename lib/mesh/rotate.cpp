@@ -7,6 +7,7 @@
 
 #include "calico/names.h"
 #include "calico/remote_kubeconfig.h"
+#include "kube/fields.h"
 #include "mesh/apply.h"
 #include "mesh/credential.h"
 #include "mesh/plan.h"
@@ -31,27 +32,13 @@ struct ClusterFacts {
   std::map<std::string, Json> links;  // remote mesh name -> meshctl's link Secret for it
 };
 
-std::string metadata_string(const Json& object, const char* section, const std::string& key) {
-  const Json metadata = object.value("metadata", Json::object());
-  const Json map = metadata.is_object() ? metadata.value(section, Json::object()) : Json();
-  const Json value = map.is_object() ? map.value(key, Json()) : Json();
-  return value.is_string() ? value.get<std::string>() : "";
-}
-
-std::string name_of(const Json& object) {
-  const Json metadata = object.value("metadata", Json::object());
-  return metadata.is_object() ? metadata.value("name", "") : "";
-}
-
 Status find_account(kube::Client& client, const JoinOptions& o, ClusterFacts& f) {
   const std::string name(calico::kFederationName);
   const std::string scope = o.federation_namespace_given ? o.federation_namespace : "";
   TRY_ASSIGN(Json list, client.list(kube::resources::service_accounts, scope, "", "metadata.name=" + name));
   std::map<std::string, std::string> uid_by_namespace;
-  for (const auto& sa : list.value("items", Json::array())) {
-    const Json metadata = sa.value("metadata", Json::object());
-    uid_by_namespace[metadata.value("namespace", "")] = metadata.value("uid", "");
-  }
+  for (const auto& sa : kube::items(list))
+    uid_by_namespace[kube::metadata_string(sa, "namespace")] = kube::metadata_string(sa, "uid");
   f.federation_namespace = o.federation_namespace;
   const std::string legacy(calico::kLegacyFederationNamespace);
   if (!o.federation_namespace_given && uid_by_namespace.count(f.federation_namespace) == 0 &&
@@ -66,7 +53,7 @@ Status find_account(kube::Client& client, const JoinOptions& o, ClusterFacts& f)
 Status read_secrets(kube::Client& client, const JoinOptions& o, ClusterFacts& f) {
   TRY_ASSIGN(Json tokens,
              client.list(kube::resources::secrets, f.federation_namespace, calico::managed_selector()));
-  for (const auto& item : tokens.value("items", Json::array())) {
+  for (const auto& item : kube::items(tokens)) {
     if (is_federation_token_secret(item))
       f.token_secrets.push_back(item);
   }
@@ -74,8 +61,8 @@ Status read_secrets(kube::Client& client, const JoinOptions& o, ClusterFacts& f)
             [](const Json& a, const Json& b) { return token_generation(a) < token_generation(b); });
   const std::string selector = calico::managed_selector() + "," + std::string(calico::kRoleLabel) + "=link";
   TRY_ASSIGN(Json links, client.list(kube::resources::secrets, o.secret_namespace, selector));
-  for (const auto& item : links.value("items", Json::array())) {
-    std::string remote = metadata_string(item, "labels", std::string(calico::kRemoteClusterLabel));
+  for (const auto& item : kube::items(links)) {
+    std::string remote = kube::label_of(item, calico::kRemoteClusterLabel);
     if (!remote.empty())
       f.links[remote] = item;
   }
@@ -89,7 +76,7 @@ ClusterFacts read_facts(Cluster& c, const JoinOptions& o) {
     f.error = kube_system.error();
     return f;
   }
-  f.cluster_uid = kube_system->value("metadata", Json::object()).value("uid", "");
+  f.cluster_uid = kube::metadata_string(*kube_system, "uid");
   Status read = find_account(*c.client, o, f);
   if (read)
     read = read_secrets(*c.client, o, f);
@@ -139,7 +126,7 @@ Result<NewCredential> issue_secret_token(Cluster& c, const ClusterFacts& f, int 
   }
   if (!filled)
     return filled.error();
-  std::string for_uid = metadata_string(*filled, "annotations", "kubernetes.io/service-account.uid");
+  std::string for_uid = kube::annotation_of(*filled, "kubernetes.io/service-account.uid");
   if (!f.account_uid.empty() && !for_uid.empty() && for_uid != f.account_uid) {
     return Error(Errc::precondition,
                  fmt::format("{}: Secret {}/{} holds a token of an earlier ServiceAccount (UID {}, now {})",
@@ -171,7 +158,7 @@ PeerOutcome update_peer(Cluster& peer, const Json& link_secret, const std::strin
   }
   LinksToVerify verify;
   calico::RemoteAccess access{remote, stored->server, stored->ca_pem, stored->tls_server_name, token};
-  std::string local = metadata_string(link_secret, "labels", std::string(calico::kLocalClusterLabel));
+  std::string local = kube::label_of(link_secret, calico::kLocalClusterLabel);
   auto objects = link_objects(local.empty() ? peer.member.mesh_name : local, access, "Enabled", o.join);
   if (!objects) {
     out.link.detail = objects.error().message;
@@ -210,11 +197,10 @@ PeerOutcome update_peer(Cluster& peer, const Json& link_secret, const std::strin
 Status retire_old_secrets(Cluster& c, const ClusterFacts& f, const std::string& current,
                           const RotateOptions& o, RotatedCluster& out) {
   for (const auto& old : f.token_secrets) {
-    const std::string name = name_of(old);
+    const std::string name = kube::metadata_string(old, "name");
     if (name == current)
       continue;
-    const bool adopted =
-        !metadata_string(old, "annotations", std::string(calico::kAdoptedAnnotation)).empty();
+    const bool adopted = !kube::annotation_of(old, calico::kAdoptedAnnotation).empty();
     const auto dry_run = o.join.dry_run ? kube::DryRun::yes : kube::DryRun::no;
     if (adopted && !o.include_adopted) {
       TRY(release_adopted(*c.client, kube::resources::secrets, f.federation_namespace, name, dry_run));

@@ -8,6 +8,7 @@
 
 #include "calico/names.h"
 #include "calico/remote_kubeconfig.h"
+#include "kube/fields.h"
 #include "mesh/fingerprint.h"
 #include "mesh/objects.h"
 #include "mesh/typha.h"
@@ -34,8 +35,7 @@ struct ClusterFacts {
 };
 
 bool is_managed(const Json& object) {
-  const auto& labels = object["metadata"].value("labels", Json::object());
-  return labels.value(std::string(calico::kManagedByLabel), "") == calico::kManagedByValue;
+  return kube::label_of(object, calico::kManagedByLabel) == calico::kManagedByValue;
 }
 
 ClusterFacts read_cluster(Cluster& c, const StatusOptions& o) {
@@ -49,10 +49,10 @@ ClusterFacts read_cluster(Cluster& c, const StatusOptions& o) {
   }
   f.reachable = true;
   f.flavour = read_flavour(client);
-  for (auto& item : (*rccs)["items"])
+  for (const auto& item : kube::items(*rccs))
     f.rccs.push_back(item);
   for (const auto& rcc : f.rccs) {
-    const auto& ref = rcc["spec"].value("clusterAccessSecret", Json::object());
+    const auto& ref = kube::object_at(kube::object_at(rcc, "spec"), "clusterAccessSecret");
     auto ns = ref.value("namespace", o.secret_namespace);
     auto name = ref.value("name", "");
     if (name.empty())
@@ -65,8 +65,8 @@ ClusterFacts read_cluster(Cluster& c, const StatusOptions& o) {
     auto list = client.list(res, o.secret_namespace, calico::managed_selector());
     if (!list)
       return;
-    for (auto& item : (*list)["items"])
-      into[item["metadata"].value("name", "")] = item;
+    for (const auto& item : kube::items(*list))
+      into[kube::metadata_string(item, "name")] = item;
   };
   add_named(r::roles, f.roles);
   add_named(r::role_bindings, f.role_bindings);
@@ -75,7 +75,7 @@ ClusterFacts read_cluster(Cluster& c, const StatusOptions& o) {
   for (const auto& ns : o.federation_namespaces) {
     if (auto labelled = client.list(r::secrets, ns, calico::managed_selector())) {
       const Json* newest = nullptr;
-      for (const auto& item : (*labelled)["items"]) {
+      for (const auto& item : kube::items(*labelled)) {
         if (is_federation_token_secret(item) &&
             (newest == nullptr || token_generation(item) > token_generation(*newest)))
           newest = &item;
@@ -93,24 +93,26 @@ ClusterFacts read_cluster(Cluster& c, const StatusOptions& o) {
   }
   TyphaReadOptions typha_options;
   for (const auto& rcc : f.rccs) {
-    const auto& ref = rcc["spec"].value("clusterAccessSecret", Json::object());
+    const auto& ref = kube::object_at(kube::object_at(rcc, "spec"), "clusterAccessSecret");
     auto name = ref.value("name", "");
     if (!name.empty())
       typha_options.secrets[ref.value("namespace", o.secret_namespace) + "/" + name].push_back(
-          rcc["metadata"].value("name", ""));
+          kube::metadata_string(rcc, "name"));
   }
   f.typha = read_typha(client, typha_options);
   return f;
 }
 
 void check_objects(LinkStatus& link, const Json& rcc, const ClusterFacts& local, const StatusOptions& o) {
-  const auto& ref = rcc["spec"].value("clusterAccessSecret", Json::object());
+  const auto& ref = kube::object_at(kube::object_at(rcc, "spec"), "clusterAccessSecret");
   std::string ns = ref.value("namespace", o.secret_namespace);
   std::string name = ref.value("name", "");
   ObjectCheck rcc_check{"RemoteClusterConfiguration", "", link.remote, true, ""};
   if (name.empty() || ref.value("kind", "Secret") != "Secret") {
     rcc_check.problem = "spec.clusterAccessSecret does not name a Secret";
-  } else if (rcc["spec"].value("syncOptions", Json::object()).value("overlayRoutingMode", "").empty() &&
+  } else if (kube::string_at(kube::object_at(kube::object_at(rcc, "spec"), "syncOptions"),
+                             "overlayRoutingMode")
+                 .empty() &&
              link.managed) {
     rcc_check.problem = "spec.syncOptions.overlayRoutingMode is not set";
   }
@@ -218,7 +220,7 @@ StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<boo
       continue;
     std::map<std::string, const Json*> rcc_by_remote;
     for (const auto& rcc : local.rccs)
-      rcc_by_remote[rcc["metadata"].value("name", "")] = &rcc;
+      rcc_by_remote[kube::metadata_string(rcc, "name")] = &rcc;
     std::vector<std::string> remotes;
     for (const auto& c : clusters) {
       if (c.member.mesh_name != clusters[l].member.mesh_name)
@@ -252,7 +254,7 @@ StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<boo
       p.link.since = verdict.event.timestamp;
       p.link.witness = verdict.witness;
       p.restart_command = typha_restart_command(clusters[l].member.context, local.typha.deployments());
-      const auto& ref = rcc["spec"].value("clusterAccessSecret", Json::object());
+      const auto& ref = kube::object_at(kube::object_at(rcc, "spec"), "clusterAccessSecret");
       auto secret =
           local.secrets.find(ref.value("namespace", options.secret_namespace) + "/" + ref.value("name", ""));
       if (secret != local.secrets.end())
@@ -268,7 +270,7 @@ StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<boo
     if (!pending[i].kubeconfig.empty()) {
       RemoteTokenFacts token_facts;
       if (const auto* remote = pending[i].remote; remote != nullptr && remote->federation_token) {
-        token_facts.created = (*remote->federation_token)["metadata"].value("creationTimestamp", "");
+        token_facts.created = kube::metadata_string(*remote->federation_token, "creationTimestamp");
         token_facts.token = secret_data(*remote->federation_token, "token");
       }
       link.credential =

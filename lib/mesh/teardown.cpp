@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "calico/names.h"
+#include "kube/fields.h"
 #include "mesh/apply.h"
 #include "util/interrupt.h"
 #include "util/parallel.h"
@@ -21,12 +22,11 @@ struct Found {
 };
 
 bool is_adopted(const Json& object) {
-  const auto& annotations = object["metadata"].value("annotations", Json::object());
-  return annotations.is_object() && annotations.contains(std::string(calico::kAdoptedAnnotation));
+  return !kube::annotation_of(object, calico::kAdoptedAnnotation).empty();
 }
 
 std::string label(const Json& object, std::string_view key) {
-  return object["metadata"].value("labels", Json::object()).value(std::string(key), "");
+  return kube::label_of(object, key);
 }
 
 // The objects to remove from one cluster, in deletion order: RCCs first so
@@ -50,11 +50,11 @@ Result<std::vector<Found>> find_targets(kube::Client& client, const std::string&
         return {};
       return list.error();
     }
-    for (const auto& item : (*list)["items"]) {
+    for (const auto& item : kube::items(*list)) {
       if (!wanted(item))
         continue;
-      out.push_back(
-          {&res, kind, res.namespaced ? ns : "", item["metadata"].value("name", ""), true, is_adopted(item)});
+      out.push_back({&res, kind, res.namespaced ? ns : "", kube::metadata_string(item, "name"), true,
+                     is_adopted(item)});
     }
     return {};
   };
@@ -62,8 +62,8 @@ Result<std::vector<Found>> find_targets(kube::Client& client, const std::string&
   auto rccs = client.list(r::remote_cluster_configurations, "");
   if (!rccs)
     return rccs.error();
-  for (const auto& item : (*rccs)["items"]) {
-    std::string name = item["metadata"].value("name", "");
+  for (const auto& item : kube::items(*rccs)) {
+    std::string name = kube::metadata_string(item, "name");
     bool managed = label(item, calico::kManagedByLabel) == calico::kManagedByValue;
     if (managed ? wanted(item) : (leaving || o.leaving.count(name) > 0)) {
       out.push_back({&r::remote_cluster_configurations, "RemoteClusterConfiguration", "", name, managed,

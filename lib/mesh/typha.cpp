@@ -7,6 +7,7 @@
 #include "calico/names.h"
 #include "calico/prometheus.h"
 #include "kube/exec_credential.h"
+#include "kube/fields.h"
 #include "util/interrupt.h"
 #include "util/parallel.h"
 
@@ -16,13 +17,13 @@ namespace {
 // Typha serves its gauge only when the Installation sets typhaMetricsPort,
 // which the operator passes on as these environment variables.
 std::optional<int> metrics_port(const kube::Json& pod) {
-  const auto& containers = pod["spec"].value("containers", kube::Json::array());
+  const auto& containers = kube::array_at(kube::object_at(pod, "spec"), "containers");
   for (const auto& container : containers) {
     bool enabled = false;
     int port = 9093;  // Typha's default metrics port
-    for (const auto& env : container.value("env", kube::Json::array())) {
-      auto name = env.value("name", "");
-      auto value = env.value("value", "");
+    for (const auto& env : kube::array_at(container, "env")) {
+      auto name = kube::string_at(env, "name");
+      auto value = kube::string_at(env, "value");
       if (name == "TYPHA_PROMETHEUSMETRICSENABLED")
         enabled = value == "true";
       if (name == "TYPHA_PROMETHEUSMETRICSPORT") {
@@ -52,11 +53,11 @@ bool pod_ready(const kube::Json& pod) {
 }
 
 std::string pod_name(const kube::Json& pod) {
-  return pod["metadata"].value("name", "");
+  return kube::metadata_string(pod, "name");
 }
 
 std::string app_label(const kube::Json& pod) {
-  return pod["metadata"].value("labels", kube::Json::object()).value("k8s-app", "");
+  return kube::label_of(pod, "k8s-app");
 }
 
 // The gauge says which state, the log says why and whether the failure came
@@ -124,9 +125,9 @@ ReplicaView read_replica(kube::Client& client, const kube::Json& pod, const Typh
 std::optional<ReplicaView> read_kube_controllers(kube::Client& client, const TyphaReadOptions& options) {
   const std::string ns(calico::kCalicoNamespace);
   auto pods = client.list(kube::resources::pods, ns, std::string(calico::kKubeControllersPodSelector));
-  if (!pods || (*pods)["items"].empty())
+  if (!pods || kube::items(*pods).empty())
     return std::nullopt;
-  const auto& pod = (*pods)["items"][0];
+  const auto& pod = kube::items(*pods)[0];
   ReplicaView view;
   view.pod = pod_name(pod);
   view.source = "kube-controllers";
@@ -199,7 +200,7 @@ TyphaView read_each_replica(kube::Client& client, ReadReplica&& read) {
     view.error_code = pods.error().code;
     return view;
   }
-  const auto& items = (*pods)["items"];
+  const auto& items = kube::items(*pods);
   view.replicas = parallel_map<ReplicaView>(items.size(), [&](size_t i) { return read(items[i]); });
   return view;
 }
