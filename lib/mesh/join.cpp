@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "calico/names.h"
 #include "kube/fields.h"
@@ -71,11 +72,14 @@ std::string service_account_uid(kube::Client& client, const std::string& ns, con
 // again (leave or teardown, then join) a lagging controller can fill it for
 // the old one: the API server refuses that token (seen in the lab with a slow
 // apiserver), and the controller deletes the Secret only much later. Such a
-// Secret is deleted and written again (once), so peers never store a dead token.
+// Secret is deleted and written again, with growing pauses while the
+// controller's cache still lags (up to the token wait, --token-wait), so peers
+// never store a dead token.
 Result<Json> filled_token(kube::Client& client, Cluster& c, const std::string& ns, LiveState& live,
                           const DesiredObject& token_object, const JoinOptions& o,
                           std::vector<std::string>& warnings) {
   const auto key = object_key(token_object.resource, ns, token_object.name);
+  const auto deadline = Clock::now() + o.token_fill_timeout;
   for (int attempt = 0;; ++attempt) {
     const Json* current = live.find(token_object);
     if (current == nullptr || secret_data(*current, "token").empty()) {
@@ -95,17 +99,28 @@ Result<Json> filled_token(kube::Client& client, Cluster& c, const std::string& n
                       c.member.context, ns, token_object.name, for_uid, sa_uid),
           "delete that Secret yourself if nothing else uses it, then run the join again");
     }
-    if (attempt > 0) {
-      return Error(Errc::not_ready,
-                   fmt::format("{}: the token controller filled Secret {}/{} for an earlier ServiceAccount "
-                               "(UID {}, now {}) twice",
-                               c.member.context, ns, token_object.name, for_uid, sa_uid),
-                   "its cache lags behind; run the same join again in a minute");
+    if (Clock::now() >= deadline) {
+      return Error(
+          Errc::not_ready,
+          fmt::format("{}: the token controller kept filling Secret {}/{} for an earlier "
+                      "ServiceAccount (UID {}, now {}) for {}s",
+                      c.member.context, ns, token_object.name, for_uid, sa_uid, o.token_fill_timeout.count()),
+          "its cache lags behind; run the same join again in a minute");
     }
-    warnings.push_back(
-        fmt::format("{}: Secret {}/{} held a token of an earlier ServiceAccount (UID {}); "
-                    "it was deleted and written again",
-                    c.member.context, ns, token_object.name, for_uid));
+    if (attempt == 0) {
+      warnings.push_back(
+          fmt::format("{}: Secret {}/{} held a token of an earlier ServiceAccount (UID {}); "
+                      "it was deleted and written again",
+                      c.member.context, ns, token_object.name, for_uid));
+    } else {
+      // The controller's ServiceAccount cache still lags: give it time, up to the token wait.
+      auto nap_until =
+          std::min(deadline, Clock::now() + std::chrono::milliseconds(500 << std::min(attempt, 3)));
+      while (Clock::now() < nap_until && !interrupted())
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (interrupted())
+        return Error(Errc::interrupted, "interrupted");
+    }
     auto removed = client.remove(token_object.resource, ns, token_object.name);
     if (!removed)
       return removed.error();
