@@ -51,6 +51,17 @@ mesh::ProgressFn App::progress() const {
   };
 }
 
+std::vector<std::string> ContextArgs::all() const {
+  std::vector<std::string> out = positional;
+  out.insert(out.end(), flagged.begin(), flagged.end());
+  return out;
+}
+
+void add_context_args(CLI::App& cmd, ContextArgs& args, const std::string& description) {
+  cmd.add_option("clusters", args.positional, description);
+  cmd.add_option("--context", args.flagged, "The same, as a flag (repeatable): --context iad --context pdx");
+}
+
 CLI::Validator duration_check() {
   return CLI::Validator(
       [](std::string& text) {

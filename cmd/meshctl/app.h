@@ -35,6 +35,14 @@ struct App {
   mesh::ProgressFn progress() const;
 };
 
+// The clusters of a command: positional CTX arguments and, as kubectl users
+// type them, `--context CTX` (repeatable); positional ones first.
+struct ContextArgs {
+  std::vector<std::string> positional, flagged;
+  std::vector<std::string> all() const;
+};
+void add_context_args(CLI::App& cmd, ContextArgs& args, const std::string& description);
+
 // Ends a command's callback with this exit code (CLI11 carries it to run()).
 [[noreturn]] void finish(int code);
 

@@ -3,10 +3,14 @@
 #include <curl/curl.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <string>
+#include <vector>
 
 #include "app.h"
 #include "util/interrupt.h"
 #include "util/log.h"
+#include "util/suggest.h"
 
 namespace meshctl::cli {
 namespace {
@@ -23,6 +27,112 @@ constexpr const char* kExitCodes = R"(Exit codes:
   6    only stale failures: Typha reported a failure after being in sync
        and never reports recovery; restart Typha to re-verify
   130  interrupted)";
+
+// kubectl habits CLI11 does not parse itself: a short option with "="
+// ("-o=json") and kubectl's numeric verbosity ("-v=2").
+std::vector<std::string> kubectl_style(int argc, char** argv) {
+  std::vector<std::string> args;
+  for (int i = 0; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (i > 0 && arg.size() > 3 && arg[0] == '-' && arg[1] != '-' && arg[2] == '=') {
+      if (arg[1] == 'v') {
+        args.push_back("--verbose=" + arg.substr(3));
+        continue;
+      }
+      args.push_back(arg.substr(0, 2));
+      args.push_back(arg.substr(3));
+      continue;
+    }
+    args.push_back(arg);
+  }
+  return args;
+}
+
+// The subcommand being parsed when parsing stopped (the root when none).
+const CLI::App* innermost(const CLI::App& app) {
+  for (const auto* sub : app.get_subcommands())
+    return innermost(*sub);
+  return &app;
+}
+
+std::vector<std::string> option_names(const CLI::App& app) {
+  std::vector<std::string> names;
+  for (const CLI::App* a = &app; a != nullptr; a = a->get_parent()) {
+    for (const auto* opt : a->get_options()) {
+      for (const auto& name : opt->get_lnames())
+        names.push_back("--" + name);
+    }
+  }
+  return names;
+}
+
+std::vector<std::string> command_names(const CLI::App& app) {
+  std::vector<std::string> names;
+  for (const auto* sub : app.get_subcommands({}))
+    names.push_back(sub->get_name());
+  return names;
+}
+
+// The words CLI11 lists after "...not expected: ".
+std::vector<std::string> unexpected_words(const std::string& message) {
+  std::vector<std::string> words;
+  auto colon = message.find(": ");
+  if (colon == std::string::npos)
+    return words;
+  std::string rest = message.substr(colon + 2);
+  size_t start = 0;
+  while (start < rest.size()) {
+    size_t end = rest.find(' ', start);
+    if (end == std::string::npos)
+      end = rest.size();
+    if (end > start)
+      words.push_back(rest.substr(start, end - start));
+    start = end + 1;
+  }
+  return words;
+}
+
+// The first word that is neither an option nor a global option's value: what
+// the user meant as the command.
+std::string typed_command(const std::vector<std::string>& args) {
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--kubeconfig" || args[i] == "--request-timeout") {
+      ++i;
+      continue;
+    }
+    if (!args[i].empty() && args[i][0] != '-')
+      return args[i];
+  }
+  return "";
+}
+
+// A command-line mistake as one line in the house format, with a "did you
+// mean" where one word is close to a known command or flag.
+Error usage_error(const CLI::ParseError& e, const CLI::App& root, const std::vector<std::string>& args) {
+  const CLI::App* at = innermost(root);
+  std::string help = at == &root ? "meshctl --help" : "meshctl " + at->get_name() + " --help";
+  std::string message = e.what();
+  if (at == &root && dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
+    std::string typed = typed_command(args);
+    if (typed.empty())
+      return Error(Errc::usage, "no command given", "meshctl --help lists them");
+    auto near = closest_word(typed, command_names(root));
+    return Error(Errc::usage, "unknown command \"" + typed + "\"",
+                 near ? "did you mean \"meshctl " + *near + "\"?" : "meshctl --help lists the commands");
+  }
+  if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
+    auto words = unexpected_words(message);
+    if (!words.empty()) {
+      const std::string& word = words.front();
+      bool flag = word.rfind("-", 0) == 0;
+      auto near = closest_word(word.substr(0, word.find('=')), flag ? option_names(*at) : command_names(*at));
+      return Error(Errc::usage, "unknown " + std::string(flag ? "flag" : "argument") + " \"" + word + "\"",
+                   near ? "did you mean \"" + *near + "\"? See " + help : "see " + help);
+    }
+  }
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  return Error(Errc::usage, message, help);
+}
 
 }  // namespace
 
@@ -61,8 +171,12 @@ int run(int argc, char** argv) {
 
   curl_global_init(CURL_GLOBAL_DEFAULT);
   int code = 0;
+  auto args = kubectl_style(argc, argv);
+  std::vector<char*> pointers;
+  for (auto& a : args)
+    pointers.push_back(a.data());
   try {
-    root.parse(argc, argv);
+    root.parse(static_cast<int>(pointers.size()), pointers.data());
   } catch (const CLI::CallForHelp& e) {
     return root.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
@@ -70,8 +184,7 @@ int run(int argc, char** argv) {
   } catch (const CLI::RuntimeError& e) {
     code = e.get_exit_code();
   } catch (const CLI::ParseError& e) {
-    root.exit(e);
-    return exit_code(Outcome::usage);
+    return fail(usage_error(e, root, args));
   }
   curl_global_cleanup();
   return code;

@@ -45,7 +45,7 @@ Result<int> run_join_command(App& app, const JoinFlags& f) {
   TRY_ASSIGN(auto format, output::parse_format(f.output));
   if (f.mesh.print_permissions)
     return print_required_permissions("join", f.mesh, false);
-  if (f.mesh.clusters.size() < 2)
+  if (f.mesh.clusters.all().size() < 2)
     return Error(Errc::usage, "join needs at least two contexts", "meshctl join iad pdx");
   TRY_ASSIGN(auto options, to_options(f));
   TRY_ASSIGN(auto config, app.load_kubeconfig());

@@ -22,7 +22,7 @@ struct RenderFlags {
 // The command a placeholder's note names: this render, with credentials.
 std::string fill_command(const RenderFlags& f) {
   std::string command =
-      fmt::format("meshctl render {} --include-credentials", fmt::join(f.mesh.clusters, " "));
+      fmt::format("meshctl render {} --include-credentials", fmt::join(f.mesh.clusters.all(), " "));
   for (const auto& s : f.mesh.servers)
     command += " --server " + s;
   if (!f.mesh.federation_namespace.empty())
@@ -49,7 +49,7 @@ Result<int> run_render_command(App& app, const RenderFlags& f) {
     return print_required_permissions("render", f.mesh, true);
   if (f.output != "yaml" && f.output != "json")
     return Error(Errc::usage, "render prints -o yaml or -o json", "or write files with --out-dir DIR");
-  if (f.mesh.clusters.size() < 2)
+  if (f.mesh.clusters.all().size() < 2)
     return Error(Errc::usage, "render needs at least two contexts", "meshctl render iad pdx --out-dir mesh/");
   TRY_ASSIGN(auto options, mesh_options(f.mesh));
   TRY_ASSIGN(auto config, app.load_kubeconfig());

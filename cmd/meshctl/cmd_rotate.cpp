@@ -12,7 +12,7 @@ namespace meshctl::cli {
 namespace {
 
 struct RotateFlags {
-  std::vector<std::string> clusters;
+  ContextArgs clusters;
   std::string federation_namespace;
   std::string secret_namespace = "calico-system";
   std::string token_ttl = "8760h";
@@ -39,7 +39,7 @@ Result<mesh::RotateOptions> to_options(const RotateFlags& f) {
   o.include_adopted = f.include_adopted;
   o.force = f.force;
   o.join.force_conflicts = f.force_conflicts;
-  o.every_context = f.clusters.empty();
+  o.every_context = f.clusters.all().empty();
   return o;
 }
 
@@ -48,12 +48,12 @@ Result<int> run_rotate_command(App& app, const RotateFlags& f) {
   TRY_ASSIGN(auto format, output::parse_format(f.output));
   TRY_ASSIGN(auto options, to_options(f));
   TRY_ASSIGN(auto config, app.load_kubeconfig());
-  TRY_ASSIGN(auto rotated, mesh::open_named(config, f.clusters, app.client_options()));
+  TRY_ASSIGN(auto rotated, mesh::open_named(config, f.clusters.all(), app.client_options()));
   std::vector<mesh::Member> named;
   for (const auto& c : rotated)
     named.push_back(c.member);
   auto others = mesh::open_all_contexts(config, named, app.client_options());
-  if (f.clusters.empty())
+  if (f.clusters.all().empty())
     std::swap(rotated, others);  // every context is rotated, and searched for links
   options.join.request_timeout =
       std::min(app.client_options().request_timeout, std::chrono::milliseconds(10000));
@@ -87,7 +87,7 @@ void add_rotate_command(CLI::App& root, App& app) {
       "  meshctl rotate iad              # iad's credential; its peers are found in the kubeconfig\n"
       "  meshctl rotate --dry-run        # what rotating every cluster would change\n"
       "  meshctl rotate iad pdx -o json");
-  cmd->add_option("clusters", f->clusters, "Clusters whose credential is rotated: CTX or NAME=CTX");
+  add_context_args(*cmd, f->clusters, "Clusters whose credential is rotated: CTX or NAME=CTX");
   cmd->add_option("--namespace", f->federation_namespace,
                   "Namespace of the federation ServiceAccount (default calico-system, or kube-system where "
                   "older manifests made it)");

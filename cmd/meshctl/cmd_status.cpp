@@ -14,7 +14,7 @@ namespace meshctl::cli {
 namespace {
 
 struct StatusFlags {
-  std::vector<std::string> clusters;
+  ContextArgs clusters;
   std::string output = "table";
   std::string secret_namespace = "calico-system";
   bool wait = false;
@@ -35,12 +35,13 @@ Result<int> run_status(App& app, const StatusFlags& f) {
   client_options.max_retries = 1;
 
   std::vector<mesh::Cluster> clusters;
-  if (f.clusters.empty()) {
+  const auto named = f.clusters.all();
+  if (named.empty()) {
     TRY_ASSIGN(clusters, mesh::discover_mesh(config, client_options));
   } else {
-    TRY_ASSIGN(clusters, mesh::open_named(config, f.clusters, client_options));
+    TRY_ASSIGN(clusters, mesh::open_named(config, named, client_options));
   }
-  std::vector<bool> discovered(clusters.size(), f.clusters.empty());
+  std::vector<bool> discovered(clusters.size(), named.empty());
 
   mesh::StatusOptions options;
   options.secret_namespace = f.secret_namespace;
@@ -76,7 +77,7 @@ void add_status_command(CLI::App& root, App& app) {
       "match what join writes, and whether the stored credential still works against REMOTE (checked\n"
       "from this machine). Exit code 0 only when every link is healthy.\n\n"
       "Examples:\n  meshctl status\n  meshctl status iad pdx -o json\n  meshctl status --wait --timeout 10m");
-  cmd->add_option("clusters", f->clusters, "Contexts (CTX or NAME=CTX); default: discover");
+  add_context_args(*cmd, f->clusters, "Contexts (CTX or NAME=CTX); default: discover");
   cmd->add_option("-o,--output", f->output, "table|wide|json|yaml")->capture_default_str();
   cmd->add_option("--secret-namespace", f->secret_namespace, "Namespace of the per-link Secrets and Roles")
       ->capture_default_str();

@@ -10,7 +10,7 @@ namespace meshctl::cli {
 namespace {
 
 struct TeardownFlags {
-  std::vector<std::string> clusters;
+  ContextArgs clusters;
   std::string secret_namespace = "calico-system";
   bool include_unmanaged = false;
   bool include_adopted = false;
@@ -24,7 +24,9 @@ Result<int> run(App& app, const TeardownFlags& f, bool whole_mesh) {
   TRY_ASSIGN(auto format, output::parse_format(f.output));
   TRY_ASSIGN(auto config, app.load_kubeconfig());
   std::vector<mesh::Member> leaving;
-  for (const auto& arg : f.clusters) {
+  if (!whole_mesh && f.clusters.all().empty())
+    return Error(Errc::usage, "leave needs the contexts that leave", "meshctl leave fra");
+  for (const auto& arg : f.clusters.all()) {
     TRY_ASSIGN(auto m, mesh::parse_member(arg));
     leaving.push_back(m);
   }
@@ -80,12 +82,11 @@ void add_teardown_commands(CLI::App& root, App& app) {
       "released (kept, meshctl's labels removed), unless --include-adopted.\n\nExamples:\n  meshctl leave "
       "fra\n  meshctl leave fra "
       "--dry-run");
-  leave->add_option("clusters", leave_flags->clusters, "Leaving contexts (CTX or NAME=CTX)")->required();
+  add_context_args(*leave, leave_flags->clusters, "Leaving contexts (CTX or NAME=CTX)");
   auto* teardown =
       root.add_subcommand("teardown", "Remove the whole mesh among the given clusters (default: all)");
   auto teardown_flags = std::make_shared<TeardownFlags>();
-  teardown->add_option("clusters", teardown_flags->clusters,
-                       "Contexts (CTX or NAME=CTX); default: every context");
+  add_context_args(*teardown, teardown_flags->clusters, "Contexts (CTX or NAME=CTX); default: every context");
   for (auto [cmd, f] : {std::pair{leave, leave_flags}, std::pair{teardown, teardown_flags}}) {
     cmd->add_option("--secret-namespace", f->secret_namespace, "Namespace of the per-link Secrets and Roles")
         ->capture_default_str();

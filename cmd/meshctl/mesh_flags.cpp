@@ -8,7 +8,7 @@
 namespace meshctl::cli {
 
 void add_mesh_flags(CLI::App& cmd, MeshFlags& f) {
-  cmd.add_option("clusters", f.clusters, "Contexts to mesh: CTX or NAME=CTX (at least two)");
+  add_context_args(cmd, f.clusters, "Contexts to mesh: CTX or NAME=CTX (at least two)");
   cmd.add_option("--server", f.servers, "NAME=URL: the API server address other clusters use for NAME");
   cmd.add_option(
       "--namespace", f.federation_namespace,
@@ -28,7 +28,7 @@ void add_mesh_flags(CLI::App& cmd, MeshFlags& f) {
 
 Result<mesh::JoinOptions> mesh_options(const MeshFlags& f) {
   mesh::JoinOptions o;
-  for (const auto& arg : f.clusters) {
+  for (const auto& arg : f.clusters.all()) {
     TRY_ASSIGN(auto member, mesh::parse_member(arg));
     o.members.push_back(member);
   }

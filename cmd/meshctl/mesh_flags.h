@@ -6,12 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "app.h"
 #include "mesh/options.h"
 
 namespace meshctl::cli {
 
 struct MeshFlags {
-  std::vector<std::string> clusters;
+  ContextArgs clusters;
   std::vector<std::string> servers;
   std::string federation_namespace;
   std::string secret_namespace = "calico-system";

@@ -65,8 +65,8 @@ check "kubectl kustomize keeps the ServiceAccount before its token Secret and ea
      grep -Eq '^ServiceAccount .*Secret .*RemoteClusterConfiguration RemoteClusterConfiguration \$'"
 check "iad's API server accepts every rendered object (server-side dry run)" \
   kc iad apply -k "$render_dir/iad" --dry-run=server
-meshctl render iad pdx -o yaml --allow-loopback-servers
-expect_rc 0 "render as one YAML stream"
+meshctl render --context iad --context pdx -o=yaml --allow-loopback-servers
+expect_rc 0 "render as one YAML stream (contexts given kubectl-style: --context, -o=yaml)"
 check "the stream holds both clusters' 20 objects, each headed by its cluster" bash -c \
   "[[ \$(grep -c '^# cluster: iad (context iad), object' <<<\"\$1\") == 10 &&
      \$(grep -c '^# cluster: pdx (context pdx), object' <<<\"\$1\") == 10 ]]" _ "$MESH_OUT"
