@@ -23,7 +23,14 @@ struct ContextsFlags {
 Result<int> run_version(App& app, const VersionFlags& f) {
   app.prepare();
   TRY_ASSIGN(auto format, output::parse_format(f.output));
-  output::Json doc = {{"clientVersion", MESHCTL_VERSION}};
+  output::Json doc = {{"apiVersion", "meshctl.projectcalico.org/v1alpha1"},
+                      {"kind", "Version"},
+                      {"exitCode", 0},
+                      {"clientVersion", MESHCTL_VERSION},
+                      {"build",
+                       {{"gitDescribe", MESHCTL_GIT_DESCRIBE},
+                        {"commit", MESHCTL_GIT_COMMIT},
+                        {"date", MESHCTL_BUILD_DATE}}}};
   if (!f.context.empty()) {
     TRY_ASSIGN(auto config, app.load_kubeconfig());
     TRY_ASSIGN(auto context, config.resolve(f.context));
@@ -34,7 +41,8 @@ Result<int> run_version(App& app, const VersionFlags& f) {
   if (format == output::Format::json || format == output::Format::yaml) {
     fmt::print("{}", output::serialize(doc, format));
   } else {
-    fmt::print("Client Version: {}\n", MESHCTL_VERSION);
+    fmt::print("Client Version: {}{}\n", MESHCTL_VERSION,
+               std::string(MESHCTL_GIT_DESCRIBE).empty() ? "" : fmt::format(" ({})", MESHCTL_GIT_DESCRIBE));
     if (doc.contains("serverVersion"))
       fmt::print("Server Version: {}\n", doc["serverVersion"].get<std::string>());
   }
@@ -104,7 +112,10 @@ Result<int> run_contexts(App& app, const ContextsFlags& f) {
   auto rows = parallel_map<ContextRow>(
       summaries.size(), [&](size_t i) { return inspect_context(app, config, summaries[i], f.check); });
   bool all_ok = true;
-  output::Json doc = {{"currentContext", config.current_context()}, {"contexts", output::Json::array()}};
+  output::Json doc = {{"apiVersion", "meshctl.projectcalico.org/v1alpha1"},
+                      {"kind", "ContextList"},
+                      {"currentContext", config.current_context()},
+                      {"contexts", output::Json::array()}};
   output::Table table({"CURRENT", "NAME", "CLUSTER", "SERVER", "NAMESPACE", "AUTH", f.check ? "CHECK" : ""});
   for (const auto& row : rows) {
     all_ok = all_ok && row.ok;
@@ -119,12 +130,14 @@ Result<int> run_contexts(App& app, const ContextsFlags& f) {
     table.add_row({row.summary.name == config.current_context() ? "*" : "", row.summary.name,
                    row.summary.cluster, row.server, row.summary.namespace_name, row.auth, check_cell});
   }
+  const int code = all_ok ? exit_code(Outcome::ok) : exit_code(Outcome::unreachable);
+  doc["exitCode"] = code;
   if (format == output::Format::json || format == output::Format::yaml) {
     fmt::print("{}", output::serialize(doc, format));
   } else {
     fmt::print("{}", table.render());
   }
-  return all_ok ? exit_code(Outcome::ok) : exit_code(Outcome::unreachable);
+  return code;
 }
 
 }  // namespace
