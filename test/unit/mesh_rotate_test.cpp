@@ -11,12 +11,14 @@
 #include "mesh/plan.h"
 #include "mesh/rotate.h"
 #include "output/rotate.h"
+#include "test_jwt.h"
 #include "util/base64.h"
 
 using meshctl::Outcome;
 using meshctl::kube::Json;
 using meshctl::mesh::CredentialCheck;
 using meshctl::mesh::LiveState;
+using meshctl::test::b64url;
 
 namespace {
 
@@ -31,19 +33,6 @@ Json token_secret(const std::string& ns, const std::string& name, const char* ge
     s["metadata"]["annotations"]["meshctl.projectcalico.org/token-generation"] = generation;
   if (labelled)
     s["metadata"]["labels"] = {{"app.kubernetes.io/managed-by", "meshctl"}};
-  return s;
-}
-
-std::string b64url(const std::string& text) {
-  std::string s = meshctl::base64_encode(text);
-  for (char& c : s) {
-    if (c == '+')
-      c = '-';
-    if (c == '/')
-      c = '_';
-  }
-  while (!s.empty() && s.back() == '=')
-    s.pop_back();
   return s;
 }
 

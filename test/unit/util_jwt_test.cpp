@@ -1,23 +1,10 @@
 #include <doctest/doctest.h>
 
+#include "test_jwt.h"
 #include "util/base64.h"
 #include "util/jwt.h"
 
-namespace {
-// base64url without padding, as JWTs carry it.
-std::string b64url(const std::string& text) {
-  std::string s = meshctl::base64_encode(text);
-  for (char& c : s) {
-    if (c == '+')
-      c = '-';
-    if (c == '/')
-      c = '_';
-  }
-  while (!s.empty() && s.back() == '=')
-    s.pop_back();
-  return s;
-}
-}  // namespace
+using meshctl::test::b64url;
 
 TEST_CASE("jwt claims are read without verification") {
   std::string bound =
