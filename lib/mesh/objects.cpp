@@ -128,6 +128,11 @@ int token_generation(const Json& secret) {
   return std::stoi(text);
 }
 
+std::string earlier_account_uid(const Json& token_secret, const std::string& account_uid) {
+  std::string filled_for = kube::annotation_of(token_secret, "kubernetes.io/service-account.uid");
+  return filled_for.empty() || account_uid.empty() || filled_for == account_uid ? "" : filled_for;
+}
+
 int current_token_generation(const LiveState& live, const std::string& ns) {
   int current = 0;
   for (const auto& [key, object] : live.objects) {

@@ -55,6 +55,12 @@ struct LiveState {
 bool is_federation_token_secret(const Json& secret);
 int token_generation(const Json& secret);
 
+// The UID of the ServiceAccount a token Secret was filled for, when that is
+// known and is not `account_uid` (both known): the token controller filled
+// it for an earlier ServiceAccount of the same name, and the API server
+// refuses its token. "" otherwise.
+std::string earlier_account_uid(const Json& token_secret, const std::string& account_uid);
+
 // The generation of the current federation token in namespace `ns`: the
 // highest among meshctl's (labelled) federation token Secrets `live` holds
 // there; 0 (the documented name) when there is none.

@@ -12,8 +12,8 @@
 namespace meshctl::mesh {
 namespace {
 
-// A remote's side of every link to it: the access its peers store, or the
-// reason it could not be planned.
+// A remote's side of every link to it: the access its peers store, and
+// whether its token is the placeholder.
 struct Offer {
   calico::RemoteAccess access;
   bool placeholder = false;
@@ -43,11 +43,9 @@ StoredToken stored_token(const PreflightFacts& facts) {
   }
   const std::string account_name(calico::kFederationName);
   auto account = facts.live.objects.find(object_key(kube::resources::service_accounts, ns, account_name));
-  std::string account_uid = account == facts.live.objects.end()
-                                ? ""
-                                : account->second.value("metadata", Json::object()).value("uid", "");
-  std::string token_uid = kube::annotation_of(secret->second, "kubernetes.io/service-account.uid");
-  if (!account_uid.empty() && !token_uid.empty() && account_uid != token_uid) {
+  std::string account_uid =
+      account == facts.live.objects.end() ? "" : kube::metadata_string(account->second, "uid");
+  if (!earlier_account_uid(secret->second, account_uid).empty()) {
     out.token.clear();
     out.missing = fmt::format("Secret {}/{} holds a token of an earlier ServiceAccount", ns, name);
   }

@@ -126,8 +126,7 @@ Result<NewCredential> issue_secret_token(Cluster& c, const ClusterFacts& f, int 
   }
   if (!filled)
     return filled.error();
-  std::string for_uid = kube::annotation_of(*filled, "kubernetes.io/service-account.uid");
-  if (!f.account_uid.empty() && !for_uid.empty() && for_uid != f.account_uid) {
+  if (std::string for_uid = earlier_account_uid(*filled, f.account_uid); !for_uid.empty()) {
     return Error(Errc::precondition,
                  fmt::format("{}: Secret {}/{} holds a token of an earlier ServiceAccount (UID {}, now {})",
                              c.member.context, ns, out.secret_name, for_uid, f.account_uid),
