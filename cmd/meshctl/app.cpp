@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
+#include <iostream>
 #include <mutex>
 
 #include "output/errors.h"
@@ -49,6 +51,21 @@ mesh::ProgressFn App::progress() const {
         "{} {}", output::paint(style_copy, output::Tone::dim, fmt::format("[{}]", cluster)), message);
     std::fprintf(stderr, "%s\n", log::redact(line).c_str());
   };
+}
+
+bool stdin_and_stderr_are_terminals() {
+  return isatty(STDIN_FILENO) != 0 && isatty(STDERR_FILENO) != 0;
+}
+
+bool ask_yes_no(const std::string& question) {
+  std::fprintf(stderr, "%s [y/N] ", question.c_str());
+  std::fflush(stderr);
+  std::string answer;
+  if (!std::getline(std::cin, answer))
+    return false;
+  for (auto& c : answer)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return answer == "y" || answer == "yes";
 }
 
 std::vector<std::string> ContextArgs::all() const {

@@ -43,6 +43,11 @@ struct ContextArgs {
 };
 void add_context_args(CLI::App& cmd, ContextArgs& args, const std::string& description);
 
+// Whether a person is at the keyboard (confirmation prompts need both ends).
+bool stdin_and_stderr_are_terminals();
+// Asks on stderr, reads one line from stdin; only "y" or "yes" is a yes.
+bool ask_yes_no(const std::string& question);
+
 // Ends a command's callback with this exit code (CLI11 carries it to run()).
 [[noreturn]] void finish(int code);
 

@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <curl/curl.h>
+#include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -134,6 +135,27 @@ Error usage_error(const CLI::ParseError& e, const CLI::App& root, const std::vec
   return Error(Errc::usage, message, help);
 }
 
+// CLI11 shows a subcommand only its own flags: every subcommand's help ends
+// with the global ones and the exit codes, so `meshctl join --help` is whole.
+void complete_help(CLI::App& root) {
+  std::string globals = "\nGlobal flags:\n";
+  for (const auto* opt : root.get_options()) {
+    if (opt->get_name() == "--help")
+      continue;
+    std::string name = opt->get_name(false, true);
+    if (opt->get_type_size() > 0) {
+      std::string type = opt->get_type_name();  // "TEXT:DURATION" names the validator last
+      name += " " + type.substr(type.rfind(':') + 1);
+    }
+    globals += fmt::format("  {:<28}{}\n", name, opt->get_description());
+  }
+  for (auto* sub : root.get_subcommands({}))
+    sub->footer(sub->get_footer() + "\n" + globals + "\n" + kExitCodes);
+  root.footer(std::string("\nExamples:\n  meshctl join iad pdx fra\n  meshctl status -o json\n"
+                          "  meshctl leave fra\n\n") +
+              kExitCodes);
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -147,13 +169,11 @@ int run(int argc, char** argv) {
       "It reads your kubeconfig (never writes it), creates the federation identity, RBAC, Secrets\n"
       "and RemoteClusterConfigurations per directed link, and proves each link through Typha.",
       "meshctl"};
-  root.footer(std::string("\nExamples:\n  meshctl join iad pdx fra\n  meshctl status -o json\n"
-                          "  meshctl leave fra\n\n") +
-              kExitCodes);
   root.require_subcommand(1);
   root.fallthrough();
   root.add_option("--kubeconfig", app.flags.kubeconfig,
-                  "Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)");
+                  "Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)")
+      ->type_name("FILE");
   root.add_flag("-v,--verbose", app.flags.verbosity, "More detail on stderr (repeat for API requests)");
   root.add_flag("--no-color", app.flags.no_color, "No colours (also when NO_COLOR is set)");
   root.add_option("--request-timeout", app.flags.request_timeout, "Timeout of a single API request")
@@ -168,6 +188,7 @@ int run(int argc, char** argv) {
   add_status_command(root, app);
   add_teardown_commands(root, app);
   add_completion_command(root, app);
+  complete_help(root);
 
   curl_global_init(CURL_GLOBAL_DEFAULT);
   int code = 0;

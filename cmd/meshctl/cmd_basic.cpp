@@ -145,6 +145,7 @@ Result<int> run_contexts(App& app, const ContextsFlags& f) {
 void add_version_command(CLI::App& root, App& app) {
   auto flags = std::make_shared<VersionFlags>();
   auto* cmd = root.add_subcommand("version", "Print meshctl's version (and a cluster's, with --context)");
+  cmd->footer("\nExamples:\n  meshctl version\n  meshctl version -o json\n  meshctl version --context iad");
   cmd->add_option("--context", flags->context, "Also ask this context's API server for its version");
   cmd->add_option("-o,--output", flags->output, "table|json|yaml");
   cmd->callback([&app, flags] { run_and_finish([&]() -> Result<int> { return run_version(app, *flags); }); });
@@ -155,6 +156,10 @@ void add_contexts_command(CLI::App& root, App& app) {
   auto* cmd = root.add_subcommand(
       "contexts",
       "List kubeconfig contexts with their server and kind of credentials; --check tries each one");
+  cmd->footer(
+      "\nExamples:\n  meshctl contexts\n  meshctl contexts --check      # runs login plugins, asks each "
+      "server"
+      "\n  meshctl contexts -o name");
   cmd->add_flag("--check", flags->check,
                 "Connect to every context (in parallel) and check that it authenticates");
   cmd->add_option("-o,--output", flags->output, "table|json|yaml|name");

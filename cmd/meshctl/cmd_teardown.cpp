@@ -16,12 +16,53 @@ struct TeardownFlags {
   bool include_adopted = false;
   bool force = false;
   bool dry_run = false;
+  bool yes = false;
   std::string output = "table";
 };
+
+// teardown without contexts deletes in every context of the kubeconfig: a
+// script says --yes, a person confirms on a terminal after seeing the list.
+bool needs_confirmation(const TeardownFlags& f, bool whole_mesh) {
+  return whole_mesh && f.clusters.all().empty() && !f.dry_run && !f.yes;
+}
+
+Result<void> refuse_unconfirmed() {
+  return Error(Errc::usage,
+               "teardown without contexts deletes the mesh in every context of the kubeconfig and needs "
+               "confirmation",
+               "pass --yes, or name the contexts (meshctl teardown iad pdx); --dry-run lists what it would "
+               "delete");
+}
+
+// Shows the dry run on stderr and asks.
+bool confirmed_on_terminal(const mesh::TeardownReport& preview, const output::TerminalStyle& style) {
+  std::fputs(output::teardown_table(preview, style).c_str(), stderr);
+  return preview.objects.empty() ||
+         ask_yes_no(fmt::format("Delete these {} objects in the contexts above?", preview.objects.size()));
+}
+
+int show(const mesh::TeardownReport& report, output::Format format, const output::TerminalStyle& style,
+         bool force) {
+  for (const auto& w : report.warnings)
+    log::warn("{}", w);
+  if (format == output::Format::json || format == output::Format::yaml) {
+    fmt::print("{}", output::serialize(output::teardown_json(report), format));
+  } else {
+    fmt::print("{}", output::teardown_table(report, style));
+  }
+  if (!report.unreachable.empty() && !force) {
+    std::fprintf(stderr,
+                 "meshctl: nothing was deleted because a cluster is unreachable; fix it, or pass --force to "
+                 "clean the reachable clusters now and finish later\n");
+  }
+  return report.exit_code();
+}
 
 Result<int> run(App& app, const TeardownFlags& f, bool whole_mesh) {
   app.prepare();
   TRY_ASSIGN(auto format, output::parse_format(f.output));
+  if (needs_confirmation(f, whole_mesh) && !stdin_and_stderr_are_terminals())
+    TRY(refuse_unconfirmed());  // before any cluster is opened
   TRY_ASSIGN(auto config, app.load_kubeconfig());
   std::vector<mesh::Member> leaving;
   if (!whole_mesh && f.clusters.all().empty())
@@ -52,20 +93,19 @@ Result<int> run(App& app, const TeardownFlags& f, bool whole_mesh) {
   options.include_adopted = f.include_adopted;
   options.force = f.force;
   options.dry_run = f.dry_run;
+  if (needs_confirmation(f, whole_mesh)) {
+    options.dry_run = true;
+    auto preview = mesh::run_teardown(clusters, discovered, options, app.progress());
+    if (preview.outcome() != Outcome::ok)
+      return show(preview, format, app.style, f.force);
+    if (!confirmed_on_terminal(preview, app.style)) {
+      std::fputs("meshctl: teardown not confirmed; nothing was deleted\n", stderr);
+      return 1;
+    }
+    options.dry_run = false;
+  }
   auto report = mesh::run_teardown(clusters, discovered, options, app.progress());
-  for (const auto& w : report.warnings)
-    log::warn("{}", w);
-  if (format == output::Format::json || format == output::Format::yaml) {
-    fmt::print("{}", output::serialize(output::teardown_json(report), format));
-  } else {
-    fmt::print("{}", output::teardown_table(report, app.style));
-  }
-  if (!report.unreachable.empty() && !f.force) {
-    std::fprintf(stderr,
-                 "meshctl: nothing was deleted because a cluster is unreachable; fix it, or pass --force to "
-                 "clean the reachable clusters now and finish later\n");
-  }
-  return report.exit_code();
+  return show(report, format, app.style, f.force);
 }
 
 }  // namespace
@@ -86,6 +126,11 @@ void add_teardown_commands(CLI::App& root, App& app) {
   auto* teardown =
       root.add_subcommand("teardown", "Remove the whole mesh among the given clusters (default: all)");
   auto teardown_flags = std::make_shared<TeardownFlags>();
+  teardown->footer(
+      "\nDeletes what leave deletes, for every named cluster at once. Without contexts it searches every\n"
+      "context of the kubeconfig and asks first on a terminal; a script passes --yes.\n\nExamples:\n"
+      "  meshctl teardown iad pdx fra\n  meshctl teardown --dry-run -o json\n  meshctl teardown --yes        "
+      "# every context, no prompt (CI)");
   add_context_args(*teardown, teardown_flags->clusters, "Contexts (CTX or NAME=CTX); default: every context");
   for (auto [cmd, f] : {std::pair{leave, leave_flags}, std::pair{teardown, teardown_flags}}) {
     cmd->add_option("--secret-namespace", f->secret_namespace, "Namespace of the per-link Secrets and Roles")
@@ -96,6 +141,8 @@ void add_teardown_commands(CLI::App& root, App& app) {
                   "Also delete objects join took over instead of creating (default: release them)");
     cmd->add_flag("--force", f->force, "Go on when a cluster is unreachable; report what was left there");
     cmd->add_flag("--dry-run", f->dry_run, "List what would be deleted");
+    cmd->add_flag("-y,--yes", f->yes,
+                  "teardown without contexts: delete without asking (needed when stdin is not a terminal)");
     cmd->add_option("-o,--output", f->output, "table|json|yaml")->capture_default_str();
   }
   leave->callback(

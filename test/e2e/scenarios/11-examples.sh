@@ -19,5 +19,21 @@ rc=$?
 set -e
 check "examples/decommission.sh fra succeeds (exit $rc)" test "$rc" == 0
 check "fra holds no meshctl object afterwards" test "$(count_managed fra)" == 0
+
+# teardown without contexts deletes in every context: a script must say --yes,
+# a person confirms on a terminal (script(1) gives meshctl a pty).
+before="$(count_managed iad)"
 meshctl teardown
-expect_rc 0 "final teardown"
+expect_rc 2 "teardown without contexts and without --yes, stdin not a terminal"
+check "the refusal is one line naming --yes" test "$(echo "$MESH_ERR" | grep -c .)" == 1 -a -n "$(echo "$MESH_ERR" | grep -- --yes)"
+check "nothing deleted without --yes" test "$(count_managed iad)" == "$before"
+set +e
+echo n | NO_COLOR=1 script -qec "'$MESHCTL' teardown" /dev/null >"$ARTIFACTS/teardown-declined.out" 2>&1
+rc=$?
+set -e
+check "teardown on a terminal, answered n: exit 1 (got $rc)" test "$rc" == 1
+check "the prompt listed the objects and asked" grep -q "Delete these [0-9]* objects" "$ARTIFACTS/teardown-declined.out"
+check "nothing deleted when declined" test "$(count_managed iad)" == "$before"
+meshctl teardown --yes
+expect_rc 0 "final teardown --yes"
+for c in "${CLUSTERS[@]}"; do check "$c: no meshctl object after teardown --yes" test "$(count_managed "$c")" == 0; done
