@@ -9,6 +9,7 @@ PACKAGES=(
   doctest-dev nlohmann-json3-dev
   clang clang-format libclang-rt-14-dev
   openssl curl jq time
+  zsh fish groff-base man-db
 )
 
 missing=()

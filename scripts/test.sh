@@ -25,6 +25,27 @@ echo "== Release build (what users and packagers build; warnings as errors here 
 MESHCTL_WERROR=1 scripts/build.sh "$root/build-release" -DCMAKE_BUILD_TYPE=Release -DMESHCTL_TESTS=OFF
 "$root/build-release/meshctl" version >/dev/null
 
+# The package users install: built by CPack, installed with dpkg -i, and from
+# then on the examples in the end-to-end suite run the installed binary.
+echo "== package (.deb by CPack, installed with dpkg -i)"
+rm -f "$root"/build-release/meshctl_*.deb
+(cd "$root/build-release" && cpack -G DEB >/dev/null)
+installed="$root/build-release/meshctl"
+if [[ $(id -u) -eq 0 ]]; then
+  dpkg -i "$root"/build-release/meshctl_*.deb >/dev/null
+  installed=/usr/bin/meshctl
+  "$installed" version
+  for f in /usr/bin/kubectl-meshctl /usr/share/man/man1/meshctl.1.gz /usr/share/zsh/vendor-completions/_meshctl \
+    /usr/share/fish/vendor_completions.d/meshctl.fish /usr/share/bash-completion/completions/meshctl; do
+    dpkg -S "$f" >/dev/null || { echo "package: $f is not in the .deb" >&2; exit 1; }
+  done
+else
+  echo "package: not root, the .deb is built but not installed; the build tree's binary stands in"
+fi
+
+echo "== shells (completion in bash, zsh, fish; kubectl plugin; man page)"
+MESHCTL="$installed" test/shell/check.sh
+
 echo "== fuzzing (libFuzzer + ASan/UBSan, 10 s per target)"
 scripts/fuzz.sh 10
 
@@ -35,4 +56,4 @@ test/lab/build-binaries.sh >/dev/null
 echo "== lab acceptance (kubectl only)"
 test/lab/acceptance.sh
 echo "== end-to-end (meshctl on the lab, asserted with kubectl)"
-MESHCTL="$build/meshctl" test/e2e/run.sh
+MESHCTL="$build/meshctl" MESHCTL_PACKAGED="$installed" test/e2e/run.sh

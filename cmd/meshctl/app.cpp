@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "output/errors.h"
+#include "program_name.h"
 #include "util/duration.h"
 #include "util/log.h"
 
@@ -89,7 +90,7 @@ CLI::Validator duration_check() {
 }
 
 int fail(const Error& error) {
-  std::fputs(log::redact(output::error_lines(error)).c_str(), stderr);
+  std::fputs(log::redact(as_typed(output::error_lines(error))).c_str(), stderr);
   return exit_code(outcome_of(error.code));
 }
 

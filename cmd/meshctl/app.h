@@ -71,6 +71,16 @@ void add_rotate_command(CLI::App& root, App& app);
 void add_status_command(CLI::App& root, App& app);
 void add_teardown_commands(CLI::App& root, App& app);
 void add_completion_command(CLI::App& root, App& app);
+void add_man_command(CLI::App& root, App& app);
+
+// `meshctl __complete WORDS...` (the shells' completion scripts and kubectl's
+// plugin completion call it): candidates in cobra's protocol. Answered before
+// parsing, as the words are an unfinished command line.
+inline constexpr const char* kCompletionEngine = "__complete";
+int answer_completion(const CLI::App& root, const std::vector<std::string>& words);
+
+// The exit-code table every help page and the man page end with.
+std::string exit_codes_text();
 
 template <class Fn>
 void run_and_finish(Fn&& fn) {

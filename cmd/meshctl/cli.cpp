@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app.h"
+#include "program_name.h"
 #include "util/interrupt.h"
 #include "util/log.h"
 #include "util/suggest.h"
@@ -111,6 +112,7 @@ std::string typed_command(const std::vector<std::string>& args) {
 // mean" where one word is close to a known command or flag.
 Error usage_error(const CLI::ParseError& e, const CLI::App& root, const std::vector<std::string>& args) {
   const CLI::App* at = innermost(root);
+  // Spelled "meshctl ..." here; fail() rewrites it for the kubectl plugin.
   std::string help = at == &root ? "meshctl --help" : "meshctl " + at->get_name() + " --help";
   std::string message = e.what();
   if (at == &root && dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
@@ -150,25 +152,30 @@ void complete_help(CLI::App& root) {
     globals += fmt::format("  {:<28}{}\n", name, opt->get_description());
   }
   for (auto* sub : root.get_subcommands({}))
-    sub->footer(sub->get_footer() + "\n" + globals + "\n" + kExitCodes);
-  root.footer(std::string("\nExamples:\n  meshctl join iad pdx fra\n  meshctl status -o json\n"
-                          "  meshctl leave fra\n\n") +
-              kExitCodes);
+    sub->footer(as_typed(sub->get_footer() + "\n" + globals + "\n" + kExitCodes));
+  root.footer(as_typed(std::string("\nExamples:\n  meshctl join iad pdx fra\n  meshctl status -o json\n"
+                                   "  meshctl leave fra\n\n") +
+                       kExitCodes));
 }
 
 }  // namespace
+
+std::string exit_codes_text() {
+  return kExitCodes;
+}
 
 int run(int argc, char** argv) {
   // First of all: a SIGINT/SIGTERM that arrives while the command tree is
   // being built must still end in the documented report and exit 130, not
   // in the default action (death by signal, 143 for SIGTERM).
   install_interrupt_handler();
+  set_program_from_argv0(argc > 0 ? argv[0] : nullptr);
   App app;
   CLI::App root{
       "meshctl connects Kubernetes clusters into a Calico Enterprise / Calico Cloud cluster mesh.\n"
       "It reads your kubeconfig (never writes it), creates the federation identity, RBAC, Secrets\n"
       "and RemoteClusterConfigurations per directed link, and proves each link through Typha.",
-      "meshctl"};
+      program_display()};
   root.require_subcommand(1);
   root.fallthrough();
   root.add_option("--kubeconfig", app.flags.kubeconfig,
@@ -188,11 +195,14 @@ int run(int argc, char** argv) {
   add_status_command(root, app);
   add_teardown_commands(root, app);
   add_completion_command(root, app);
+  add_man_command(root, app);
   complete_help(root);
 
+  auto args = kubectl_style(argc, argv);
+  if (args.size() > 1 && args[1] == kCompletionEngine)
+    return answer_completion(root, {args.begin() + 2, args.end()});
   curl_global_init(CURL_GLOBAL_DEFAULT);
   int code = 0;
-  auto args = kubectl_style(argc, argv);
   std::vector<char*> pointers;
   for (auto& a : args)
     pointers.push_back(a.data());

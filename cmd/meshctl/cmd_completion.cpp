@@ -1,73 +1,227 @@
-// meshctl completion bash|zsh: generated from the command tree itself, so it
-// never drifts from the flags that exist.
+// Shell completion. One engine, `meshctl __complete WORDS...`, answers in the
+// protocol cobra programs (kubectl among them) use: one "candidate<TAB>help"
+// per line, then ":<directive>". The bash, zsh and fish scripts are thin shims
+// around it, and kubectl's plugin completion (kubectl_complete-meshctl) calls
+// it directly, so every shell offers the same commands, flags and contexts and
+// none of them can drift from the flags that exist.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "app.h"
+#include "program_name.h"
 
 namespace meshctl::cli {
 namespace {
 
-std::string words_of(const CLI::App& cmd) {
-  std::string words;
-  for (const auto* opt : cmd.get_options()) {
-    for (const auto& name : opt->get_lnames())
-      words += " --" + name;
-    for (const auto& name : opt->get_snames())
-      words += " -" + name;
-  }
-  return words;
+// cobra's ShellCompDirective values.
+constexpr int kDirectiveDefault = 0;  // the shell may fall back to file names
+constexpr int kDirectiveNoFiles = 4;
+
+bool starts_with(const std::string& text, const std::string& prefix) {
+  return text.compare(0, prefix.size(), prefix) == 0;
 }
 
-std::string bash_script(const CLI::App& root) {
-  std::string cases;
-  std::string subcommands;
-  for (const auto* sub : root.get_subcommands({})) {
-    subcommands += " " + sub->get_name();
-    cases += fmt::format("    {}) opts=\"{}\" ;;\n", sub->get_name(), words_of(*sub) + words_of(root));
+const CLI::Option* find_option(const CLI::App& cmd, const std::string& word) {
+  for (const CLI::App* at = &cmd; at != nullptr; at = at->get_parent()) {
+    for (const auto* opt : at->get_options()) {
+      if (opt->check_name(word))
+        return opt;
+    }
   }
-  return fmt::format(R"bash(# bash completion for meshctl; load with: source <(meshctl completion bash)
-_meshctl() {{
-  local cur sub opts i
-  cur="${{COMP_WORDS[COMP_CWORD]}}"
-  sub=""
-  for ((i = 1; i < COMP_CWORD; i++)); do
-    case "${{COMP_WORDS[i]}}" in -*) ;; *) sub="${{COMP_WORDS[i]}}"; break ;; esac
-  done
-  if [[ -z "$sub" ]]; then
-    COMPREPLY=($(compgen -W "{}{}" -- "$cur"))
-    return
-  fi
-  case "$sub" in
-{}    *) opts="" ;;
-  esac
-  if [[ "$cur" == -* ]]; then
-    COMPREPLY=($(compgen -W "$opts" -- "$cur"))
-  else
-    COMPREPLY=($(compgen -W "$(meshctl contexts -o name 2>/dev/null)" -- "$cur"))
+  return nullptr;
+}
+
+std::vector<std::string> flag_names(const CLI::Option& opt) {
+  std::vector<std::string> names;
+  for (const auto& n : opt.get_lnames())
+    names.push_back("--" + n);
+  for (const auto& n : opt.get_snames())
+    names.push_back("-" + n);
+  return names;
+}
+
+struct Completion {
+  std::vector<std::pair<std::string, std::string>> candidates;  // word, help
+  int directive = kDirectiveNoFiles;
+};
+
+// The values a flag's help lists as "a|b|c", as -o/--output does.
+std::vector<std::string> listed_values(const CLI::Option& opt) {
+  std::string head = opt.get_description().substr(0, opt.get_description().find(' '));
+  if (head.find('|') == std::string::npos)
+    return {};
+  std::vector<std::string> values;
+  size_t start = 0;
+  while (start <= head.size()) {
+    size_t end = std::min(head.find('|', start), head.size());
+    values.push_back(head.substr(start, end - start));
+    start = end + 1;
+  }
+  return values;
+}
+
+std::vector<std::string> context_names(const std::string& kubeconfig_flag) {
+  kube::LoadOptions load = kube::load_options_from_environment(kubeconfig_flag);
+  auto config = kube::load_kubeconfig(load);
+  std::vector<std::string> names;
+  if (config) {
+    for (const auto& c : config->contexts())
+      names.push_back(c.name);
+  }
+  return names;
+}
+
+bool takes_contexts(const CLI::App& cmd) {
+  return cmd.get_option_no_throw("--context") != nullptr && cmd.get_option_no_throw("clusters") != nullptr;
+}
+
+Completion complete(const CLI::App& root, const std::vector<std::string>& words) {
+  const CLI::App* cmd = &root;
+  std::string kubeconfig;
+  const std::string current = words.empty() ? "" : words.back();
+  const CLI::Option* value_of = nullptr;  // the option whose value `current` is
+  for (size_t i = 0; i + 1 < words.size(); ++i) {
+    const std::string& w = words[i];
+    if (starts_with(w, "-")) {
+      const auto* opt = find_option(*cmd, w.substr(0, w.find('=')));
+      bool needs_value = opt != nullptr && opt->get_type_size() > 0 && w.find('=') == std::string::npos;
+      if (needs_value && i + 2 == words.size())
+        value_of = opt;
+      if (needs_value && i + 1 < words.size() - 1 && opt->check_name("--kubeconfig"))
+        kubeconfig = words[i + 1];
+      if (needs_value)
+        ++i;
+      continue;
+    }
+    for (const auto* sub : cmd->get_subcommands({})) {
+      if (sub->get_name() == w && cmd == &root)
+        cmd = sub;
+    }
+  }
+  Completion out;
+  if (value_of != nullptr) {
+    if (value_of->check_name("--kubeconfig")) {
+      out.directive = kDirectiveDefault;
+    } else if (value_of->check_name("--context")) {
+      for (auto& name : context_names(kubeconfig))
+        out.candidates.emplace_back(name, "");
+    } else {
+      for (auto& v : listed_values(*value_of))
+        out.candidates.emplace_back(v, "");
+    }
+  } else if (starts_with(current, "-")) {
+    for (const CLI::App* at = cmd; at != nullptr; at = at->get_parent()) {
+      for (const auto* opt : at->get_options()) {
+        for (auto& name : flag_names(*opt))
+          out.candidates.emplace_back(name, opt->get_description());
+      }
+    }
+  } else if (cmd == &root) {
+    for (const auto* sub : root.get_subcommands({})) {
+      if (!sub->get_group().empty())
+        out.candidates.emplace_back(sub->get_name(), sub->get_description());
+    }
+  } else if (takes_contexts(*cmd)) {
+    for (auto& name : context_names(kubeconfig))
+      out.candidates.emplace_back(name, "");
+  } else if (cmd->get_name() == "completion") {
+    for (const char* shell : {"bash", "zsh", "fish"})
+      out.candidates.emplace_back(shell, "");
+  }
+  std::erase_if(out.candidates, [&](const auto& c) { return !starts_with(c.first, current); });
+  return out;
+}
+
+// The shims: each asks the engine and hands the words to the shell. COMMAND is
+// how the user types meshctl (the binary name; kubectl plugins complete
+// through kubectl_complete-meshctl instead).
+constexpr const char* kBash = R"sh(# bash completion for {0}; load with: source <({0} completion bash)
+_{1}() {{
+  local cur="${{COMP_WORDS[COMP_CWORD]}}" out directive
+  out="$({0} __complete "${{COMP_WORDS[@]:1:COMP_CWORD}}" 2>/dev/null)" || return
+  directive="${{out##*:}}"
+  out="$(printf '%s\n' "$out" | sed -e '$d' -e 's/\t.*//')"
+  COMPREPLY=($(compgen -W "$out" -- "$cur"))
+  if [[ ${{#COMPREPLY[@]}} -eq 0 && "$directive" == 0 ]]; then
+    COMPREPLY=($(compgen -f -- "$cur"))
   fi
 }}
-complete -F _meshctl meshctl
-)bash",
-                     subcommands, words_of(root), cases);
+complete -F _{1} {0}
+)sh";
+
+constexpr const char* kZsh = R"sh(#compdef {0}
+# zsh completion for {0}; load with: source <({0} completion zsh), or put it
+# in a directory of $fpath as _{0}.
+_{1}() {{
+  local -a lines candidates
+  local line directive
+  lines=("${{(@f)$({0} __complete "${{(@)words[2,CURRENT]}}" 2>/dev/null)}}")
+  directive="${{lines[-1]#:}}"
+  for line in "${{(@)lines[1,-2]}}"; do
+    candidates+=("${{${{line%%$'\t'*}}//:/\\:}}:${{line#*$'\t'}}")
+  done
+  if (( ${{#candidates}} )); then
+    _describe -t values '{0}' candidates
+  elif [[ "$directive" == 0 ]]; then
+    _files
+  fi
+}}
+if [[ "${{funcstack[1]}}" == "_{1}" ]]; then
+  _{1} "$@"
+else
+  compdef _{1} {0}
+fi
+)sh";
+
+constexpr const char* kFish = R"sh(# fish completion for {0}; load with: {0} completion fish | source
+function __{1}_complete
+    set -l words (commandline -opc)[2..-1] (commandline -ct)
+    set -l out ({0} __complete $words 2>/dev/null)
+    or return
+    set -l directive (string replace -r '^:' '' -- $out[-1])
+    if test (count $out) -gt 1
+        printf '%s\n' $out[1..-2]
+    else if test "$directive" = 0
+        __fish_complete_path (commandline -ct)
+    end
+end
+complete -c {0} -f -a '(__{1}_complete)'
+)sh";
+
+std::string script_for(const std::string& shell) {
+  std::string command = program_command();
+  std::string ident = command;
+  std::replace(ident.begin(), ident.end(), '-', '_');
+  const char* form = shell == "bash" ? kBash : shell == "zsh" ? kZsh : kFish;
+  return fmt::format(fmt::runtime(form), command, ident);
 }
 
 }  // namespace
 
 void add_completion_command(CLI::App& root, App& app) {
   auto shell = std::make_shared<std::string>();
-  auto* cmd =
-      root.add_subcommand("completion", "Print a shell completion script (bash; zsh via bashcompinit)");
+  auto* cmd = root.add_subcommand("completion", "Print a shell completion script (bash, zsh, fish)");
   cmd->footer(
-      "\nExamples:\n  source <(meshctl completion bash)\n"
-      "  autoload -U +X bashcompinit && bashcompinit && source <(meshctl completion zsh)");
-  cmd->add_option("shell", *shell, "bash|zsh")->required();
-  cmd->callback([&app, &root, shell] {
+      "\nExamples:\n  source <(meshctl completion bash)\n  source <(meshctl completion zsh)\n"
+      "  meshctl completion fish | source\n"
+      "  meshctl completion zsh > \"${fpath[1]}/_meshctl\"   # once, for every new shell");
+  cmd->add_option("shell", *shell, "bash|zsh|fish")->required();
+  cmd->callback([&app, shell] {
     app.prepare();
-    if (*shell != "bash" && *shell != "zsh") {
-      finish(fail(Error(Errc::usage, "unsupported shell \"" + *shell + "\"", "use bash or zsh")));
+    if (*shell != "bash" && *shell != "zsh" && *shell != "fish") {
+      finish(fail(Error(Errc::usage, "unsupported shell \"" + *shell + "\"", "use bash, zsh or fish")));
     }
-    fmt::print("{}", bash_script(root));
+    fmt::print("{}", script_for(*shell));
   });
+}
+
+int answer_completion(const CLI::App& root, const std::vector<std::string>& words) {
+  auto completion = complete(root, words);
+  for (const auto& [word, help] : completion.candidates)
+    fmt::print("{}\t{}\n", word, help.substr(0, help.find('\n')));
+  fmt::print(":{}\n", completion.directive);
+  return 0;
 }
 
 }  // namespace meshctl::cli

@@ -1,13 +1,16 @@
 # The examples in examples/ run as written against the lab, so they never rot.
+# The CI pipeline example runs the binary the .deb installed (MESHCTL_PACKAGED,
+# set by scripts/test.sh), as a user's pipeline would.
+packaged="${MESHCTL_PACKAGED:-$MESHCTL}"
 examples="$REPO_ROOT/examples"
 work="$(mktemp -d)"
 set +e
-(cd "$work" && MESHCTL="$MESHCTL" MESH_CONTEXTS="iad pdx fra" MESH_JOIN_FLAGS="--allow-loopback-servers" \
+(cd "$work" && MESHCTL="$packaged" MESH_CONTEXTS="iad pdx fra" MESH_JOIN_FLAGS="--allow-loopback-servers" \
   MESH_TIMEOUT=90s "$examples/ci-pipeline.sh" -- bash -c 'jq -e "[.links[] | select(.healthy)] | length == 6" mesh-status.json') \
   >"$ARTIFACTS/example-ci.out" 2>"$ARTIFACTS/example-ci.err"
 rc=$?
 set -e
-check "examples/ci-pipeline.sh joins, sees 6 healthy links, runs the job (exit $rc)" test "$rc" == 0
+check "examples/ci-pipeline.sh with $packaged joins, sees 6 healthy links, runs the job (exit $rc)" test "$rc" == 0
 for c in "${CLUSTERS[@]}"; do check "ci-pipeline.sh tore the mesh down in $c" test "$(count_managed "$c")" == 0; done
 
 meshctl join iad pdx fra "${JOIN_FLAGS[@]}"
