@@ -69,6 +69,30 @@ bool ask_yes_no(const std::string& question) {
   return answer == "y" || answer == "yes";
 }
 
+void add_dry_run_flag(CLI::App& cmd, std::string& mode, const std::string& description) {
+  // A flag, not an option: a bare --dry-run must not take the next context
+  // as its value, so a mode is given as --dry-run=MODE, as kubectl has it.
+  cmd.add_flag("--dry-run", mode, description + " (--dry-run=server|client|none, as kubectl)");
+}
+
+Result<DryRun> parse_dry_run(const std::string& command, const std::string& mode, bool client_possible) {
+  if (mode.empty() || mode == "none" || mode == "false")
+    return DryRun::none;
+  if (mode == "server" || mode == "true")  // "true": the bare flag
+    return DryRun::server;
+  if (mode != "client")
+    return Error(Errc::usage, "--dry-run=" + mode + " is not a dry-run mode",
+                 "use --dry-run=server or client");
+  if (!client_possible) {
+    return Error(Errc::usage,
+                 command +
+                     " --dry-run=client is not possible: what it changes depends on what the "
+                     "clusters hold",
+                 "use --dry-run (server): it reads the clusters and changes nothing");
+  }
+  return DryRun::client;
+}
+
 std::vector<std::string> ContextArgs::all() const {
   std::vector<std::string> out = positional;
   out.insert(out.end(), flagged.begin(), flagged.end());

@@ -48,6 +48,14 @@ bool stdin_and_stderr_are_terminals();
 // Asks on stderr, reads one line from stdin; only "y" or "yes" is a yes.
 bool ask_yes_no(const std::string& question);
 
+// kubectl's --dry-run: "server" (also the bare flag: meshctl's dry runs ask
+// the API server), "client" (no API call; join only) or "none".
+enum class DryRun { none, server, client };
+void add_dry_run_flag(CLI::App& cmd, std::string& mode, const std::string& description);
+// Errc::usage for an unknown mode, or "client" where the command cannot
+// answer without reading the clusters.
+Result<DryRun> parse_dry_run(const std::string& command, const std::string& mode, bool client_possible);
+
 // Ends a command's callback with this exit code (CLI11 carries it to run()).
 [[noreturn]] void finish(int code);
 

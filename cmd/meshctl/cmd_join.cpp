@@ -5,7 +5,9 @@
 #include "app.h"
 #include "mesh/join.h"
 #include "mesh/preflight.h"
+#include "mesh/render.h"
 #include "mesh_flags.h"
+#include "output/render.h"
 #include "util/duration.h"
 #include "util/log.h"
 
@@ -19,7 +21,7 @@ struct JoinFlags {
   std::string token_wait = "60s";
   bool no_wait = false;
   std::string timeout = "3m";
-  bool dry_run = false;
+  std::string dry_run;  // DryRun
   bool force_conflicts = false;
   bool restart_stale_typha = false;
   std::string output = "table";
@@ -34,10 +36,26 @@ Result<mesh::JoinOptions> to_options(const JoinFlags& f) {
   TRY_ASSIGN(o.token_fill_timeout, parse_duration_seconds(f.token_wait));
   TRY_ASSIGN(o.timeout, parse_duration_seconds(f.timeout));
   o.wait = !f.no_wait;
-  o.dry_run = f.dry_run;
+  TRY_ASSIGN(auto dry_run, parse_dry_run("join", f.dry_run, true));
+  o.dry_run = dry_run != DryRun::none;
   o.force_conflicts = f.force_conflicts;
   o.restart_stale_typha = f.restart_stale_typha;
   return o;
+}
+
+// --dry-run=client: the objects, as render prints them, from the kubeconfig
+// alone (no request, no login plugin).
+int print_offline_plan(const JoinFlags& f, const std::vector<mesh::Cluster>& clusters,
+                       const mesh::JoinOptions& options, output::Format format) {
+  auto report = mesh::render_offline(clusters, options);
+  for (const auto& w : report.warnings)
+    log::warn("{}", w);
+  if (format == output::Format::json)
+    fmt::print("{}", output::serialize(output::render_json(report), format));
+  else
+    fmt::print("{}", output::render_stream(
+                         report, fmt::format("meshctl join {}", fmt::join(f.mesh.clusters.all(), " "))));
+  return exit_code(report.outcome());
 }
 
 Result<int> run_join_command(App& app, const JoinFlags& f) {
@@ -50,6 +68,9 @@ Result<int> run_join_command(App& app, const JoinFlags& f) {
   TRY_ASSIGN(auto options, to_options(f));
   TRY_ASSIGN(auto config, app.load_kubeconfig());
   TRY_ASSIGN(auto clusters, mesh::open_clusters(config, options.members, app.client_options()));
+  TRY_ASSIGN(auto dry_run, parse_dry_run("join", f.dry_run, true));
+  if (dry_run == DryRun::client)
+    return print_offline_plan(f, clusters, options, format);
   options.request_timeout = std::min(app.client_options().request_timeout, std::chrono::milliseconds(10000));
 
   auto report = mesh::run_join(clusters, options, app.progress());
@@ -99,8 +120,10 @@ void add_join_command(CLI::App& root, App& app) {
   cmd->add_option("--timeout", f->timeout, "How long to wait for every link to be in sync")
       ->check(duration_check())
       ->capture_default_str();
-  cmd->add_flag("--dry-run", f->dry_run,
-                "Show what would be created or changed (server-side dry run); write nothing");
+  add_dry_run_flag(
+      *cmd, f->dry_run,
+      "Show what would be created or changed and write nothing: server asks the API servers "
+      "(preflight, server-side apply dry run); client prints the objects from the kubeconfig alone");
   cmd->add_flag("--force-conflicts", f->force_conflicts, "Take over fields another field manager owns");
   cmd->add_flag("--restart-stale-typha", f->restart_stale_typha,
                 "Where Typha reported a link failed after it was in sync (it never reports recovery) and the "

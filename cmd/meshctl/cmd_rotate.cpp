@@ -18,7 +18,7 @@ struct RotateFlags {
   std::string token_ttl = "8760h";
   std::string token_wait = "60s";
   std::string timeout = "3m";
-  bool dry_run = false;
+  std::string dry_run;  // DryRun
   bool include_adopted = false;
   bool force = false;
   bool force_conflicts = false;
@@ -35,7 +35,8 @@ Result<mesh::RotateOptions> to_options(const RotateFlags& f) {
   TRY_ASSIGN(o.join.token_ttl, parse_duration_seconds(f.token_ttl));
   TRY_ASSIGN(o.join.token_fill_timeout, parse_duration_seconds(f.token_wait));
   TRY_ASSIGN(o.join.timeout, parse_duration_seconds(f.timeout));
-  o.join.dry_run = f.dry_run;
+  TRY_ASSIGN(auto dry_run, parse_dry_run("rotate", f.dry_run, false));
+  o.join.dry_run = dry_run == DryRun::server;
   o.include_adopted = f.include_adopted;
   o.force = f.force;
   o.join.force_conflicts = f.force_conflicts;
@@ -102,7 +103,7 @@ void add_rotate_command(CLI::App& root, App& app) {
   cmd->add_option("--timeout", f->timeout, "How long to wait for every link to be in sync with the new token")
       ->check(duration_check())
       ->capture_default_str();
-  cmd->add_flag("--dry-run", f->dry_run, "Show what would change (server-side dry run); change nothing");
+  add_dry_run_flag(*cmd, f->dry_run, "Show what would change (server-side dry run); change nothing");
   cmd->add_flag("--include-adopted", f->include_adopted,
                 "Delete an old token Secret meshctl took over instead of releasing it");
   cmd->add_flag("--force", f->force, "Revoke even when some context of the kubeconfig could not be searched");

@@ -15,15 +15,15 @@ struct TeardownFlags {
   bool include_unmanaged = false;
   bool include_adopted = false;
   bool force = false;
-  bool dry_run = false;
+  std::string dry_run;  // DryRun
   bool yes = false;
   std::string output = "table";
 };
 
 // teardown without contexts deletes in every context of the kubeconfig: a
 // script says --yes, a person confirms on a terminal after seeing the list.
-bool needs_confirmation(const TeardownFlags& f, bool whole_mesh) {
-  return whole_mesh && f.clusters.all().empty() && !f.dry_run && !f.yes;
+bool needs_confirmation(const TeardownFlags& f, bool whole_mesh, bool dry_run) {
+  return whole_mesh && f.clusters.all().empty() && !dry_run && !f.yes;
 }
 
 Result<void> refuse_unconfirmed() {
@@ -61,7 +61,9 @@ int show(const mesh::TeardownReport& report, output::Format format, const output
 Result<int> run(App& app, const TeardownFlags& f, bool whole_mesh) {
   app.prepare();
   TRY_ASSIGN(auto format, output::parse_format(f.output));
-  if (needs_confirmation(f, whole_mesh) && !stdin_and_stderr_are_terminals())
+  TRY_ASSIGN(auto dry_run, parse_dry_run(whole_mesh ? "teardown" : "leave", f.dry_run, false));
+  const bool listing_only = dry_run != DryRun::none;
+  if (needs_confirmation(f, whole_mesh, listing_only) && !stdin_and_stderr_are_terminals())
     TRY(refuse_unconfirmed());  // before any cluster is opened
   TRY_ASSIGN(auto config, app.load_kubeconfig());
   std::vector<mesh::Member> leaving;
@@ -92,8 +94,8 @@ Result<int> run(App& app, const TeardownFlags& f, bool whole_mesh) {
   options.include_unmanaged = f.include_unmanaged;
   options.include_adopted = f.include_adopted;
   options.force = f.force;
-  options.dry_run = f.dry_run;
-  if (needs_confirmation(f, whole_mesh)) {
+  options.dry_run = listing_only;
+  if (needs_confirmation(f, whole_mesh, listing_only)) {
     options.dry_run = true;
     auto preview = mesh::run_teardown(clusters, discovered, options, app.progress());
     if (preview.outcome() != Outcome::ok)
@@ -140,7 +142,7 @@ void add_teardown_commands(CLI::App& root, App& app) {
     cmd->add_flag("--include-adopted", f->include_adopted,
                   "Also delete objects join took over instead of creating (default: release them)");
     cmd->add_flag("--force", f->force, "Go on when a cluster is unreachable; report what was left there");
-    cmd->add_flag("--dry-run", f->dry_run, "List what would be deleted");
+    add_dry_run_flag(*cmd, f->dry_run, "List what would be deleted; delete nothing");
     cmd->add_flag("-y,--yes", f->yes,
                   "teardown without contexts: delete without asking (needed when stdin is not a terminal)");
     cmd->add_option("-o,--output", f->output, "table|json|yaml")->capture_default_str();

@@ -168,6 +168,25 @@ std::vector<RenderedCluster> plan_render(const std::vector<Cluster>& clusters,
   return out;
 }
 
+RenderReport render_offline(const std::vector<Cluster>& clusters, const JoinOptions& options) {
+  RenderReport report;
+  PreflightFacts fresh;
+  fresh.federation_namespace = options.federation_namespace;
+  fresh.overlay_routing = options.overlay_routing;
+  if (fresh.overlay_routing.empty()) {
+    fresh.overlay_routing = "Enabled";
+    report.warnings.push_back(
+        "overlayRoutingMode Enabled is assumed: join derives it from each cluster's pools and WireGuard "
+        "(Enabled "
+        "with VXLAN or WireGuard, else Disabled), which a client dry run does not read; pass "
+        "--overlay-routing "
+        "to set it");
+  }
+  std::vector<PreflightFacts> facts(clusters.size(), fresh);
+  report.clusters = plan_render(clusters, facts, options, false, report.warnings);
+  return report;
+}
+
 RenderReport run_render(std::vector<Cluster>& clusters, JoinOptions options, bool include_credentials) {
   options.read_only = true;
   options.wait = false;

@@ -45,6 +45,13 @@ struct RenderReport {
 // them at apply time) and are refused by the caller.
 RenderReport run_render(std::vector<Cluster>& clusters, JoinOptions options, bool include_credentials);
 
+// join --dry-run=client: what join would write into clusters that hold none
+// of its objects yet, from the kubeconfig alone. No API call and no login
+// plugin runs: nothing is read, so nothing is checked, every link Secret holds
+// the placeholder, and the overlay routing (which join derives per cluster)
+// is --overlay-routing or, with a warning, Enabled.
+RenderReport render_offline(const std::vector<Cluster>& clusters, const JoinOptions& options);
+
 // The planning step alone, from preflight's facts (each cluster's LiveState
 // holding whatever of its objects exist): exposed for unit tests. A federation
 // token is used only with `include_credentials` and when it belongs to the

@@ -102,6 +102,25 @@ TEST_CASE("render plans join's objects per cluster: federation first, then Secre
   CHECK(rendered[0].objects.back().name == "pdx");
 }
 
+TEST_CASE(
+    "join --dry-run=client: fresh clusters, placeholders everywhere, overlay routing assumed or given") {
+  auto clusters = two_clusters();
+  auto report = meshctl::mesh::render_offline(clusters, JoinOptions{});
+  REQUIRE(report.clusters.size() == 2);
+  CHECK(report.clusters[0].objects.size() == 10);
+  CHECK(report.clusters[0].placeholders == std::vector<std::string>{"pdx"});
+  CHECK(report.clusters[1].placeholders == std::vector<std::string>{"iad"});
+  CHECK(report.clusters[0].objects.back().body["spec"]["syncOptions"]["overlayRoutingMode"] == "Enabled");
+  REQUIRE(report.warnings.size() == 1);
+  CHECK(report.warnings[0].find("overlayRoutingMode Enabled is assumed") == 0);
+
+  JoinOptions disabled;
+  disabled.overlay_routing = "Disabled";
+  auto given = meshctl::mesh::render_offline(clusters, disabled);
+  CHECK(given.warnings.empty());
+  CHECK(given.clusters[1].objects.back().body["spec"]["syncOptions"]["overlayRoutingMode"] == "Disabled");
+}
+
 TEST_CASE("without --include-credentials every link Secret holds the placeholder and no token appears") {
   auto clusters = two_clusters();
   std::vector<std::string> warnings;
