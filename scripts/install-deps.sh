@@ -10,6 +10,7 @@ PACKAGES=(
   clang clang-format libclang-rt-14-dev
   openssl curl jq time
   zsh fish groff-base man-db
+  patchelf
 )
 
 missing=()
