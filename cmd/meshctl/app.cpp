@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <mutex>
 
 #include "output/errors.h"
@@ -40,14 +41,24 @@ kube::ClientOptions App::client_options() const {
 }
 
 mesh::ProgressFn App::progress() const {
-  // Progress is for people: on a terminal always, otherwise only with -v.
-  bool show = style.progress || flags.verbosity > 0;
-  auto mutex = std::make_shared<std::mutex>();
+  // A line per step of each cluster on stderr (stdout stays the result): in
+  // colour on a terminal, plain in CI logs; a step that repeats itself (a
+  // wait loop polling) is shown once. --quiet drops them.
+  struct State {
+    std::mutex mutex;
+    std::map<std::string, std::string, std::less<>> last;  // cluster -> last message
+  };
+  auto state = std::make_shared<State>();
+  bool show = !flags.quiet;
   auto style_copy = style;
-  return [show, mutex, style_copy](std::string_view cluster, std::string_view message) {
+  return [show, state, style_copy](std::string_view cluster, std::string_view message) {
     if (!show)
       return;
-    std::lock_guard lock(*mutex);
+    std::lock_guard lock(state->mutex);
+    auto [at, fresh] = state->last.try_emplace(std::string(cluster), message);
+    if (!fresh && at->second == message)
+      return;
+    at->second = message;
     std::string line = fmt::format(
         "{} {}", output::paint(style_copy, output::Tone::dim, fmt::format("[{}]", cluster)), message);
     std::fprintf(stderr, "%s\n", log::redact(line).c_str());

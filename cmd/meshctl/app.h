@@ -21,6 +21,7 @@ struct GlobalFlags {
   std::string kubeconfig;
   int verbosity = 0;
   bool no_color = false;
+  bool quiet = false;  // no progress lines
   std::string request_timeout = "30s";
 };
 

@@ -183,6 +183,8 @@ int run(int argc, char** argv) {
       ->type_name("FILE");
   root.add_flag("-v,--verbose", app.flags.verbosity, "More detail on stderr (repeat for API requests)");
   root.add_flag("--no-color", app.flags.no_color, "No colours (also when NO_COLOR is set)");
+  root.add_flag("-q,--quiet", app.flags.quiet,
+                "No progress lines on stderr (results, warnings and errors stay)");
   root.add_option("--request-timeout", app.flags.request_timeout, "Timeout of a single API request")
       ->check(duration_check())
       ->capture_default_str();

@@ -49,10 +49,12 @@ Result<int> run_status(App& app, const StatusFlags& f) {
   options.request_timeout = client_options.request_timeout;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   mesh::StatusReport report;
+  auto progress = app.progress();
   while (true) {
     report = mesh::gather_status(clusters, discovered, options);
     if (!f.wait || report.exit_code() == 0 || std::chrono::steady_clock::now() >= deadline || interrupted())
       break;
+    progress("status", output::status_waiting_line(report));
     std::this_thread::sleep_for(std::chrono::seconds(2));
   }
   if (format == output::Format::json || format == output::Format::yaml) {

@@ -80,7 +80,8 @@ Result<int> run(App& app, const TeardownFlags& f, bool whole_mesh) {
     options.leaving.insert(m.mesh_name);
   // Peers are every other context of the kubeconfig: a link to a leaver can
   // live in any of them.
-  auto peers = mesh::open_all_contexts(config, leaving, app.client_options());
+  auto peers =
+      mesh::peers_worth_searching(clusters, mesh::open_all_contexts(config, leaving, app.client_options()));
   if (whole_mesh && leaving.empty()) {
     for (auto& p : peers)
       options.leaving.insert(p.member.mesh_name);

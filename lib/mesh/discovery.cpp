@@ -1,8 +1,10 @@
 #include "mesh/discovery.h"
 
+#include <algorithm>
 #include <set>
 
 #include "calico/names.h"
+#include "kube/fields.h"
 #include "util/log.h"
 #include "util/parallel.h"
 
@@ -45,24 +47,111 @@ std::vector<Cluster> open_all_contexts(const kube::Kubeconfig& config, const std
   return out;
 }
 
+namespace {
+
+enum class Seen { silent, outside, member };
+
+struct Probe {
+  Seen seen = Seen::silent;
+  std::vector<std::string> linked;  // names of its RemoteClusterConfigurations
+};
+
+Probe probe(Cluster& cluster) {
+  Probe out;
+  auto rccs = cluster.client->list(kube::resources::remote_cluster_configurations, "");
+  if (!rccs)
+    return out;
+  for (const auto& item : kube::items(*rccs))
+    out.linked.push_back(kube::metadata_string(item, "name"));
+  if (!out.linked.empty()) {
+    out.seen = Seen::member;
+    return out;
+  }
+  auto managed = cluster.client->list(kube::resources::cluster_roles, "", calico::managed_selector());
+  out.seen = managed && !kube::items(*managed).empty() ? Seen::member : Seen::outside;
+  return out;
+}
+
+std::vector<Probe> probe_all(std::vector<Cluster>& clusters) {
+  return parallel_map<Probe>(clusters.size(), [&](size_t i) { return probe(clusters[i]); });
+}
+
+void add_linked(const std::vector<Probe>& probes, std::set<std::string>& names) {
+  for (const auto& p : probes)
+    names.insert(p.linked.begin(), p.linked.end());
+}
+
+void warn_not_searched(const Cluster& c) {
+  log::warn(
+      "context \"{}\" was not searched: its credentials come from a login plugin and no searched cluster has "
+      "a "
+      "RemoteClusterConfiguration named \"{}\" (name the context to include it)",
+      c.member.context, c.member.mesh_name);
+}
+
+// Splits off the clusters whose user runs a login plugin.
+std::vector<Cluster> take_plugin_contexts(std::vector<Cluster>& clusters) {
+  std::vector<Cluster> plugin;
+  std::vector<Cluster> plain;
+  for (auto& c : clusters)
+    (uses_login_plugin(c) ? plugin : plain).push_back(std::move(c));
+  clusters = std::move(plain);
+  return plugin;
+}
+
+}  // namespace
+
+bool uses_login_plugin(const Cluster& cluster) {
+  return cluster.context.user.kind == kube::AuthKind::exec;
+}
+
+std::vector<Cluster> peers_worth_searching(std::vector<Cluster>& named, std::vector<Cluster> peers) {
+  auto plugin = take_plugin_contexts(peers);
+  if (plugin.empty())
+    return peers;
+  std::set<std::string> linked;
+  add_linked(probe_all(named), linked);
+  add_linked(probe_all(peers), linked);
+  if (linked.empty()) {  // nothing to decide from: every context is searched
+    for (auto& c : plugin)
+      peers.push_back(std::move(c));
+    return peers;
+  }
+  for (auto& c : plugin) {
+    if (linked.count(c.member.mesh_name))
+      peers.push_back(std::move(c));
+    else
+      warn_not_searched(c);
+  }
+  return peers;
+}
+
 Result<std::vector<Cluster>> discover_mesh(const kube::Kubeconfig& config,
                                            const kube::ClientOptions& options) {
-  enum class Seen { silent, outside, member };
   auto all = open_all_contexts(config, {}, options);
-  auto seen = parallel_map<Seen>(all.size(), [&](size_t i) {
-    auto rccs = all[i].client->list(kube::resources::remote_cluster_configurations, "");
-    if (!rccs)
-      return Seen::silent;
-    if (!(*rccs)["items"].empty())
-      return Seen::member;
-    auto managed = all[i].client->list(kube::resources::cluster_roles, "", calico::managed_selector());
-    return managed && !(*managed)["items"].empty() ? Seen::member : Seen::outside;
-  });
+  auto plugin = take_plugin_contexts(all);
+  auto seen = probe_all(all);
+  std::set<std::string> linked;
+  add_linked(seen, linked);
+  const bool decided =
+      std::any_of(seen.begin(), seen.end(), [](const Probe& p) { return p.seen == Seen::member; });
+  std::vector<Cluster> asked;
+  for (auto& c : plugin) {
+    if (!decided || linked.count(c.member.mesh_name))
+      asked.push_back(std::move(c));
+    else
+      warn_not_searched(c);
+  }
+  auto seen_plugin = probe_all(asked);
+  for (auto& c : asked)
+    all.push_back(std::move(c));
+  seen.insert(seen.end(), seen_plugin.begin(), seen_plugin.end());
+
   std::vector<Cluster> out;
   for (size_t i = 0; i < all.size(); ++i) {
-    if (seen[i] == Seen::member)
+    if (seen[i].seen == Seen::member)
       out.push_back(std::move(all[i]));
-    else if (seen[i] == Seen::silent)
+    else if (seen[i].seen == Seen::silent)
       log::warn("context \"{}\" did not answer; it is left out of this status", all[i].member.context);
   }
   if (out.empty()) {

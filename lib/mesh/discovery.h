@@ -20,9 +20,23 @@ Result<std::vector<Cluster>> open_named(const kube::Kubeconfig& config, const st
 std::vector<Cluster> open_all_contexts(const kube::Kubeconfig& config, const std::vector<Member>& exclude,
                                        const kube::ClientOptions& options);
 
+// Contexts whose user runs a login plugin (an exec credential: aws, gke,
+// kubelogin) cost a plugin run each, which may prompt, open a browser or wait
+// for MFA, so commands that search the kubeconfig ask them only when needed:
+// when a searched cluster has a RemoteClusterConfiguration named after their
+// mesh name (a link to them lives there), or when the other contexts hold no
+// mesh at all and so cannot decide. The rest are left out with a warning that
+// says how to include them (name the context).
+bool uses_login_plugin(const Cluster& cluster);
+
+// teardown and leave: the peers to search beside the named clusters, by the
+// rule above (the named clusters' and the plain peers' RCCs decide).
+std::vector<Cluster> peers_worth_searching(std::vector<Cluster>& named, std::vector<Cluster> peers);
+
 // Every context that answers and has RemoteClusterConfigurations or a
-// meshctl federation identity, asked in parallel; a context that does not
-// answer is left out with a warning. Errc::precondition when none is found.
+// meshctl federation identity, asked in parallel (login-plugin contexts by
+// the rule above); a context that does not answer is left out with a
+// warning. Errc::precondition when none is found.
 Result<std::vector<Cluster>> discover_mesh(const kube::Kubeconfig& config,
                                            const kube::ClientOptions& options);
 
