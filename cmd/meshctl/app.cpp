@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -63,6 +65,40 @@ mesh::ProgressFn App::progress() const {
         "{} {}", output::paint(style_copy, output::Tone::dim, fmt::format("[{}]", cluster)), message);
     std::fprintf(stderr, "%s\n", log::redact(line).c_str());
   };
+}
+
+namespace {
+
+std::atomic<bool> g_stderr_written{false};
+
+ssize_t write_to_stderr(void*, const char* buffer, size_t size) {
+  if (size > 0)
+    g_stderr_written = true;
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::write(STDERR_FILENO, buffer + done, size - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return done > 0 ? static_cast<ssize_t>(done) : -1;
+    done += static_cast<size_t>(n);
+  }
+  return static_cast<ssize_t>(done);
+}
+
+}  // namespace
+
+void watch_stderr() {
+  cookie_io_functions_t io{nullptr, write_to_stderr, nullptr, nullptr};
+  FILE* watched = fopencookie(nullptr, "w", io);
+  if (watched == nullptr)
+    return;  // stderr stays as it was; only the last-line guarantee is lost
+  setvbuf(watched, nullptr, _IONBF, 0);
+  stderr = watched;
+}
+
+bool stderr_written() {
+  return g_stderr_written;
 }
 
 bool stdin_and_stderr_are_terminals() {

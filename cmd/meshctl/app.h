@@ -57,6 +57,11 @@ void add_dry_run_flag(CLI::App& cmd, std::string& mode, const std::string& descr
 // answer without reading the clusters.
 Result<DryRun> parse_dry_run(const std::string& command, const std::string& mode, bool client_possible);
 
+// Routes stderr through a stream that notes whether meshctl wrote to it, so
+// that every non-zero exit can be sure to leave at least one line there.
+void watch_stderr();
+bool stderr_written();
+
 // Ends a command's callback with this exit code (CLI11 carries it to run()).
 [[noreturn]] void finish(int code);
 

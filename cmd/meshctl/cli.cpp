@@ -169,6 +169,7 @@ int run(int argc, char** argv) {
   // being built must still end in the documented report and exit 130, not
   // in the default action (death by signal, 143 for SIGTERM).
   install_interrupt_handler();
+  watch_stderr();
   set_program_from_argv0(argc > 0 ? argv[0] : nullptr);
   App app;
   CLI::App root{
@@ -220,6 +221,10 @@ int run(int argc, char** argv) {
     return fail(usage_error(e, root, args));
   }
   curl_global_cleanup();
+  // Every non-zero exit leaves a line on stderr, even where the command's
+  // answer (a table, a JSON document) went to stdout.
+  if (code != 0 && !stderr_written())
+    std::fprintf(stderr, "meshctl: exit %d: %s\n", code, exit_code_meaning(code));
   return code;
 }
 

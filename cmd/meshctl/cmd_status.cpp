@@ -54,7 +54,7 @@ Result<int> run_status(App& app, const StatusFlags& f) {
     report = mesh::gather_status(clusters, discovered, options);
     if (!f.wait || report.exit_code() == 0 || std::chrono::steady_clock::now() >= deadline || interrupted())
       break;
-    progress("status", output::status_waiting_line(report));
+    progress("status", "waiting: " + output::status_unhealthy_summary(report));
     std::this_thread::sleep_for(std::chrono::seconds(2));
   }
   if (format == output::Format::json || format == output::Format::yaml) {
@@ -64,6 +64,9 @@ Result<int> run_status(App& app, const StatusFlags& f) {
     for (const auto& w : report.warnings)
       log::info("note: {}", w);
   }
+  if (report.exit_code() != 0)
+    std::fprintf(stderr, "meshctl: the mesh is not healthy (exit %d): %s\n", report.exit_code(),
+                 log::redact(output::status_unhealthy_summary(report)).c_str());
   return report.exit_code();
 }
 

@@ -378,26 +378,28 @@ std::string join_interrupt_summary(const mesh::JoinReport& report) {
   return out;
 }
 
-std::string status_waiting_line(const mesh::StatusReport& report) {
-  std::vector<std::string> pending;
+std::string status_unhealthy_summary(const mesh::StatusReport& report) {
+  std::vector<std::string> parts;
   for (const auto& c : report.clusters) {
     if (!c.reachable && !c.discovered)
-      pending.push_back(c.name + " unreachable");
+      parts.push_back(c.name + " unreachable");
   }
-  size_t unhealthy = 0;
+  std::vector<std::string> links;
   for (const auto& l : report.links) {
     if (l.healthy())
       continue;
-    ++unhealthy;
     std::string why = !l.configured       ? "not configured"
                       : l.misconfigured() ? "objects missing or wrong"
                       : (l.credential.result != "ok" && l.credential.result != "not-checked")
                           ? "stored credential " + l.credential.result
                           : l.state_name;
-    pending.push_back(fmt::format("{} <- {} {}", l.local, l.remote, why));
+    links.push_back(fmt::format("{} <- {} {}", l.local, l.remote, why));
   }
-  return fmt::format("waiting for {} of {} links{}{}", unhealthy, report.links.size(),
-                     pending.empty() ? "" : ": ", fmt::join(pending, ", "));
+  if (!links.empty()) {
+    parts.push_back(fmt::format("{} of {} links not healthy: {}", links.size(), report.links.size(),
+                                fmt::join(links, ", ")));
+  }
+  return parts.empty() ? "every link healthy" : fmt::format("{}", fmt::join(parts, "; "));
 }
 
 }  // namespace meshctl::output

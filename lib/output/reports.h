@@ -31,9 +31,10 @@ std::string join_problem_lines(const mesh::JoinReport& report);
 std::string preflight_problem_lines(const std::vector<mesh::PreflightProblem>& problems);
 std::string join_interrupt_summary(const mesh::JoinReport& report);
 std::string status_table(const mesh::StatusReport& report, const TerminalStyle& style, Format format);
-// status --wait's progress: "waiting for 2 of 6 links: iad <- pdx connecting,
-// pdx <- iad objects wrong" (unreachable named clusters too).
-std::string status_waiting_line(const mesh::StatusReport& report);
+// What keeps the mesh from healthy, in one line: "fra unreachable; 2 of 6
+// links not healthy: iad <- pdx connecting, ..." (status --wait's progress, and
+// status's stderr line when it exits non-zero).
+std::string status_unhealthy_summary(const mesh::StatusReport& report);
 std::string teardown_table(const mesh::TeardownReport& report, const TerminalStyle& style);
 
 // JSON or YAML text of a document (for -o json|yaml).

@@ -2,6 +2,29 @@
 
 namespace meshctl {
 
+const char* exit_code_meaning(int code) {
+  switch (code) {
+    case 0:
+      return "success";
+    case 1:
+      return "an operation failed";
+    case 2:
+      return "usage or configuration error";
+    case 3:
+      return "a link is not in sync";
+    case 4:
+      return "a cluster is unreachable or refuses the credentials";
+    case 5:
+      return "a precondition failed, or mesh objects are missing or wrong";
+    case 6:
+      return "only stale failures: restart Typha to re-verify";
+    case 130:
+      return "interrupted";
+    default:
+      return "unknown exit code";
+  }
+}
+
 int exit_code(Outcome outcome) {
   switch (outcome) {
     case Outcome::ok:

@@ -20,6 +20,10 @@ enum class Outcome {
 
 int exit_code(Outcome outcome);
 
+// What an exit code means, in a few words ("a link is not in sync"); the
+// README's table says the same.
+const char* exit_code_meaning(int code);
+
 // The outcome an error leads to when it ends a command.
 Outcome outcome_of(Errc code);
 

@@ -40,3 +40,32 @@ TEST_CASE("after an interruption: what was written, what was skipped by name, an
   CHECK(text.find("links not (completely) written, 1: iad <- pdx") != std::string::npos);
   CHECK(text.find("run the same join again to finish") != std::string::npos);
 }
+
+TEST_CASE("status's one-line summary names unreachable clusters and each unhealthy link with its reason") {
+  meshctl::mesh::StatusReport report;
+  report.clusters.resize(2);
+  report.clusters[0].name = "iad";
+  report.clusters[0].reachable = true;
+  report.clusters[1].name = "fra";
+  report.clusters[1].reachable = false;
+  auto link = [](const char* local, const char* remote, meshctl::calico::LinkState state, const char* name) {
+    meshctl::mesh::LinkStatus l;
+    l.local = local;
+    l.remote = remote;
+    l.configured = true;
+    l.state = state;
+    l.state_name = name;
+    l.credential.result = "ok";
+    return l;
+  };
+  report.links.push_back(link("iad", "pdx", meshctl::calico::LinkState::in_sync, "in-sync"));
+  report.links.push_back(link("pdx", "iad", meshctl::calico::LinkState::connecting, "connecting"));
+  auto unconfigured = link("iad", "fra", meshctl::calico::LinkState::unknown, "not-configured");
+  unconfigured.configured = false;
+  report.links.push_back(unconfigured);
+  CHECK(meshctl::output::status_unhealthy_summary(report) ==
+        "fra unreachable; 2 of 3 links not healthy: pdx <- iad connecting, iad <- fra not configured");
+  report.clusters[1].reachable = true;
+  report.links.resize(1);
+  CHECK(meshctl::output::status_unhealthy_summary(report) == "every link healthy");
+}
