@@ -145,7 +145,7 @@ void complete_help(CLI::App& root) {
     if (opt->get_name() == "--help")
       continue;
     std::string name = opt->get_name(false, true);
-    if (opt->get_type_size() > 0) {
+    if (opt->get_expected_min() > 0) {
       std::string type = opt->get_type_name();  // "TEXT:DURATION" names the validator last
       name += " " + type.substr(type.rfind(':') + 1);
     }

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "app.h"
 #include "program_name.h"
@@ -76,56 +77,95 @@ bool takes_contexts(const CLI::App& cmd) {
   return cmd.get_option_no_throw("--context") != nullptr && cmd.get_option_no_throw("clusters") != nullptr;
 }
 
-Completion complete(const CLI::App& root, const std::vector<std::string>& words) {
-  const CLI::App* cmd = &root;
+// CLI11 gives flags a type size too; what tells them apart is that an option
+// expects at least one value.
+bool takes_value(const CLI::Option& opt) {
+  return opt.get_expected_min() > 0;
+}
+
+// Where the finished words of the line leave the cursor: in which command,
+// with which --kubeconfig, and whether the word being typed is an option's value.
+struct Position {
+  const CLI::App* cmd = nullptr;
   std::string kubeconfig;
-  const std::string current = words.empty() ? "" : words.back();
-  const CLI::Option* value_of = nullptr;  // the option whose value `current` is
+  const CLI::Option* value_of = nullptr;
+};
+
+Position locate(const CLI::App& root, const std::vector<std::string>& words) {
+  Position at{&root, "", nullptr};
   for (size_t i = 0; i + 1 < words.size(); ++i) {
     const std::string& w = words[i];
-    if (starts_with(w, "-")) {
-      const auto* opt = find_option(*cmd, w.substr(0, w.find('=')));
-      bool needs_value = opt != nullptr && opt->get_type_size() > 0 && w.find('=') == std::string::npos;
-      if (needs_value && i + 2 == words.size())
-        value_of = opt;
-      if (needs_value && i + 1 < words.size() - 1 && opt->check_name("--kubeconfig"))
-        kubeconfig = words[i + 1];
-      if (needs_value)
-        ++i;
+    if (!starts_with(w, "-")) {
+      if (at.cmd == &root) {
+        for (const auto* sub : root.get_subcommands({}))
+          at.cmd = sub->get_name() == w ? sub : at.cmd;
+      }
       continue;
     }
-    for (const auto* sub : cmd->get_subcommands({})) {
-      if (sub->get_name() == w && cmd == &root)
-        cmd = sub;
-    }
+    const auto eq = w.find('=');
+    const auto* opt = find_option(*at.cmd, w.substr(0, eq));
+    if (opt == nullptr || !takes_value(*opt))
+      continue;
+    const bool value_follows = eq == std::string::npos;
+    const std::string value = value_follows ? (i + 2 < words.size() ? words[i + 1] : "") : w.substr(eq + 1);
+    if (opt->check_name("--kubeconfig"))
+      at.kubeconfig = value;
+    if (value_follows && i + 2 == words.size())
+      at.value_of = opt;  // the word being typed is this option's value
+    if (value_follows)
+      ++i;
   }
-  Completion out;
-  if (value_of != nullptr) {
-    if (value_of->check_name("--kubeconfig")) {
-      out.directive = kDirectiveDefault;
-    } else if (value_of->check_name("--context")) {
-      for (auto& name : context_names(kubeconfig))
-        out.candidates.emplace_back(name, "");
-    } else {
-      for (auto& v : listed_values(*value_of))
-        out.candidates.emplace_back(v, "");
-    }
-  } else if (starts_with(current, "-")) {
-    for (const CLI::App* at = cmd; at != nullptr; at = at->get_parent()) {
-      for (const auto* opt : at->get_options()) {
-        for (auto& name : flag_names(*opt))
+  return at;
+}
+
+void add_values(Completion& out, const CLI::Option& opt, const std::string& kubeconfig,
+                const std::string& prefix) {
+  if (opt.check_name("--kubeconfig")) {
+    out.directive = kDirectiveDefault;
+  } else if (opt.check_name("--context")) {
+    for (auto& name : context_names(kubeconfig))
+      out.candidates.emplace_back(prefix + name, "");
+  } else {
+    for (auto& v : listed_values(opt))
+      out.candidates.emplace_back(prefix + v, "");
+  }
+}
+
+void add_flags(Completion& out, const CLI::App& cmd) {
+  std::set<std::string> seen;
+  for (const CLI::App* at = &cmd; at != nullptr; at = at->get_parent()) {
+    for (const auto* opt : at->get_options()) {
+      for (auto& name : flag_names(*opt)) {
+        if (seen.insert(name).second)
           out.candidates.emplace_back(name, opt->get_description());
       }
     }
-  } else if (cmd == &root) {
+  }
+}
+
+Completion complete(const CLI::App& root, const std::vector<std::string>& words) {
+  const std::string current = words.empty() ? "" : words.back();
+  const Position at = locate(root, words);
+  Completion out;
+  const auto eq = current.find('=');
+  const CLI::Option* inline_value = starts_with(current, "-") && eq != std::string::npos
+                                        ? find_option(*at.cmd, current.substr(0, eq))
+                                        : nullptr;
+  if (at.value_of != nullptr) {
+    add_values(out, *at.value_of, at.kubeconfig, "");
+  } else if (inline_value != nullptr && takes_value(*inline_value)) {
+    add_values(out, *inline_value, at.kubeconfig, current.substr(0, eq + 1));  // --output=<TAB>
+  } else if (starts_with(current, "-")) {
+    add_flags(out, *at.cmd);
+  } else if (at.cmd == &root) {
     for (const auto* sub : root.get_subcommands({})) {
       if (!sub->get_group().empty())
         out.candidates.emplace_back(sub->get_name(), sub->get_description());
     }
-  } else if (takes_contexts(*cmd)) {
-    for (auto& name : context_names(kubeconfig))
+  } else if (takes_contexts(*at.cmd)) {
+    for (auto& name : context_names(at.kubeconfig))
       out.candidates.emplace_back(name, "");
-  } else if (cmd->get_name() == "completion") {
+  } else if (at.cmd->get_name() == "completion") {
     for (const char* shell : {"bash", "zsh", "fish"})
       out.candidates.emplace_back(shell, "");
   }
@@ -137,12 +177,26 @@ Completion complete(const CLI::App& root, const std::vector<std::string>& words)
 // how the user types meshctl (the binary name; kubectl plugins complete
 // through kubectl_complete-meshctl instead).
 constexpr const char* kBash = R"sh(# bash completion for {0}; load with: source <({0} completion bash)
+# The words come from the line itself, not COMP_WORDS, which bash splits at
+# ":" and "=" (an EKS context is arn:aws:eks:...:cluster/NAME); bash then
+# replaces only the part after the last of those, so that is what we give it.
 _{1}() {{
-  local cur="${{COMP_WORDS[COMP_CWORD]}}" out directive
-  out="$({0} __complete "${{COMP_WORDS[@]:1:COMP_CWORD}}" 2>/dev/null)" || return
+  local line="${{COMP_LINE:0:COMP_POINT}}" cur="${{COMP_WORDS[COMP_CWORD]}}" out directive typed keep candidate
+  local -a words candidates
+  read -ra words <<<"$line"
+  [[ -z "$line" || "$line" =~ [[:space:]]$ ]] && words+=("")
+  out="$({0} __complete "${{words[@]:1}}" 2>/dev/null)" || return
   directive="${{out##*:}}"
-  out="$(printf '%s\n' "$out" | sed -e '$d' -e 's/\t.*//')"
-  COMPREPLY=($(compgen -W "$out" -- "$cur"))
+  typed="${{words[${{#words[@]}}-1]}}"
+  keep="${{typed%"$cur"}}"
+  while IFS= read -r candidate; do
+    candidate="${{candidate%%$'\t'*}}"
+    [[ "$candidate" == "$keep"* ]] && candidates+=("${{candidate#"$keep"}}")
+  done < <(printf '%s\n' "$out" | sed '$d')
+  COMPREPLY=()
+  for candidate in "${{candidates[@]}}"; do
+    [[ "$candidate" == "$cur"* ]] && COMPREPLY+=("$candidate")
+  done
   if [[ ${{#COMPREPLY[@]}} -eq 0 && "$directive" == 0 ]]; then
     COMPREPLY=($(compgen -f -- "$cur"))
   fi
@@ -205,7 +259,9 @@ void add_completion_command(CLI::App& root, App& app) {
   cmd->footer(
       "\nExamples:\n  source <(meshctl completion bash)\n  source <(meshctl completion zsh)\n"
       "  meshctl completion fish | source\n"
-      "  meshctl completion zsh > \"${fpath[1]}/_meshctl\"   # once, for every new shell");
+      "  meshctl completion zsh > \"${fpath[1]}/_meshctl\"   # once, for every new shell\n\n"
+      "As the kubectl plugin (kubectl meshctl), completion comes through kubectl 1.26+ and the\n"
+      "kubectl_complete-meshctl script installed beside meshctl (on PATH); no script to load.");
   cmd->add_option("shell", *shell, "bash|zsh|fish")->required();
   cmd->callback([&app, shell] {
     app.prepare();

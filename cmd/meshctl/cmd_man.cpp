@@ -38,7 +38,7 @@ std::string option_heading(const CLI::Option& opt) {
   std::string name = opt.get_name(false, true);
   if (opt.get_positional())
     name = "[" + opt.get_name() + "...]";
-  else if (opt.get_type_size() > 0) {
+  else if (opt.get_expected_min() > 0) {
     std::string type = opt.get_type_name();
     name += " " + type.substr(type.rfind(':') + 1);
   }

@@ -34,21 +34,30 @@ contexts:
   context: {cluster: c, user: u}
 - name: pdx
   context: {cluster: c, user: u}
+- name: arn:aws:eks:us-east-1:111122223333:cluster/prod
+  context: {cluster: c, user: u}
 current-context: iad
 YAML
 export KUBECONFIG="$work/kubeconfig"
 
 echo "== bash"
-got="$(bash -c 'source <(meshctl completion bash)
-  complete_line() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _meshctl; printf "%s\n" "${COMPREPLY[@]}"; }
-  echo "[jo]"; complete_line meshctl jo
-  echo "[ctx]"; complete_line meshctl join iad ""
-  echo "[flag]"; complete_line meshctl teardown --ye
-  echo "[out]"; complete_line meshctl status -o y')"
-expect "bash: a command" join "$(sed -n '/\[jo\]/,/\[ctx\]/p' <<<"$got")"
-expect "bash: contexts from the kubeconfig" pdx "$(sed -n '/\[ctx\]/,/\[flag\]/p' <<<"$got")"
-expect "bash: a subcommand's flag" --yes "$(sed -n '/\[flag\]/,/\[out\]/p' <<<"$got")"
-expect "bash: a flag's listed values" yaml "$(sed -n '/\[out\]/,$p' <<<"$got")"
+# complete_line LINE WORD...: what bash hands the function for LINE, with
+# COMP_WORDS as bash splits it (COMP_WORDBREAKS cuts at ":" and "=").
+bash_complete() {
+  bash -c 'source <(meshctl completion bash)
+    COMP_LINE="$1"; COMP_POINT=${#1}; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=()
+    _meshctl; printf "%s\n" "${COMPREPLY[@]}"' _ "$@"
+}
+expect "bash: a command" join "$(bash_complete "meshctl jo" meshctl jo)"
+expect "bash: contexts from the kubeconfig" pdx "$(bash_complete "meshctl join iad " meshctl join iad "")"
+expect "bash: a subcommand's flag" --yes "$(bash_complete "meshctl teardown --ye" meshctl teardown --ye)"
+expect "bash: a flag's listed values" yaml "$(bash_complete "meshctl status -o y" meshctl status -o y)"
+expect "bash: contexts after a flag" iad "$(bash_complete "meshctl join --dry-run i" meshctl join --dry-run i)"
+expect "bash: an EKS ARN context, completed after its last colon" cluster/prod \
+  "$(bash_complete "meshctl join iad arn:aws:eks:us-east-1:111122223333:cluster/pr" meshctl join iad \
+    arn : aws : eks : us-east-1 : 111122223333 : cluster/pr)"
+expect "bash: --output=<TAB> completes the value after =" =json \
+  "$(bash_complete "meshctl status --output=" meshctl status --output =)"
 
 echo "== fish"
 got="$(fish -c 'meshctl completion fish | source; complete -C "meshctl jo"; complete -C "meshctl leave "; complete -C "meshctl join --no-w"' | cut -f1)"
@@ -62,14 +71,18 @@ echo "== zsh"
 # catching what it hands to _describe.
 got="$(zsh -f -c 'autoload -Uz compinit && compinit -u -d '"$work"'/zcompdump
   source <(meshctl completion zsh)
-  _describe() { shift 3; local -a c; c=("${(@P)1}"); print -l -- "${c[@]%%:*}"; }
+  _describe() { shift 3; local -a c; c=("${(@P)1}"); print -rl -- "${c[@]}"; }
   _files() { print -- "<files>"; }
   words=(meshctl st); CURRENT=2; _meshctl
   words=(meshctl rotate --context ""); CURRENT=4; _meshctl
-  words=(meshctl --kubeconfig ""); CURRENT=3; _meshctl')"
+  words=(meshctl -v join --no-wait ""); CURRENT=5; _meshctl
+  words=(meshctl --kubeconfig ""); CURRENT=3; _meshctl' |
+  sed -E 's/^((\\:|[^:])*):.*/\1/; s/\\:/:/g')"  # what zsh shows: the word before the first unescaped colon
 expect "zsh: a command" status "$got"
 expect "zsh: contexts" pdx "$got"
 expect "zsh: --kubeconfig falls back to file names" "<files>" "$got"
+expect "zsh: an ARN context (colons escaped for _describe, shown whole)" \
+  "arn:aws:eks:us-east-1:111122223333:cluster/prod" "$got"
 
 echo "== kubectl plugin (kubectl-meshctl)"
 ln -s "$MESHCTL" "$work/bin/kubectl-meshctl"
@@ -80,8 +93,15 @@ set +e
 hint="$(kubectl-meshctl jion 2>&1)"
 set -e
 expect "a hint says kubectl meshctl" 'meshctl: error: unknown command "jion" (hint: did you mean "kubectl meshctl join"?)' "$hint"
-printf '#!/bin/sh\nexec kubectl-meshctl __complete "$@"\n' >"$work/bin/kubectl_complete-meshctl"
-chmod +x "$work/bin/kubectl_complete-meshctl"
+# The shim installed beside meshctl (the .deb's, or the build tree's).
+shim="$(dirname "$MESHCTL")/kubectl_complete-meshctl"
+[[ -x "$shim" ]] || shim="$(dirname "$MESHCTL")/cmd/meshctl/kubectl_complete-meshctl"
+if [[ -f "$shim" ]]; then
+  cp "$shim" "$work/bin/kubectl_complete-meshctl"
+  chmod +x "$work/bin/kubectl_complete-meshctl"
+else
+  fail "no kubectl_complete-meshctl beside $MESHCTL"
+fi
 got="$(kubectl __complete meshctl rot 2>/dev/null | cut -f1)"
 expect "kubectl completes the plugin's commands through kubectl_complete-meshctl" rotate "$got"
 
