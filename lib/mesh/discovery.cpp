@@ -81,12 +81,17 @@ void add_linked(const std::vector<Probe>& probes, std::set<std::string>& names) 
     names.insert(p.linked.begin(), p.linked.end());
 }
 
+// A context that did not answer may hold the only link to a plugin context.
+bool all_answered(const std::vector<Probe>& probes) {
+  return std::none_of(probes.begin(), probes.end(), [](const Probe& p) { return p.seen == Seen::silent; });
+}
+
 void warn_not_searched(const Cluster& c) {
   log::warn(
       "context \"{}\" was not searched: its credentials come from a login plugin and no searched cluster has "
       "a "
       "RemoteClusterConfiguration named \"{}\" (name the context to include it)",
-      c.member.context, c.member.mesh_name);
+      c.member.context, c.member.mesh_name, c.member.context);
 }
 
 // Splits off the clusters whose user runs a login plugin.
@@ -110,9 +115,12 @@ std::vector<Cluster> peers_worth_searching(std::vector<Cluster>& named, std::vec
   if (plugin.empty())
     return peers;
   std::set<std::string> linked;
-  add_linked(probe_all(named), linked);
-  add_linked(probe_all(peers), linked);
-  if (linked.empty()) {  // nothing to decide from: every context is searched
+  auto named_probes = probe_all(named);
+  auto peer_probes = probe_all(peers);
+  add_linked(named_probes, linked);
+  add_linked(peer_probes, linked);
+  if (linked.empty() || !all_answered(named_probes) || !all_answered(peer_probes)) {
+    // nothing to decide from: every context is searched
     for (auto& c : plugin)
       peers.push_back(std::move(c));
     return peers;

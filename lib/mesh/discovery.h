@@ -24,9 +24,10 @@ std::vector<Cluster> open_all_contexts(const kube::Kubeconfig& config, const std
 // kubelogin) cost a plugin run each, which may prompt, open a browser or wait
 // for MFA, so commands that search the kubeconfig ask them only when needed:
 // when a searched cluster has a RemoteClusterConfiguration named after their
-// mesh name (a link to them lives there), or when the other contexts hold no
-// mesh at all and so cannot decide. The rest are left out with a warning that
-// says how to include them (name the context).
+// mesh name (a link to them lives there), or when the other contexts cannot
+// decide: they hold no mesh at all, or one of them did not answer. The rest
+// are left out with a warning that says how to include them (name the
+// context; a member joined as NAME=CTX under another name is one of them).
 bool uses_login_plugin(const Cluster& cluster);
 
 // teardown and leave: the peers to search beside the named clusters, by the

@@ -16,9 +16,10 @@ check "table has a header and 6 rows" test "$(grep -c 'in-sync' <<<"$MESH_OUT")"
 # too; each plugin leaves a mark when it runs. status and teardown without
 # contexts search the plain contexts first: their RCCs name fra, so fra's
 # plugin runs; nothing names "outsider", so its plugin never runs.
-plugins="$LAB_DIR/login-plugins"
+plugins="$LAB_DIR/login-plugins"  # holds fra's client key: 0700, removed on any exit
 rm -rf "$plugins"
-mkdir -p "$plugins"
+mkdir -m 700 "$plugins"
+trap 'rm -rf "$plugins"' EXIT
 raw() { kubectl config view --raw -o jsonpath="{.users[?(@.name==\"lab-fra-admin\")].user.$1}"; }
 (umask 077; cat >"$plugins/cred.json" <<JSON
 {"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
@@ -36,8 +37,7 @@ chmod +x "$plugins/login"
 # client-go then looks up in PATH.)
 mkdir -p "$plugins/config"
 plugin_config="$plugins/config/kubeconfig"
-kubectl config view --raw >"$plugin_config"
-chmod 600 "$plugin_config"
+(umask 077; kubectl config view --raw >"$plugin_config")
 for ctx in fra outsider; do
   KUBECONFIG="$plugin_config" kubectl config set-credentials "login-$ctx" --exec-api-version=client.authentication.k8s.io/v1 \
     --exec-command="$plugins/login" --exec-arg="$ctx" --exec-interactive-mode=Never >/dev/null
