@@ -52,7 +52,7 @@ mesh::ProgressFn App::progress() const {
   };
   auto state = std::make_shared<State>();
   bool show = !flags.quiet;
-  auto style_copy = style;
+  auto style_copy = output::on_stderr(style);
   return [show, state, style_copy](std::string_view cluster, std::string_view message) {
     if (!show)
       return;
@@ -116,10 +116,13 @@ bool ask_yes_no(const std::string& question) {
   return answer == "y" || answer == "yes";
 }
 
-void add_dry_run_flag(CLI::App& cmd, std::string& mode, const std::string& description) {
+void add_dry_run_flag(CLI::App& cmd, std::string& mode, const std::string& description,
+                      bool client_possible) {
   // A flag, not an option: a bare --dry-run must not take the next context
   // as its value, so a mode is given as --dry-run=MODE, as kubectl has it.
-  cmd.add_flag("--dry-run", mode, description + " (--dry-run=server|client|none, as kubectl)");
+  cmd.add_flag("--dry-run", mode,
+               description + (client_possible ? " (--dry-run=server|client|none, as kubectl)"
+                                              : " (--dry-run=server|none; the clusters must be read)"));
 }
 
 Result<DryRun> parse_dry_run(const std::string& command, const std::string& mode, bool client_possible) {

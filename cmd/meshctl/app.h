@@ -52,7 +52,7 @@ bool ask_yes_no(const std::string& question);
 // kubectl's --dry-run: "server" (also the bare flag: meshctl's dry runs ask
 // the API server), "client" (no API call; join only) or "none".
 enum class DryRun { none, server, client };
-void add_dry_run_flag(CLI::App& cmd, std::string& mode, const std::string& description);
+void add_dry_run_flag(CLI::App& cmd, std::string& mode, const std::string& description, bool client_possible);
 // Errc::usage for an unknown mode, or "client" where the command cannot
 // answer without reading the clusters.
 Result<DryRun> parse_dry_run(const std::string& command, const std::string& mode, bool client_possible);

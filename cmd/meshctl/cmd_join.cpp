@@ -27,7 +27,7 @@ struct JoinFlags {
   std::string output = "table";
 };
 
-Result<mesh::JoinOptions> to_options(const JoinFlags& f) {
+Result<mesh::JoinOptions> to_options(const JoinFlags& f, DryRun dry_run) {
   TRY_ASSIGN(mesh::JoinOptions o, mesh_options(f.mesh));
   if (f.token != "secret" && f.token != "bound")
     return Error(Errc::usage, "--token must be secret or bound");
@@ -36,7 +36,6 @@ Result<mesh::JoinOptions> to_options(const JoinFlags& f) {
   TRY_ASSIGN(o.token_fill_timeout, parse_duration_seconds(f.token_wait));
   TRY_ASSIGN(o.timeout, parse_duration_seconds(f.timeout));
   o.wait = !f.no_wait;
-  TRY_ASSIGN(auto dry_run, parse_dry_run("join", f.dry_run, true));
   o.dry_run = dry_run != DryRun::none;
   o.force_conflicts = f.force_conflicts;
   o.restart_stale_typha = f.restart_stale_typha;
@@ -65,10 +64,10 @@ Result<int> run_join_command(App& app, const JoinFlags& f) {
     return print_required_permissions("join", f.mesh, false);
   if (f.mesh.clusters.all().size() < 2)
     return Error(Errc::usage, "join needs at least two contexts", "meshctl join iad pdx");
-  TRY_ASSIGN(auto options, to_options(f));
+  TRY_ASSIGN(auto dry_run, parse_dry_run("join", f.dry_run, true));
+  TRY_ASSIGN(auto options, to_options(f, dry_run));
   TRY_ASSIGN(auto config, app.load_kubeconfig());
   TRY_ASSIGN(auto clusters, mesh::open_clusters(config, options.members, app.client_options()));
-  TRY_ASSIGN(auto dry_run, parse_dry_run("join", f.dry_run, true));
   if (dry_run == DryRun::client)
     return print_offline_plan(f, clusters, options, format);
   options.request_timeout = std::min(app.client_options().request_timeout, std::chrono::milliseconds(10000));
@@ -123,7 +122,8 @@ void add_join_command(CLI::App& root, App& app) {
   add_dry_run_flag(
       *cmd, f->dry_run,
       "Show what would be created or changed and write nothing: server asks the API servers "
-      "(preflight, server-side apply dry run); client prints the objects from the kubeconfig alone");
+      "(preflight, server-side apply dry run); client prints the objects from the kubeconfig alone",
+      true);
   cmd->add_flag("--force-conflicts", f->force_conflicts, "Take over fields another field manager owns");
   cmd->add_flag("--restart-stale-typha", f->restart_stale_typha,
                 "Where Typha reported a link failed after it was in sync (it never reports recovery) and the "

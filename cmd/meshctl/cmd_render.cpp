@@ -3,6 +3,7 @@
 #include <fmt/ranges.h>
 
 #include "app.h"
+#include "calico/names.h"
 #include "mesh/render.h"
 #include "mesh_flags.h"
 #include "output/render.h"
@@ -27,7 +28,7 @@ std::string fill_command(const RenderFlags& f) {
     command += " --server " + s;
   if (!f.mesh.federation_namespace.empty())
     command += " --namespace " + f.mesh.federation_namespace;
-  if (f.mesh.secret_namespace != "calico-system")
+  if (f.mesh.secret_namespace != calico::kCalicoNamespace)
     command += " --secret-namespace " + f.mesh.secret_namespace;
   return command + (f.out_dir.empty() ? " -o yaml" : " --out-dir " + f.out_dir);
 }

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "app.h"
+#include "calico/names.h"
 #include "mesh/discovery.h"
 #include "mesh/rotate.h"
 #include "output/rotate.h"
@@ -14,7 +15,7 @@ namespace {
 struct RotateFlags {
   ContextArgs clusters;
   std::string federation_namespace;
-  std::string secret_namespace = "calico-system";
+  std::string secret_namespace{calico::kCalicoNamespace};
   std::string token_ttl = "8760h";
   std::string token_wait = "60s";
   std::string timeout = "3m";
@@ -103,7 +104,7 @@ void add_rotate_command(CLI::App& root, App& app) {
   cmd->add_option("--timeout", f->timeout, "How long to wait for every link to be in sync with the new token")
       ->check(duration_check())
       ->capture_default_str();
-  add_dry_run_flag(*cmd, f->dry_run, "Show what would change (server-side dry run); change nothing");
+  add_dry_run_flag(*cmd, f->dry_run, "Show what would change (server-side dry run); change nothing", false);
   cmd->add_flag("--include-adopted", f->include_adopted,
                 "Delete an old token Secret meshctl took over instead of releasing it");
   cmd->add_flag("--force", f->force, "Revoke even when some context of the kubeconfig could not be searched");

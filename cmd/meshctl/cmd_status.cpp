@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "app.h"
+#include "calico/names.h"
 #include "mesh/discovery.h"
 #include "mesh/status.h"
 #include "util/duration.h"
@@ -16,7 +17,7 @@ namespace {
 struct StatusFlags {
   ContextArgs clusters;
   std::string output = "table";
-  std::string secret_namespace = "calico-system";
+  std::string secret_namespace{calico::kCalicoNamespace};
   bool wait = false;
   std::string timeout = "5m";
   bool no_credential_check = false;

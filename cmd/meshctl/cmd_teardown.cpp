@@ -1,9 +1,13 @@
 // meshctl leave CTX... and meshctl teardown [CTX...]
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "app.h"
+#include "calico/names.h"
 #include "mesh/discovery.h"
 #include "mesh/teardown.h"
+#include "util/interrupt.h"
 #include "util/log.h"
 
 namespace meshctl::cli {
@@ -11,7 +15,7 @@ namespace {
 
 struct TeardownFlags {
   ContextArgs clusters;
-  std::string secret_namespace = "calico-system";
+  std::string secret_namespace{calico::kCalicoNamespace};
   bool include_unmanaged = false;
   bool include_adopted = false;
   bool force = false;
@@ -34,11 +38,12 @@ Result<void> refuse_unconfirmed() {
                "delete");
 }
 
-// Shows the dry run on stderr and asks.
+// Shows the dry run on stderr and asks; nothing to delete asks nothing.
 bool confirmed_on_terminal(const mesh::TeardownReport& preview, const output::TerminalStyle& style) {
-  std::fputs(output::teardown_table(preview, style).c_str(), stderr);
-  return preview.objects.empty() ||
-         ask_yes_no(fmt::format("Delete these {} objects in the contexts above?", preview.objects.size()));
+  std::fputs(output::teardown_table(preview, output::on_stderr(style)).c_str(), stderr);
+  auto deletes = std::count_if(preview.objects.begin(), preview.objects.end(),
+                               [](const mesh::DeletedObject& o) { return o.action == "would-delete"; });
+  return deletes == 0 || ask_yes_no(fmt::format("Delete these {} objects in the contexts above?", deletes));
 }
 
 int show(const mesh::TeardownReport& report, output::Format format, const output::TerminalStyle& style,
@@ -99,9 +104,14 @@ Result<int> run(App& app, const TeardownFlags& f, bool whole_mesh) {
   if (needs_confirmation(f, whole_mesh, listing_only)) {
     options.dry_run = true;
     auto preview = mesh::run_teardown(clusters, discovered, options, app.progress());
-    if (preview.outcome() != Outcome::ok)
+    // An unreachable cluster stops here unless --force, which goes on with the rest.
+    const bool forced_past = f.force && preview.errors.empty() && preview.outcome() == Outcome::unreachable;
+    if (preview.outcome() != Outcome::ok && !forced_past)
       return show(preview, format, app.style, f.force);
-    if (!confirmed_on_terminal(preview, app.style)) {
+    const bool yes = confirmed_on_terminal(preview, app.style);
+    if (interrupted())
+      return exit_code(Outcome::interrupted);
+    if (!yes) {
       std::fputs("meshctl: teardown not confirmed; nothing was deleted\n", stderr);
       return 1;
     }
@@ -143,11 +153,11 @@ void add_teardown_commands(CLI::App& root, App& app) {
     cmd->add_flag("--include-adopted", f->include_adopted,
                   "Also delete objects join took over instead of creating (default: release them)");
     cmd->add_flag("--force", f->force, "Go on when a cluster is unreachable; report what was left there");
-    add_dry_run_flag(*cmd, f->dry_run, "List what would be deleted; delete nothing");
-    cmd->add_flag("-y,--yes", f->yes,
-                  "teardown without contexts: delete without asking (needed when stdin is not a terminal)");
+    add_dry_run_flag(*cmd, f->dry_run, "List what would be deleted; delete nothing", false);
     cmd->add_option("-o,--output", f->output, "table|json|yaml")->capture_default_str();
   }
+  teardown->add_flag("-y,--yes", teardown_flags->yes,
+                     "Without contexts: delete without asking (needed when stdin is not a terminal)");
   leave->callback(
       [&app, f = leave_flags] { run_and_finish([&]() -> Result<int> { return run(app, *f, false); }); });
   teardown->callback(

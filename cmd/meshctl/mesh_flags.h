@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app.h"
+#include "calico/names.h"
 #include "mesh/options.h"
 
 namespace meshctl::cli {
@@ -15,7 +16,7 @@ struct MeshFlags {
   ContextArgs clusters;
   std::vector<std::string> servers;
   std::string federation_namespace;
-  std::string secret_namespace = "calico-system";
+  std::string secret_namespace{calico::kCalicoNamespace};
   std::string overlay_routing;  // empty: derived per cluster
   bool force = false;
   bool allow_loopback = false;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "calico/names.h"
 #include "mesh/cluster.h"
 
 namespace meshctl::mesh {
@@ -17,9 +18,9 @@ enum class TokenMode { secret, bound };
 struct JoinOptions {
   std::vector<Member> members;
   std::map<std::string, std::string> server_overrides;  // mesh name -> URL peers use
-  std::string federation_namespace = "calico-system";
+  std::string federation_namespace{calico::kCalicoNamespace};
   bool federation_namespace_given = false;  // --namespace given: no legacy kube-system lookup
-  std::string secret_namespace = "calico-system";
+  std::string secret_namespace{calico::kCalicoNamespace};
   // overlayRoutingMode written into the RCCs; empty: per local cluster, as
   // the Calico API server would default it (VXLAN or WireGuard: Enabled).
   std::string overlay_routing;

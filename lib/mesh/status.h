@@ -9,6 +9,7 @@
 
 #include "calico/flavour.h"
 #include "calico/link_state.h"
+#include "calico/names.h"
 #include "mesh/credential.h"
 #include "mesh/options.h"
 #include "util/outcome.h"
@@ -16,9 +17,10 @@
 namespace meshctl::mesh {
 
 struct StatusOptions {
-  std::string secret_namespace = "calico-system";
+  std::string secret_namespace{calico::kCalicoNamespace};
   bool check_credentials = true;  // try each stored kubeconfig against R from this host
-  std::vector<std::string> federation_namespaces{"calico-system", "kube-system"};
+  std::vector<std::string> federation_namespaces{std::string(calico::kCalicoNamespace),
+                                                 std::string(calico::kLegacyFederationNamespace)};
   // Per request, for the stored credentials tried against R (one retry), as for the clusters' own clients.
   std::chrono::milliseconds request_timeout{std::chrono::seconds(10)};
 };

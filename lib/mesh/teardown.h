@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "calico/names.h"
 #include "mesh/options.h"
 #include "util/outcome.h"
 
@@ -15,8 +16,9 @@ namespace meshctl::mesh {
 
 struct TeardownOptions {
   std::set<std::string> leaving;  // mesh names
-  std::string secret_namespace = "calico-system";
-  std::vector<std::string> federation_namespaces{"calico-system", "kube-system"};
+  std::string secret_namespace{calico::kCalicoNamespace};
+  std::vector<std::string> federation_namespaces{std::string(calico::kCalicoNamespace),
+                                                 std::string(calico::kLegacyFederationNamespace)};
   bool include_unmanaged = false;
   bool include_adopted = false;  // delete objects join took over, too (default: release them)
   bool force = false;            // go on when a cluster is unreachable

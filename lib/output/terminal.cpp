@@ -12,10 +12,17 @@ TerminalStyle detect_style(bool no_color_flag) {
   const char* term = std::getenv("TERM");
   bool dumb = term != nullptr && std::strcmp(term, "dumb") == 0;
   TerminalStyle style;
-  style.color =
-      !no_color_flag && (no_color == nullptr || *no_color == '\0') && !dumb && isatty(STDOUT_FILENO);
+  const bool colours_allowed = !no_color_flag && (no_color == nullptr || *no_color == '\0') && !dumb;
+  style.color = colours_allowed && isatty(STDOUT_FILENO);
   style.progress = !dumb && isatty(STDERR_FILENO);
+  style.stderr_color = colours_allowed && isatty(STDERR_FILENO);
   return style;
+}
+
+TerminalStyle on_stderr(const TerminalStyle& style) {
+  TerminalStyle out = style;
+  out.color = style.stderr_color;
+  return out;
 }
 
 std::string paint(const TerminalStyle& style, Tone tone, std::string_view text) {
