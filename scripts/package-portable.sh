@@ -39,7 +39,7 @@ done
 cmake_args=(
   -DCMAKE_BUILD_TYPE=Release -DMESHCTL_TESTS=OFF
   "-DCMAKE_EXE_LINKER_FLAGS=-Wl,--as-needed"
-  "-DCMAKE_INSTALL_RPATH=\$ORIGIN/../lib"
+  "-DCMAKE_INSTALL_RPATH="
 )
 echo "== build ($build)"
 work="$(mktemp -d)"
@@ -61,12 +61,15 @@ tarball="$out/$name-linux-$arch.tar.gz"
 
 stage="$work/stage"
 top="$stage/$name"
-# cmake --install applies the install RUNPATH and strips; take the binary from there.
+# cmake --install strips; take the binary from there. The RUNPATH is set on
+# this copy only, so the .deb made from the same build carries none.
 cmake --install "$build" --prefix "$stage/install" --strip >/dev/null
 mkdir -p "$top/bin" "$top/lib"
 cp "$stage/install/bin/meshctl" "$stage/install/bin/kubectl_complete-meshctl" "$top/bin/"
 cp -r "$stage/install/share" "$top/share"
 rm -rf "$top/share/doc"  # README and LICENSE sit at the top
+# shellcheck disable=SC2016
+patchelf --set-rpath '$ORIGIN/../lib' "$top/bin/meshctl"
 cp "$root/LICENSE" "$root/README.md" "$top/"
 
 runpath="$(readelf -d "$top/bin/meshctl" | sed -n 's/.*(RUNPATH).*\[\(.*\)\]/\1/p')"

@@ -4,7 +4,9 @@
 # and meshctl's end-to-end suite against real control planes on loopback.
 #
 #   scripts/test.sh            everything
-#   scripts/test.sh unit       unit tests and the short fuzz run only (no lab)
+#   scripts/test.sh unit       everything but the lab: unit tests, the Release
+#                              build and its packages (as root: the chroot and
+#                              krew checks, dpkg -i), shells, the short fuzz run
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -21,33 +23,35 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 echo "== unit tests (ASan+UBSan)"
 ctest --test-dir "$build" --output-on-failure
 
-echo "== Release build (what users and packagers build; warnings as errors here only), as a portable tarball"
+echo "== Release build (what users and packagers build; warnings as errors here only)"
 # One Release build makes both artefacts: the self-contained tarball (and its
-# krew manifest) and the .deb. Its binary's RUNPATH, $ORIGIN/../lib, finds the
-# tarball's bundled libraries; installed from the .deb it names /usr/lib,
-# which holds none of them, and the loader goes on to the system's.
+# krew manifest), and the .deb.
 dist="$root/build-release/dist"
+rm -rf "$dist"
 MESHCTL_WERROR=1 MESHCTL_PORTABLE_BUILD="$root/build-release" scripts/package-portable.sh "$dist"
-echo "== portable tarball on a root that holds nothing but glibc (chroot), and through krew"
-test/portable/check.sh "$dist"/meshctl-*-linux-*.tar.gz
-test/portable/krew.sh "$dist"/meshctl-*-linux-*.tar.gz "$dist/meshctl.yaml"
-
-# The package users install: built by CPack, installed with dpkg -i, and from
-# then on the examples in the end-to-end suite run the installed binary.
-echo "== package (.deb by CPack, installed with dpkg -i)"
-rm -f "$root"/build-release/meshctl_*.deb
-(cd "$root/build-release" && cpack -G DEB >/dev/null)
 installed="$root/build-release/meshctl"
 if [[ $(id -u) -eq 0 ]]; then
+  echo "== portable tarball on a root that holds nothing but glibc (chroot), and through krew"
+  test/portable/check.sh "$dist"/meshctl-*-linux-*.tar.gz
+  test/portable/krew.sh "$dist"/meshctl-*-linux-*.tar.gz "$dist/meshctl.yaml"
+  # The package users install: built by CPack, installed with dpkg -i; from
+  # then on the examples in the end-to-end suite run the installed binary.
+  echo "== package (.deb by CPack, installed with dpkg -i)"
+  (cd "$root/build-release" && rm -f meshctl_*.deb && cpack -G DEB >/dev/null)
   dpkg -i "$root"/build-release/meshctl_*.deb >/dev/null
   installed=/usr/bin/meshctl
   "$installed" version
-  for f in /usr/bin/kubectl-meshctl /usr/share/man/man1/meshctl.1.gz /usr/share/zsh/vendor-completions/_meshctl \
-    /usr/share/fish/vendor_completions.d/meshctl.fish /usr/share/bash-completion/completions/meshctl; do
+  for f in /usr/bin/kubectl-meshctl /usr/bin/kubectl_complete-meshctl /usr/share/man/man1/meshctl.1.gz \
+    /usr/share/zsh/vendor-completions/_meshctl /usr/share/fish/vendor_completions.d/meshctl.fish \
+    /usr/share/bash-completion/completions/meshctl; do
     dpkg -S "$f" >/dev/null || { echo "package: $f is not in the .deb" >&2; exit 1; }
   done
+  if readelf -d "$installed" | grep -q RUNPATH; then
+    echo "package: the installed binary carries a RUNPATH" >&2
+    exit 1
+  fi
 else
-  echo "package: not root, the .deb is built but not installed; the build tree's binary stands in"
+  echo "== not root: the chroot check, krew and dpkg -i are skipped (CI runs as root); the build tree's binary stands in"
 fi
 
 echo "== shells (completion in bash, zsh, fish; kubectl plugin; man page)"

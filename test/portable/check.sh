@@ -207,12 +207,14 @@ else
   fail "meshctl contexts: exit $rc: $(first_err contexts)"
 fi
 
-# The table's header, then one line for the cluster (on stdout); stderr stays empty.
+# On stdout the table's header, then one line for the cluster; on stderr one
+# line saying what keeps the mesh from healthy.
 run status --kubeconfig /root/kubeconfig status --context alpha
-report="$(cat "$tmp/status.out" "$tmp/status.err" | grep -v '^LOCAL  *REMOTE' || true)"
-if ((rc == 4)) && [[ $(wc -l <<<"$report") -eq 1 && ! -s "$tmp/status.err" ]] &&
-  grep -q 'cluster alpha .*unreachable.*127.0.0.1 port 1' <<<"$report"; then
-  ok "meshctl status --context alpha (nothing listening): exit 4, one line: $report"
+report="$(grep -v '^LOCAL  *REMOTE' "$tmp/status.out" || true)"
+if ((rc == 4)) && [[ $(wc -l <<<"$report") -eq 1 && $(grep -c . "$tmp/status.err") -eq 1 ]] &&
+  grep -q 'cluster alpha .*unreachable.*127.0.0.1 port 1' <<<"$report" &&
+  grep -qx 'meshctl: the mesh is not healthy (exit 4): alpha unreachable' "$tmp/status.err"; then
+  ok "meshctl status --context alpha (nothing listening): exit 4, one line each on stdout and stderr: $report"
 else
   fail "meshctl status --context alpha: exit $rc (want 4 and one line): $(both status)"
 fi

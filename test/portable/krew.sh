@@ -10,8 +10,8 @@ krew_version=v0.4.3
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/meshctl-tools/krew-$krew_version"
 if [[ ! -x "$cache/krew" ]]; then
   echo "krew: building $krew_version (cached in $cache)"
-  GOBIN="$cache" GOFLAGS=-mod=mod go install "sigs.k8s.io/krew/cmd/krew@$krew_version" >/dev/null 2>&1 ||
-    { echo "krew: go install sigs.k8s.io/krew/cmd/krew@$krew_version failed" >&2; exit 1; }
+  GOBIN="$cache" GOFLAGS=-mod=mod go install "sigs.k8s.io/krew/cmd/krew@$krew_version" ||
+    { echo "krew: go install sigs.k8s.io/krew/cmd/krew@$krew_version failed (output above)" >&2; exit 1; }
 fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -38,10 +38,13 @@ fi
 # A manifest whose sha256 does not match the archive must be refused.
 mkdir -p "$work/bad"
 sed -E "s/sha256: [0-9a-f]+/sha256: $(printf '0%.0s' {1..64})/" "$work/meshctl.yaml" >"$work/bad/meshctl.yaml"
-if KREW_ROOT="$work/krew2" "$cache/krew" install --manifest="$work/bad/meshctl.yaml" --archive="$tarball" >/dev/null 2>&1; then
+if KREW_ROOT="$work/krew2" "$cache/krew" install --manifest="$work/bad/meshctl.yaml" --archive="$tarball" \
+  >"$work/bad.log" 2>&1; then
   fail "krew accepted a manifest with the wrong sha256"
-else
+elif grep -qi 'checksum\|sha256' "$work/bad.log"; then
   pass "krew refuses the tarball under a wrong sha256 (the check above can fail)"
+else
+  fail "krew failed on the wrong sha256, but not for the checksum: $(tail -2 "$work/bad.log")"
 fi
 ((failures == 0)) || { echo "krew checks: $failures failed"; exit 1; }
 echo "krew checks: all passed"
