@@ -1,7 +1,11 @@
 #include "mesh_flags.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
+
+#include "calico/dataplane.h"
 #include "mesh/preflight.h"
 #include "util/outcome.h"
 
@@ -22,6 +26,9 @@ void add_mesh_flags(CLI::App& cmd, MeshFlags& f) {
   cmd.add_flag("--force", f.force, "Go on even while a Calico datastore migration is in progress");
   cmd.add_flag("--allow-loopback-servers", f.allow_loopback,
                "Expect loopback API server addresses (the local lab) instead of warning about them");
+  cmd.add_option("--skip-check", f.skipped_checks,
+                 "Do not refuse on this data-plane check (repeatable): pool-overlap, node-names, overlay; "
+                 "the output says it was skipped");
   cmd.add_flag("--print-required-permissions", f.print_permissions,
                "Print the RBAC permissions this command needs and exit");
 }
@@ -59,6 +66,14 @@ Result<mesh::JoinOptions> mesh_options(const MeshFlags& f) {
   o.overlay_routing = f.overlay_routing;
   o.force = f.force;
   o.lab = f.allow_loopback;
+  const auto& checks = calico::data_plane_checks();
+  for (const auto& name : f.skipped_checks) {
+    if (std::find(checks.begin(), checks.end(), name) == checks.end()) {
+      return Error(Errc::usage, "--skip-check " + name + " names no check",
+                   fmt::format("the data-plane checks are {}", fmt::join(checks, ", ")));
+    }
+    o.skipped_checks.insert(name);
+  }
   return o;
 }
 

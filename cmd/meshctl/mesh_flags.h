@@ -21,6 +21,7 @@ struct MeshFlags {
   bool force = false;
   bool allow_loopback = false;
   bool print_permissions = false;
+  std::vector<std::string> skipped_checks;  // --skip-check
 };
 
 void add_mesh_flags(CLI::App& cmd, MeshFlags& f);

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "calico/dataplane.h"
+
 namespace meshctl::calico {
 
 enum class ApiMode {
@@ -32,6 +34,7 @@ struct Flavour {
   std::optional<bool> vxlan;        // an enabled IPPool with vxlanMode other than Never
   std::optional<bool> wireguard;    // FelixConfiguration default: wireguardEnabled or wireguardEnabledV6
   bool noncluster_typha = false;    // a calico-typha-noncluster-host Deployment dials remotes too
+  DataPlane data_plane;             // pools, node names, overlay settings (calico/dataplane.h)
   std::vector<std::string> unread;  // what could not be read (forbidden, ...), one phrase each
 };
 

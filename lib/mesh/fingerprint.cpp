@@ -66,6 +66,7 @@ struct Reads {
   calico::Flavour& f;
   std::mutex unread_mutex;
   bool api_service_backed = false;
+  std::optional<calico::OverlaySettings> felix_overlay;  // completed with the pools' VXLAN after the reads
 
   void unread(const std::string& what, const Error& e) {
     std::lock_guard lock(unread_mutex);
@@ -111,23 +112,43 @@ struct Reads {
       return;
     }
     bool vxlan = false;
+    std::vector<calico::Pool> enabled_pools;
     for (const auto& pool : items(*list)) {
       const auto& spec = object_at(pool, "spec");
       const auto disabled = spec.find("disabled");
       const bool enabled = disabled == spec.end() || !disabled->is_boolean() || !disabled->get<bool>();
       const std::string mode = string_at(spec, "vxlanMode");
       vxlan = vxlan || (enabled && !mode.empty() && mode != "Never");
+      if (enabled && !string_at(spec, "cidr").empty())
+        enabled_pools.push_back({kube::metadata_string(pool, "name"), string_at(spec, "cidr")});
     }
     f.vxlan = vxlan;
+    f.data_plane.enabled_pools = std::move(enabled_pools);
+  }
+
+  void nodes() {
+    auto list = client.list(kube::resources::nodes, "");
+    if (!list) {
+      unread("Nodes", list.error());
+      return;
+    }
+    std::vector<std::string> names;
+    for (const auto& node : items(*list)) {
+      if (auto name = kube::metadata_string(node, "name"); !name.empty())
+        names.push_back(name);
+    }
+    f.data_plane.node_names = std::move(names);
   }
 
   void felix_configuration() {
     auto object = client.get(calico_resource(groups, "felixconfigurations"), "", "default");
     if (!object) {
-      if (object.error().code == Errc::not_found)
+      if (object.error().code == Errc::not_found) {
         f.wireguard = false;
-      else
+        felix_overlay = calico::OverlaySettings{};  // no FelixConfiguration: Felix's defaults
+      } else {
         unread("FelixConfiguration default", object.error());
+      }
       return;
     }
     const auto& spec = object_at(*object, "spec");
@@ -136,6 +157,19 @@ struct Reads {
       return it != spec.end() && it->is_boolean() && it->get<bool>();
     };
     f.wireguard = on("wireguardEnabled") || on("wireguardEnabledV6");
+    // Felix's defaults where the field is unset, so unset and explicit agree.
+    auto number = [&](const char* key, long long fallback) {
+      auto it = spec.find(key);
+      return it != spec.end() && it->is_number_integer() ? it->get<long long>() : fallback;
+    };
+    calico::OverlaySettings o;
+    o.wireguard = *f.wireguard;
+    o.vxlan_port = number("vxlanPort", o.vxlan_port);
+    o.vxlan_vni = number("vxlanVNI", o.vxlan_vni);
+    o.wireguard_port = number("wireguardListeningPort", o.wireguard_port);
+    if (auto source = string_at(spec, "routeSource"); !source.empty())
+      o.route_source = source;
+    felix_overlay = o;
   }
 
   void migration() {
@@ -169,16 +203,24 @@ struct Reads {
 calico::Flavour read_flavour(kube::Client& client) {
   calico::Flavour f;
   ServedGroups groups = served_groups(client, f);
-  Reads reads{client, groups, f, {}, false};
-  const std::vector<std::function<void()>> steps{
-      [&] { reads.api_service(); },     [&] { reads.cluster_information(); }, [&] { reads.licence(); },
-      [&] { reads.pools(); },           [&] { reads.felix_configuration(); }, [&] { reads.migration(); },
-      [&] { reads.noncluster_typha(); }};
+  Reads reads{client, groups, f, {}, false, std::nullopt};
+  const std::vector<std::function<void()>> steps{[&] { reads.api_service(); },
+                                                 [&] { reads.cluster_information(); },
+                                                 [&] { reads.licence(); },
+                                                 [&] { reads.pools(); },
+                                                 [&] { reads.felix_configuration(); },
+                                                 [&] { reads.migration(); },
+                                                 [&] { reads.noncluster_typha(); },
+                                                 [&] { reads.nodes(); }};
   parallel_map<bool>(steps.size(), [&](std::size_t i) {
     steps[i]();
     return true;
   });
   f.api_mode = calico::api_mode_from(groups.crd, groups.v3, reads.api_service_backed);
+  if (reads.felix_overlay && f.vxlan) {
+    f.data_plane.overlay = reads.felix_overlay;
+    f.data_plane.overlay->vxlan = *f.vxlan;
+  }
   return f;
 }
 

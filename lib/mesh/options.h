@@ -4,6 +4,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,8 @@ struct JoinOptions {
   // render: nothing is written, so preflight asks only for the reads (the
   // GitOps tool that applies the result needs the writes, not meshctl).
   bool read_only = false;
+  // Data-plane checks not to make (calico::data_plane_checks(), --skip-check).
+  std::set<std::string> skipped_checks;
 };
 
 // Progress for humans: one short line per step of one cluster.

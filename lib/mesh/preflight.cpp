@@ -242,6 +242,22 @@ ClusterOutcome check_cluster(Cluster& c, const JoinOptions& o) {
   return out;
 }
 
+// What cross-cluster traffic needs (calico/dataplane.h), for every pair;
+// each check can be skipped by name, and a skipped check is said aloud.
+void judge_data_plane(const std::vector<Cluster>& clusters, const JoinOptions& o, PreflightReport& report) {
+  std::vector<calico::DataPlaneMember> members;
+  std::set<std::string> seen_uids;  // a context naming a cluster twice is refused above, not judged here
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    const auto& uid = report.facts[i].kube_system_uid;
+    if (uid.empty() || seen_uids.insert(uid).second)
+      members.push_back({clusters[i].member.mesh_name, &report.facts[i].flavour.data_plane});
+  }
+  for (const auto& p : calico::data_plane_problems(members, o.skipped_checks))
+    add_problem(report, p.cluster, Error(Errc::precondition, p.message, p.hint));
+  for (const auto& check : o.skipped_checks)
+    report.warnings.push_back(fmt::format("the data-plane check {} was skipped (--skip-check)", check));
+}
+
 // The rules that need every cluster's fingerprint: licence, migration,
 // readers and remotes of different API modes, and the overlay routing mode.
 void judge_flavours(const std::vector<Cluster>& clusters, const JoinOptions& o, PreflightReport& report) {
@@ -251,6 +267,7 @@ void judge_flavours(const std::vector<Cluster>& clusters, const JoinOptions& o, 
     flavoured.push_back({clusters[i].member.mesh_name, &report.facts[i].flavour});
   for (const auto& p : flavour_problems(flavoured, rules))
     add_problem(report, p.cluster, p.error);
+  judge_data_plane(clusters, o, report);
   for (size_t i = 0; i < clusters.size(); ++i) {
     std::string note;
     report.facts[i].overlay_routing = overlay_routing_for(report.facts[i].flavour, rules, &note);
@@ -311,9 +328,8 @@ std::vector<std::string> required_permissions(const JoinOptions& options) {
       "optional: get apiservices.apiregistration.k8s.io v3.projectcalico.org, get deployments in namespace "
       "calico-system, get clusterinformations, licensekeys, felixconfigurations and list ippools in "
       "crd.projectcalico.org (or projectcalico.org where only that is served), list "
-      "datastoremigrations.migration.projectcalico.org (the Calico fingerprint: licence, migration and "
-      "version "
-      "checks, overlay routing derived from the pools)";
+      "datastoremigrations.migration.projectcalico.org, list nodes (the Calico fingerprint: licence, "
+      "migration and version checks, overlay routing derived from the pools, the data-plane checks)";
   if (options.read_only) {
     out.push_back(fingerprint_reads);
     return out;

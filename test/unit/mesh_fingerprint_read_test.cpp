@@ -72,11 +72,18 @@ TEST_CASE("read_flavour: odd but legal answers read as unknown or default, never
       return answer(403, {{"kind", "Status"}, {"reason", "Forbidden"}, {"code", 403}});
     if (path.rfind("/apis/migration.projectcalico.org/v1/datastoremigrations", 0) == 0)
       return answer(200, {{"items", {{{"metadata", {{"name", "v3-migration"}}}, {"status", nullptr}}}}});
+    if (path.rfind("/api/v1/nodes", 0) == 0)
+      return answer(200, {{"items", {{{"metadata", {{"name", "iad-node-1"}}}}, Json::object()}}});
     return not_found();
   });
   auto client = client_for(server);
   auto f = meshctl::mesh::read_flavour(*client);
-  CHECK(f.api_mode == ApiMode::v1_crds);  // the APIService names no service
+  REQUIRE(f.data_plane.node_names.has_value());
+  CHECK(*f.data_plane.node_names == std::vector<std::string>{"iad-node-1"});  // a nameless item is skipped
+  REQUIRE(f.data_plane.enabled_pools.has_value());
+  CHECK(f.data_plane.enabled_pools->empty());     // neither pool has a cidr to judge
+  CHECK_FALSE(f.data_plane.overlay.has_value());  // FelixConfiguration forbidden
+  CHECK(f.api_mode == ApiMode::v1_crds);          // the APIService names no service
   CHECK(f.enterprise_version == "v3.23.2");
   CHECK(f.calico_version.empty());
   CHECK(f.licence == Licence::ok);  // present; no expiry known yet
