@@ -88,10 +88,10 @@ bool all_answered(const std::vector<Probe>& probes) {
 
 void warn_not_searched(const Cluster& c) {
   log::warn(
-      "context \"{}\" was not searched: its credentials come from a login plugin and no searched cluster has "
-      "a "
-      "RemoteClusterConfiguration named \"{}\" (name the context to include it)",
-      c.member.context, c.member.mesh_name, c.member.context);
+      "context \"{0}\" was not searched: its credentials come from a login plugin and no searched "
+      "cluster has a RemoteClusterConfiguration named \"{1}\" (name the context to include it, as "
+      "NAME={0} if it joined under another mesh name)",
+      c.member.context, c.member.mesh_name);
 }
 
 // Splits off the clusters whose user runs a login plugin.
@@ -141,8 +141,10 @@ Result<std::vector<Cluster>> discover_mesh(const kube::Kubeconfig& config,
   auto seen = probe_all(all);
   std::set<std::string> linked;
   add_linked(seen, linked);
-  const bool decided =
-      std::any_of(seen.begin(), seen.end(), [](const Probe& p) { return p.seen == Seen::member; });
+  // Undecided when no plain context holds a mesh, or one did not answer.
+  const bool decided = all_answered(seen) && std::any_of(seen.begin(), seen.end(), [](const Probe& p) {
+                         return p.seen == Seen::member;
+                       });
   std::vector<Cluster> asked;
   for (auto& c : plugin) {
     if (!decided || linked.count(c.member.mesh_name))
