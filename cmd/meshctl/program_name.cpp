@@ -1,6 +1,7 @@
 #include "program_name.h"
 
-#include <regex>
+#include <cctype>
+#include <vector>
 
 namespace meshctl::cli {
 namespace {
@@ -33,11 +34,37 @@ std::string program_display() {
 std::string as_typed(const std::string& text) {
   if (!running_as_kubectl_plugin())
     return text;
-  // Only "meshctl" followed by a command or --help: label keys
-  // (meshctl.projectcalico.org) and prose ("meshctl's objects") stay.
-  static const std::regex command_use(
-      R"((^|[\s"'`(])meshctl (?=(join|leave|teardown|status|render|rotate|version|contexts|completion|--help|-h)\b))");
-  return std::regex_replace(text, command_use, "$1kubectl meshctl ");
+  // Only "meshctl" followed by a command or --help, at the start of a word:
+  // label keys (meshctl.projectcalico.org) and prose ("meshctl's objects")
+  // stay. (Hand-written: GCC 12 warns inside std::regex under ASan.)
+  static const std::vector<std::string> commands{"join",       "leave",  "teardown", "status",
+                                                 "render",     "rotate", "version",  "contexts",
+                                                 "completion", "--help", "-h"};
+  static const std::string word = "meshctl ";
+  auto starts_word = [&](size_t at) {
+    return at == 0 || std::string(" \t\n\"'`(").find(text[at - 1]) != std::string::npos;
+  };
+  auto names_command = [&](size_t after) {
+    for (const auto& c : commands) {
+      if (text.compare(after, c.size(), c) != 0)
+        continue;
+      size_t end = after + c.size();
+      if (end == text.size() || !(std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '-'))
+        return true;
+    }
+    return false;
+  };
+  std::string out;
+  size_t from = 0;
+  for (size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
+    if (!starts_word(at) || !names_command(at + word.size()))
+      continue;
+    out.append(text, from, at - from);
+    out += "kubectl ";
+    from = at;
+  }
+  out.append(text, from, std::string::npos);
+  return out;
 }
 
 }  // namespace meshctl::cli
