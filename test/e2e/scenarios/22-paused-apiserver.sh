@@ -23,7 +23,7 @@ timed() {
 
 # status: clusters read in parallel, then stored credentials probed in parallel;
 # each try bounded by T = min(--request-timeout, 10 s) (and the 5 s / 3 s
-# connect timeouts), one retry: at most 2 x 2 x T + backoff (README "Faults").
+# connect timeouts), one retry: at most 2 x 2 x T + backoff (docs/reliability.md, "Faults").
 timed status iad pdx fra -o json
 expect_rc 4 "status with pdx frozen"
 check "status finished within 2 x (5 s + 3 s) connect timeouts + 10 s" elapsed_below 30
