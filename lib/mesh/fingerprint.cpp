@@ -200,18 +200,16 @@ struct Reads {
 
 }  // namespace
 
-calico::Flavour read_flavour(kube::Client& client) {
+calico::Flavour read_flavour(kube::Client& client, FlavourReads what) {
   calico::Flavour f;
   ServedGroups groups = served_groups(client, f);
   Reads reads{client, groups, f, {}, false, std::nullopt};
-  const std::vector<std::function<void()>> steps{[&] { reads.api_service(); },
-                                                 [&] { reads.cluster_information(); },
-                                                 [&] { reads.licence(); },
-                                                 [&] { reads.pools(); },
-                                                 [&] { reads.felix_configuration(); },
-                                                 [&] { reads.migration(); },
-                                                 [&] { reads.noncluster_typha(); },
-                                                 [&] { reads.nodes(); }};
+  std::vector<std::function<void()>> steps{
+      [&] { reads.api_service(); },     [&] { reads.cluster_information(); }, [&] { reads.licence(); },
+      [&] { reads.pools(); },           [&] { reads.felix_configuration(); }, [&] { reads.migration(); },
+      [&] { reads.noncluster_typha(); }};
+  if (what == FlavourReads::with_data_plane)
+    steps.push_back([&] { reads.nodes(); });
   parallel_map<bool>(steps.size(), [&](std::size_t i) {
     steps[i]();
     return true;

@@ -16,7 +16,10 @@ namespace meshctl::mesh {
 // Deployment, the independent reads in parallel. A read that fails (forbidden,
 // not served) leaves its fact unknown and is named in Flavour::unread; none
 // fails the whole fingerprint.
-calico::Flavour read_flavour(kube::Client& client);
+// status shows the Calico kind only; join and render also judge the data
+// plane, whose Nodes list grows with the cluster (one list per preflight).
+enum class FlavourReads { calico_kind, with_data_plane };
+calico::Flavour read_flavour(kube::Client& client, FlavourReads what);
 
 struct FlavouredCluster {
   std::string name;  // mesh name

@@ -238,7 +238,7 @@ ClusterOutcome check_cluster(Cluster& c, const JoinOptions& o) {
       out.problems.push_back(s.error());
   }
   out.facts.token_generation = current_token_generation(out.facts.live, out.facts.federation_namespace);
-  out.facts.flavour = read_flavour(client);
+  out.facts.flavour = read_flavour(client, FlavourReads::with_data_plane);
   return out;
 }
 

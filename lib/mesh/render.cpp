@@ -176,11 +176,9 @@ RenderReport render_offline(const std::vector<Cluster>& clusters, const JoinOpti
   if (fresh.overlay_routing.empty()) {
     fresh.overlay_routing = "Enabled";
     report.warnings.push_back(
-        "overlayRoutingMode Enabled is assumed: join derives it from each cluster's pools and WireGuard "
-        "(Enabled "
-        "with VXLAN or WireGuard, else Disabled), which a client dry run does not read; pass "
-        "--overlay-routing "
-        "to set it");
+        "overlayRoutingMode Enabled is assumed: join derives it from each cluster's pools and "
+        "WireGuard (Enabled with VXLAN or WireGuard, else Disabled), which a client dry run does not "
+        "read; pass --overlay-routing to set it");
   }
   std::vector<PreflightFacts> facts(clusters.size(), fresh);
   report.clusters = plan_render(clusters, facts, options, false, report.warnings);

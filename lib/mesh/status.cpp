@@ -48,7 +48,7 @@ ClusterFacts read_cluster(Cluster& c, const StatusOptions& o) {
     return f;
   }
   f.reachable = true;
-  f.flavour = read_flavour(client);
+  f.flavour = read_flavour(client, FlavourReads::calico_kind);
   for (const auto& item : kube::items(*rccs))
     f.rccs.push_back(item);
   for (const auto& rcc : f.rccs) {

@@ -77,13 +77,17 @@ TEST_CASE("read_flavour: odd but legal answers read as unknown or default, never
     return not_found();
   });
   auto client = client_for(server);
-  auto f = meshctl::mesh::read_flavour(*client);
+  auto f = meshctl::mesh::read_flavour(*client, meshctl::mesh::FlavourReads::with_data_plane);
   REQUIRE(f.data_plane.node_names.has_value());
   CHECK(*f.data_plane.node_names == std::vector<std::string>{"iad-node-1"});  // a nameless item is skipped
   REQUIRE(f.data_plane.enabled_pools.has_value());
   CHECK(f.data_plane.enabled_pools->empty());     // neither pool has a cidr to judge
   CHECK_FALSE(f.data_plane.overlay.has_value());  // FelixConfiguration forbidden
-  CHECK(f.api_mode == ApiMode::v1_crds);          // the APIService names no service
+  // status asks for the Calico kind only: no Nodes list (the server above would answer it).
+  auto kind_only = meshctl::mesh::read_flavour(*client, meshctl::mesh::FlavourReads::calico_kind);
+  CHECK_FALSE(kind_only.data_plane.node_names.has_value());
+  CHECK(kind_only.enterprise_version == "v3.23.2");
+  CHECK(f.api_mode == ApiMode::v1_crds);  // the APIService names no service
   CHECK(f.enterprise_version == "v3.23.2");
   CHECK(f.calico_version.empty());
   CHECK(f.licence == Licence::ok);  // present; no expiry known yet
