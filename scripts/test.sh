@@ -64,6 +64,8 @@ scripts/fuzz.sh 10
 
 echo "== lab: building the control-plane binaries (cached by version)"
 test/lab/build-binaries.sh >/dev/null
+echo "== lab unit tests (go test, with its vet checks)"
+(cd test/lab && GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0 go test -count=1 ./...)
 echo "== lab acceptance (kubectl only)"
 test/lab/acceptance.sh
 echo "== end-to-end (meshctl on the lab, asserted with kubectl)"

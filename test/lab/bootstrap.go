@@ -228,31 +228,17 @@ func bootstrap(st *State, c *Cluster) error {
 		return err
 	}
 
-	// The Node, with its address and kubelet port set through status.
-	node, err := cs.CoreV1().Nodes().Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{
-		Name: c.NodeName,
-		Labels: map[string]string{"kubernetes.io/hostname": c.NodeName, "kubernetes.io/os": "linux",
-			"kubernetes.io/arch": "amd64", "topology.kubernetes.io/region": c.Name},
-	}}, metav1.CreateOptions{})
-	if apierrors.IsAlreadyExists(err) {
-		node, err = cs.CoreV1().Nodes().Get(ctx, c.NodeName, metav1.GetOptions{})
-	}
-	if err != nil {
-		return fmt.Errorf("node: %v", err)
-	}
+	// The Nodes: the first one has the fake kubelet and the pods; the others
+	// are Node objects only (an address nothing listens on).
 	now := metav1.Now()
-	node.Status = corev1.NodeStatus{
-		Addresses:       []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: c.NodeIP}, {Type: corev1.NodeHostName, Address: c.NodeName}},
-		DaemonEndpoints: corev1.NodeDaemonEndpoints{KubeletEndpoint: corev1.DaemonEndpoint{Port: kubeletPort}},
-		Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady",
-			Message: "lab fake kubelet", LastHeartbeatTime: now, LastTransitionTime: now}},
-		NodeInfo: corev1.NodeSystemInfo{KubeletVersion: k8sVersion, OperatingSystem: "linux", Architecture: "amd64",
-			ContainerRuntimeVersion: "lab://0"},
-		Capacity:    corev1.ResourceList{},
-		Allocatable: corev1.ResourceList{},
-	}
-	if _, err := cs.CoreV1().Nodes().UpdateStatus(ctx, node, metav1.UpdateOptions{}); err != nil {
-		return fmt.Errorf("node status: %v", err)
+	for k, name := range c.nodeNames() {
+		ip := c.NodeIP
+		if k > 0 {
+			ip = c.extraNodeIP(k + 1)
+		}
+		if err := makeNode(ctx, cs, c, name, ip, now); err != nil {
+			return err
+		}
 	}
 
 	// The stand-ins' Deployments and their Pods (created directly: no
@@ -274,6 +260,35 @@ func bootstrap(st *State, c *Cluster) error {
 		if err := makeDeployment(ctx, cs, c, depKC, "calico-kube-controllers", "calico-kube-controllers", false, nil, env, now); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// makeNode creates a Node, with its address and kubelet port set through status.
+func makeNode(ctx context.Context, cs *kubernetes.Clientset, c *Cluster, name, ip string, now metav1.Time) error {
+	node, err := cs.CoreV1().Nodes().Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{
+		Name: name,
+		Labels: map[string]string{"kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
+			"kubernetes.io/arch": "amd64", "topology.kubernetes.io/region": c.Name},
+	}}, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		node, err = cs.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+	}
+	if err != nil {
+		return fmt.Errorf("node %s: %v", name, err)
+	}
+	node.Status = corev1.NodeStatus{
+		Addresses:       []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: ip}, {Type: corev1.NodeHostName, Address: name}},
+		DaemonEndpoints: corev1.NodeDaemonEndpoints{KubeletEndpoint: corev1.DaemonEndpoint{Port: kubeletPort}},
+		Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady",
+			Message: "lab fake kubelet", LastHeartbeatTime: now, LastTransitionTime: now}},
+		NodeInfo: corev1.NodeSystemInfo{KubeletVersion: k8sVersion, OperatingSystem: "linux", Architecture: "amd64",
+			ContainerRuntimeVersion: "lab://0"},
+		Capacity:    corev1.ResourceList{},
+		Allocatable: corev1.ResourceList{},
+	}
+	if _, err := cs.CoreV1().Nodes().UpdateStatus(ctx, node, metav1.UpdateOptions{}); err != nil {
+		return fmt.Errorf("node %s status: %v", name, err)
 	}
 	return nil
 }

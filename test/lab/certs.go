@@ -97,8 +97,10 @@ func (kp *keyPair) write(dir, base string) error {
 
 // makePKI writes everything one cluster needs into dir:
 // ca.crt/key, apiserver.crt/key, admin.crt/key (O=system:masters),
-// sa.key/sa.pub (service-account signing), kubelet.crt/key (fake kubelet).
-func makePKI(dir, cluster, nodeIP string) error {
+// sa.key/sa.pub (service-account signing), kubelet.crt/key (fake kubelet
+// of the cluster's first node).
+func makePKI(dir string, c *Cluster) error {
+	cluster, nodeIP := c.Name, c.NodeIP
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -111,7 +113,7 @@ func makePKI(dir, cluster, nodeIP string) error {
 	}
 	srv, err := ca.issue("kube-apiserver", nil,
 		[]string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"},
-		[]net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("10.96.0.1")}, true, false)
+		[]net.IP{net.ParseIP("127.0.0.1"), firstIP(c.serviceCIDR())}, true, false)
 	if err != nil {
 		return err
 	}
@@ -125,7 +127,7 @@ func makePKI(dir, cluster, nodeIP string) error {
 	if err := admin.write(dir, "admin"); err != nil {
 		return err
 	}
-	kubelet, err := ca.issue(cluster+"-node-1", nil, []string{cluster + "-node-1"},
+	kubelet, err := ca.issue(c.NodeName, nil, []string{c.NodeName},
 		[]net.IP{net.ParseIP(nodeIP)}, true, false)
 	if err != nil {
 		return err

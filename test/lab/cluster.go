@@ -39,6 +39,7 @@ type upOptions struct {
 	SecretWatchTimeout time.Duration
 	WatchTimeout       time.Duration
 	Flavours           flavourFlags
+	DataPlanes         map[string]dataPlane // by cluster name
 }
 
 func up(o upOptions) error {
@@ -58,7 +59,7 @@ func up(o upOptions) error {
 				return err
 			}
 		}
-		progress("lab already exists in %s; making sure everything runs (Calico flavours as recorded at the first up)", o.Dir)
+		progress("lab already exists in %s; making sure everything runs (Calico flavours and data plane as recorded at the first up)", o.Dir)
 		if err := registerLab(o.Dir); err != nil { // (a lab made before labs registered)
 			return err
 		}
@@ -148,7 +149,7 @@ func allocateAndRegister(st *State, o upOptions) error {
 		return err
 	}
 	defer unlock()
-	if err := allocate(st, o.Names, otherLabsClaims(st.Dir)); err != nil {
+	if err := allocate(st, o.Names, o.DataPlanes, otherLabsClaims(st.Dir)); err != nil {
 		return err
 	}
 	if err := applyFlavours(st, o.Flavours); err != nil {
@@ -162,12 +163,13 @@ func allocateAndRegister(st *State, o upOptions) error {
 
 // allocate picks ports and node addresses that are free now and that no
 // other lab has claimed (it may not have bound them yet).
-func allocate(st *State, names []string, taken claims) error {
+func allocate(st *State, names []string, dps map[string]dataPlane, taken claims) error {
 	base := 16440
 	n := 2
 	for i, name := range names {
-		c := &Cluster{Name: name, Index: i, NodeName: name + "-node-1",
-			PodCIDR: fmt.Sprintf("10.%d.0.0/16", 10+i)}
+		dp := dps[name]
+		c := &Cluster{Name: name, Index: i, NodeName: dp.NodeNames[0], NodeNames: dp.NodeNames,
+			PodCIDR: dp.PodCIDR, ServiceCIDR: dp.ServiceCIDR, Encap: dp.Encap}
 		for ; ; base += 10 {
 			if base > 30000 {
 				return fmt.Errorf("no free port block found on 127.0.0.1")
@@ -235,14 +237,14 @@ func shortHash(s string, n int) string {
 
 func createCluster(st *State, c *Cluster) error {
 	t0 := time.Now()
-	progress("cluster %s: etcd 127.0.0.1:%d, kube-apiserver %s, node %s (%s)", c.Name, c.EtcdPort, st.apiURL(c), c.NodeName, c.NodeIP)
+	progress("cluster %s: etcd 127.0.0.1:%d, kube-apiserver %s, node %s (%s); %s", c.Name, c.EtcdPort, st.apiURL(c), c.NodeName, c.NodeIP, c.dataPlaneSummary())
 	for _, d := range []string{st.path(c, "pki"), st.path(c, "logs"), st.path(c, "typha"), st.path(c, "etcd-data")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
 		}
 	}
 	if _, err := os.Stat(st.pki(c, "sa.pub")); err != nil {
-		if err := makePKI(st.path(c, "pki"), c.Name, c.NodeIP); err != nil {
+		if err := makePKI(st.path(c, "pki"), c); err != nil {
 			return err
 		}
 	}
@@ -371,7 +373,7 @@ func startAPIServer(st *State, c *Cluster) error {
 			"--service-account-issuer", "https://kubernetes.default.svc.cluster.local",
 			"--service-account-key-file", pki("sa.pub"),
 			"--service-account-signing-key-file", pki("sa.key"),
-			"--service-cluster-ip-range", "10.96.0.0/16",
+			"--service-cluster-ip-range", c.serviceCIDR(),
 			"--endpoint-reconciler-type", "none",
 			"--enable-priority-and-fairness=false",
 			"--profiling=false",
@@ -636,8 +638,8 @@ func status(dir string) error {
 	sp, sok := st.alive(filepath.Join(st.Dir, "supervisor.pid"))
 	fmt.Printf("supervisor (fake kubelets, Typha stand-ins): %s\n", runState(sp, sok))
 	for _, c := range st.Clusters {
-		fmt.Printf("cluster %s: context %s, apiserver %s, etcd 127.0.0.1:%d, node %s %s kubelet :%d, ippool %s\n",
-			c.Name, c.Name, st.apiURL(c), c.EtcdPort, c.NodeName, c.NodeIP, kubeletPort, c.PodCIDR)
+		fmt.Printf("cluster %s: context %s, apiserver %s, etcd 127.0.0.1:%d, node %s %s kubelet :%d; %s\n",
+			c.Name, c.Name, st.apiURL(c), c.EtcdPort, c.NodeName, c.NodeIP, kubeletPort, c.dataPlaneSummary())
 		fmt.Printf("  %s\n", c.flavourSummary())
 		total := 0
 		for _, comp := range []string{"etcd", "kube-apiserver", "kube-controller-manager"} {

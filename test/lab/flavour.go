@@ -169,20 +169,19 @@ func parsePerCluster(flagName, s string, names []string, allowed []string, check
 		if !named {
 			k, v = "", e
 		}
-		ok := check == nil
+		ok := len(allowed) == 0
 		for _, a := range allowed {
 			if v == a {
 				ok = true
 			}
 		}
-		if check != nil && len(allowed) == 0 {
+		if !ok {
+			return "", nil, fmt.Errorf("--%s: %q is not one of %s", flagName, v, strings.Join(allowed, ", "))
+		}
+		if check != nil {
 			if err := check(v); err != nil {
 				return "", nil, fmt.Errorf("--%s: %v", flagName, err)
 			}
-			ok = true
-		}
-		if !ok {
-			return "", nil, fmt.Errorf("--%s: %q is not one of %s", flagName, v, strings.Join(allowed, ", "))
 		}
 		if !named {
 			def = v
@@ -392,12 +391,14 @@ func flavourObjects(ctx context.Context, dyn dynamic.Interface, c *Cluster) erro
 		}
 		return nil
 	}
-	if err := mk("ippools", "default-ipv4-ippool", m{"cidr": c.PodCIDR, "blockSize": int64(26), "ipipMode": "Never",
-		"vxlanMode": "Always", "natOutgoing": true, "nodeSelector": "all()"}, nil); err != nil {
+	ipip, vxlan := poolModes(c.encap())
+	if err := mk("ippools", "default-ipv4-ippool", m{"cidr": c.PodCIDR, "blockSize": int64(26), "ipipMode": ipip,
+		"vxlanMode": vxlan, "natOutgoing": true, "nodeSelector": "all()"}, nil); err != nil {
 		return err
 	}
 	if err := mk("felixconfigurations", "default", m{"vxlanEnabled": true, "vxlanPort": int64(4789), "vxlanVNI": int64(4096),
-		"wireguardEnabled": false, "routeSource": "CalicoIPAM", "bpfEnabled": false, "logSeverityScreen": "Info"}, nil); err != nil {
+		"wireguardEnabled": c.encap() == encapWireGuard, "routeSource": "CalicoIPAM", "bpfEnabled": false,
+		"logSeverityScreen": "Info"}, nil); err != nil {
 		return err
 	}
 	if err := mk("clusterinformations", "default", m{"calicoVersion": c.ossVersion(), "cnxVersion": c.cnxVersion(),

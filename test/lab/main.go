@@ -24,6 +24,8 @@ commands:
         [--calico-api [x=]legacy|apiserver|v3crd|migrating,..] [--calico-apply-bug[=x,y]]
         [--migration-phase [x=]Pending|Migrating|Converged|Complete] [--calico-version x=3.24,..]
         [--license x=ok|missing|expired,..]
+        [--pod-cidrs [x=]10.10.0.0/16,..] [--service-cidrs [x=]10.128.0.0/16,..]
+        [--encap [x=]vxlan|ipip|none|wireguard,..] [--nodes N] [--node-names [x=]n1+n2,..]
                                   start the lab (idempotent); prints the kubeconfig path last
   down [--dir D]                  stop exactly the processes the lab started; remove its state
   status [--dir D]                show what runs
@@ -136,6 +138,12 @@ func cmdUp(args []string) error {
 	phase := fs.String("migration-phase", "", "DatastoreMigration phase of migrating clusters: [x=]Pending|Migrating|Converged|Complete (default Migrating)")
 	calicoVersion := fs.String("calico-version", "", "Enterprise version per cluster: x=3.24,... (default: legacy/apiserver 3.22, migrating 3.23, v3crd 3.24)")
 	license := fs.String("license", "", "licence per cluster: x=ok|missing|expired,... (default ok)")
+	var dp dataPlaneFlags
+	fs.StringVar(&dp.podCIDRs, "pod-cidrs", "", "IPPool CIDR per cluster: x=10.10.0.0/16,... (default 10.(10+i).0.0/16 for the i-th cluster)")
+	fs.StringVar(&dp.serviceCIDRs, "service-cidrs", "", "service CIDR per cluster: x=10.96.0.0/16,... (default 10.(128+i).0.0/16)")
+	fs.StringVar(&dp.encap, "encap", "", "encapsulation per cluster: x=vxlan|ipip|none|wireguard,... (a bare value: every cluster not named; default vxlan)")
+	fs.IntVar(&dp.nodes, "nodes", 1, "Nodes per cluster, <cluster>-node-1..N (1-20)")
+	fs.StringVar(&dp.nodeNames, "node-names", "", "node names per cluster: x=a+b,y=c,... ('+' between one cluster's nodes; overrides --nodes; the first one runs the pods)")
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return err
 	}
@@ -170,6 +178,10 @@ func cmdUp(args []string) error {
 	if *replicas < 1 || *replicas > 5 {
 		return fmt.Errorf("--typha-replicas must be 1..5")
 	}
+	dataPlanes, err := parseDataPlane(names, dp)
+	if err != nil {
+		return err
+	}
 	d, err := absDir(*dir)
 	if err != nil {
 		return err
@@ -178,22 +190,12 @@ func cmdUp(args []string) error {
 		Dir: d, Names: names, Replicas: *replicas, EKS: *eks, BinDir: *binDir,
 		Recheck: *recheck, LossDelay: *lossDelay, LogRate: *logRate, LogMaxBytes: *logMax,
 		NonCluster: *nonCluster, SecretWatchTimeout: *secretWatchT, WatchTimeout: *watchT,
-		Flavours: flavourFlags{api: *calicoAPI, applyBug: applyBug.v, phase: *phase, version: *calicoVersion, license: *license},
+		Flavours:   flavourFlags{api: *calicoAPI, applyBug: applyBug.v, phase: *phase, version: *calicoVersion, license: *license},
+		DataPlanes: dataPlanes,
 	})
 }
 
-func isDNSLabel(s string) bool {
-	if len(s) == 0 || len(s) > 40 {
-		return false
-	}
-	for i, r := range s {
-		ok := (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') || (r == '-' && i > 0 && i < len(s)-1)
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
+func isDNSLabel(s string) bool { return isDNSLabelN(s, 40) }
 
 func cmdDown(args []string) error {
 	fs := flag.NewFlagSet("down", flag.ContinueOnError)

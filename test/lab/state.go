@@ -20,14 +20,20 @@ import (
 
 // Cluster is one simulated cluster's fixed facts, recorded in state.json.
 type Cluster struct {
-	Name         string   `json:"name"`
-	Index        int      `json:"index"`
-	NodeName     string   `json:"nodeName"`
-	NodeIP       string   `json:"nodeIP"` // 127.0.0.N, the fake kubelet listens on NodeIP:10250
-	EtcdPort     int      `json:"etcdPort"`
-	EtcdPeerPort int      `json:"etcdPeerPort"`
-	APIPort      int      `json:"apiPort"`
-	PodCIDR      string   `json:"ippoolCIDR"`
+	Name         string `json:"name"`
+	Index        int    `json:"index"`
+	NodeName     string `json:"nodeName"`
+	NodeIP       string `json:"nodeIP"` // 127.0.0.N, the fake kubelet listens on NodeIP:10250
+	EtcdPort     int    `json:"etcdPort"`
+	EtcdPeerPort int    `json:"etcdPeerPort"`
+	APIPort      int    `json:"apiPort"`
+	PodCIDR      string `json:"ippoolCIDR"`
+	// Data plane (dataplane.go). NodeName is NodeNames[0], the node with the
+	// fake kubelet and the stand-in pods. Empty = the pre-issue-14 shape
+	// (service CIDR 10.96.0.0/16, vxlan, one node).
+	ServiceCIDR  string   `json:"serviceCIDR,omitempty"`
+	Encap        string   `json:"encap,omitempty"`
+	NodeNames    []string `json:"nodeNames,omitempty"`
 	TyphaPods    []string `json:"typhaPods"`
 	MetricsPorts []int    `json:"metricsPorts"` // per Typha pod, on NodeIP
 	// --noncluster-typha: Deployment calico-typha-noncluster-host (one pod).
