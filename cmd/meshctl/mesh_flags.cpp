@@ -22,12 +22,15 @@ void add_mesh_flags(CLI::App& cmd, MeshFlags& f) {
       ->capture_default_str();
   cmd.add_option("--overlay-routing", f.overlay_routing,
                  "Enabled|Disabled, written into each RCC (default: per cluster, as the Calico API server "
-                 "would: Enabled where VXLAN or WireGuard is on)");
+                 "would: Enabled where VXLAN or WireGuard is on). With Disabled (the network routes pod "
+                 "addresses) each cluster also gets a disabled IPPool per remote pod CIDR, so that "
+                 "natOutgoing does not rewrite cross-cluster traffic");
   cmd.add_flag("--force", f.force, "Go on even while a Calico datastore migration is in progress");
   cmd.add_flag("--allow-loopback-servers", f.allow_loopback,
                "Expect loopback API server addresses (the local lab) instead of warning about them");
   cmd.add_option("--skip-check", f.skipped_checks,
-                 "Do not refuse on this data-plane check (repeatable): pool-overlap, node-names, overlay; "
+                 "Do not refuse on this data-plane check (repeatable): pool-overlap, service-overlap, "
+                 "node-names, overlay; "
                  "the output says it was skipped");
   cmd.add_flag("--print-required-permissions", f.print_permissions,
                "Print the RBAC permissions this command needs and exit");

@@ -67,6 +67,26 @@ void pool_overlaps(const DataPlaneMember& a, const DataPlaneMember& b, std::vect
   }
 }
 
+void service_overlaps(const DataPlaneMember& a, const DataPlaneMember& b,
+                      std::vector<DataPlaneProblem>& out) {
+  if (!a.facts->service_ranges || !b.facts->service_ranges)
+    return;
+  for (const auto& ra : *a.facts->service_ranges) {
+    for (const auto& rb : *b.facts->service_ranges) {
+      if (!cidrs_overlap(ra.cidr, rb.cidr))
+        continue;
+      out.push_back(
+          {a.name, kCheckServiceOverlap,
+           fmt::format("{} and {}: {} ({}) in {} overlaps {} ({}) in {}: a Service address would name "
+                       "a Service in each cluster, so traffic meant for one could reach the other",
+                       a.name, b.name, ra.source, ra.cidr, a.name, rb.source, rb.cidr, b.name),
+           fmt::format("give each cluster its own service CIDR (a new ServiceCIDR, then move the "
+                       "Services), or --skip-check {}",
+                       kCheckServiceOverlap)});
+    }
+  }
+}
+
 void node_collisions(const DataPlaneMember& a, const DataPlaneMember& b, std::vector<DataPlaneProblem>& out) {
   if (!a.facts->node_names || !b.facts->node_names)
     return;
@@ -123,7 +143,8 @@ void overlay_mismatch(const DataPlaneMember& a, const DataPlaneMember& b,
 }  // namespace
 
 const std::vector<std::string>& data_plane_checks() {
-  static const std::vector<std::string> checks{kCheckPoolOverlap, kCheckNodeNames, kCheckOverlay};
+  static const std::vector<std::string> checks{kCheckPoolOverlap, kCheckServiceOverlap, kCheckNodeNames,
+                                               kCheckOverlay};
   return checks;
 }
 
@@ -142,6 +163,8 @@ std::vector<DataPlaneProblem> data_plane_problems(const std::vector<DataPlaneMem
     for (size_t j = i + 1; j < members.size(); ++j) {
       if (!skipped.count(kCheckPoolOverlap))
         pool_overlaps(members[i], members[j], out);
+      if (!skipped.count(kCheckServiceOverlap))
+        service_overlaps(members[i], members[j], out);
       if (!skipped.count(kCheckNodeNames))
         node_collisions(members[i], members[j], out);
       if (!skipped.count(kCheckOverlay))

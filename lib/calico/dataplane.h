@@ -1,7 +1,7 @@
 // What the data plane of a mesh needs across its clusters before a link can
-// carry traffic (calico-mesh.md, "Requirements of the data plane"): pod
-// CIDRs that do not overlap, node names unique across clusters, and the same
-// overlay settings on both ends. Facts in, one problem per finding out;
+// carry traffic (calico-mesh.md, "Requirements of the data plane"): pod and
+// service CIDRs that do not overlap, node names unique across clusters, and
+// the same overlay settings on both ends. Facts in, one problem per finding out;
 // reading the facts is mesh/fingerprint's job.
 #pragma once
 
@@ -14,6 +14,16 @@ namespace meshctl::calico {
 
 struct Pool {
   std::string name, cidr;
+  int block_size = 0;  // spec.blockSize; 0 when unset (Calico's default applies)
+};
+
+// A range a cluster gives Service cluster IPs from: a ServiceCIDR object
+// (networking.k8s.io/v1), or, where that API is not served, only the
+// `kubernetes` Service's own address (a /32 or /128: the one address known
+// to be inside the range).
+struct ServiceRange {
+  std::string source;  // "ServiceCIDR kubernetes", "Service default/kubernetes"
+  std::string cidr;
 };
 
 // Felix settings the two ends of a tunnel must agree on, as set in the
@@ -28,9 +38,10 @@ struct OverlaySettings {
 };
 
 struct DataPlane {
-  std::optional<std::vector<Pool>> enabled_pools;      // nullopt: not read
-  std::optional<std::vector<std::string>> node_names;  // nullopt: not read
-  std::optional<OverlaySettings> overlay;              // nullopt: not read
+  std::optional<std::vector<Pool>> enabled_pools;           // nullopt: not read
+  std::optional<std::vector<std::string>> node_names;       // nullopt: not read
+  std::optional<OverlaySettings> overlay;                   // nullopt: not read
+  std::optional<std::vector<ServiceRange>> service_ranges;  // nullopt: not read
 };
 
 struct DataPlaneMember {
@@ -40,6 +51,7 @@ struct DataPlaneMember {
 
 // The checks `--skip-check NAME` can skip.
 inline constexpr const char* kCheckPoolOverlap = "pool-overlap";
+inline constexpr const char* kCheckServiceOverlap = "service-overlap";
 inline constexpr const char* kCheckNodeNames = "node-names";
 inline constexpr const char* kCheckOverlay = "overlay";
 const std::vector<std::string>& data_plane_checks();

@@ -61,4 +61,13 @@ std::string remote_secret_name(std::string_view remote_mesh_name) {
   return "remote-cluster-" + std::string(remote_mesh_name);
 }
 
+std::string remote_pool_name(std::string_view remote_mesh_name, std::string_view cidr) {
+  std::string name = remote_secret_name(remote_mesh_name) + "-";
+  for (char c : cidr) {
+    const bool keep = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z');
+    name += keep ? c : (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : '-';
+  }
+  return name;
+}
+
 }  // namespace meshctl::calico

@@ -34,6 +34,8 @@ inline constexpr std::string_view kManagedByValue = "meshctl";
 inline constexpr std::string_view kRemoteClusterLabel = "meshctl.projectcalico.org/remote-cluster";
 inline constexpr std::string_view kLocalClusterLabel = "meshctl.projectcalico.org/local-cluster";
 inline constexpr std::string_view kRoleLabel = "meshctl.projectcalico.org/role";
+// kRoleLabel of the disabled IPPools made for Disabled (network-provided) routing.
+inline constexpr std::string_view kRemotePoolRole = "remote-pool";
 // Set (with the time) on an object join took over instead of creating: leave
 // and teardown release such an object instead of deleting it. Written by its
 // own field manager so that meshctl's server-side applies never remove it.
@@ -62,5 +64,10 @@ bool is_dns1123_label(std::string_view name);
 
 // Name of the Secret in L that holds the kubeconfig for remote R.
 std::string remote_secret_name(std::string_view remote_mesh_name);
+
+// Name of the disabled IPPool in L for one pod CIDR of remote R
+// ("remote-cluster-pdx-10-11-0-0-16"): the Secret's name, then the CIDR with
+// every character a name cannot hold made a dash.
+std::string remote_pool_name(std::string_view remote_mesh_name, std::string_view cidr);
 
 }  // namespace meshctl::calico

@@ -38,6 +38,11 @@ const Resource roles{"rbac.authorization.k8s.io", "v1", "roles", true};
 const Resource role_bindings{"rbac.authorization.k8s.io", "v1", "rolebindings", true};
 const Resource deployments{"apps", "v1", "deployments", true};
 const Resource remote_cluster_configurations{"projectcalico.org", "v3", "remoteclusterconfigurations", false};
+// Calico's pools through its API (API server or native v3 CRDs), and where
+// only the v1 CRDs serve them, as calicoctl writes them then.
+const Resource ip_pools{"projectcalico.org", "v3", "ippools", false};
+const Resource crd_ip_pools{"crd.projectcalico.org", "v1", "ippools", false};
+const Resource service_cidrs{"networking.k8s.io", "v1", "servicecidrs", false};
 }  // namespace resources
 
 namespace {

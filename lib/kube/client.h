@@ -35,7 +35,8 @@ struct Resource {
 
 namespace resources {
 extern const Resource namespaces, service_accounts, secrets, pods, nodes, services, endpoints, cluster_roles,
-    cluster_role_bindings, roles, role_bindings, deployments, remote_cluster_configurations;
+    cluster_role_bindings, roles, role_bindings, deployments, remote_cluster_configurations, ip_pools,
+    crd_ip_pools, service_cidrs;
 }  // namespace resources
 
 // Builds a REST path, e.g. /apis/rbac.authorization.k8s.io/v1/namespaces/x/roles/y.

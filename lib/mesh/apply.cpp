@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
 #include "calico/names.h"
 #include "kube/exec_credential.h"
+#include "kube/fields.h"
 #include "util/interrupt.h"
 
 namespace meshctl::mesh {
@@ -162,12 +165,44 @@ const char* action_name(Action action) {
       return "unchanged";
     case Action::adopt:
       return "adopt";
+    case Action::remove:
+      return "delete";
     case Action::failed:
       return "failed";
     case Action::skipped:
       return "skipped";
   }
   return "unknown";
+}
+
+std::vector<ObjectResult> remove_stale_remote_pools(kube::Client& client, const std::string& cluster,
+                                                    const std::string& remote, const kube::Resource& pools,
+                                                    const std::vector<DesiredObject>& keep,
+                                                    const LiveState& live, const JoinOptions& options) {
+  std::set<std::string> kept;
+  for (const auto& d : keep) {
+    if (d.kind == "IPPool")
+      kept.insert(d.name);
+  }
+  std::vector<ObjectResult> out;
+  for (const auto& [key, object] : live.objects) {
+    const std::string name = kube::metadata_string(object, "name");
+    if (key != object_key(pools, "", name) || kept.count(name) > 0 ||
+        kube::label_of(object, calico::kRoleLabel) != calico::kRemotePoolRole ||
+        kube::label_of(object, calico::kRemoteClusterLabel) != remote || !carries_managed_label(object))
+      continue;
+    ObjectResult r{cluster, "IPPool", "", name, remote, Action::remove, "", Errc::internal, 0};
+    auto removed = client.remove(pools, "", name, kube::Propagation::background,
+                                 options.dry_run ? kube::DryRun::yes : kube::DryRun::no);
+    if (!removed) {
+      r.action = Action::failed;
+      r.error = removed.error().message;
+      r.error_code = removed.error().code;
+      r.error_http_status = removed.error().http_status;
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 Result<Json> release_adopted(kube::Client& client, const kube::Resource& resource, const std::string& ns,

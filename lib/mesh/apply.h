@@ -14,7 +14,7 @@
 
 namespace meshctl::mesh {
 
-enum class Action { create, update, unchanged, adopt, failed, skipped };
+enum class Action { create, update, unchanged, adopt, remove, failed, skipped };
 const char* action_name(Action action);
 
 struct ObjectResult {
@@ -33,6 +33,14 @@ struct ObjectResult {
 std::vector<ObjectResult> apply_objects(kube::Client& client, const std::string& cluster,
                                         const std::vector<DesiredObject>& objects, const LiveState& live,
                                         const JoinOptions& options, LiveState* record = nullptr);
+
+// Deletes meshctl's disabled IPPools in a cluster that were made for
+// `remote` and are not among `keep` (by name): R's pod CIDRs changed, or the
+// routing became Enabled. `live` is what preflight listed (labelled pools).
+std::vector<ObjectResult> remove_stale_remote_pools(kube::Client& client, const std::string& cluster,
+                                                    const std::string& remote, const kube::Resource& pools,
+                                                    const std::vector<DesiredObject>& keep,
+                                                    const LiveState& live, const JoinOptions& options);
 
 // Gives an object join took over back as it was found: meshctl's labels and
 // the takeover record removed, the object itself kept (leave, teardown, and

@@ -114,13 +114,21 @@ struct Reads {
     bool vxlan = false;
     std::vector<calico::Pool> enabled_pools;
     for (const auto& pool : items(*list)) {
+      // meshctl's stand-ins for a remote's CIDRs are not this cluster's pods,
+      // even when someone enabled one by hand (status says so).
+      if (kube::label_of(pool, calico::kRoleLabel) == calico::kRemotePoolRole &&
+          kube::label_of(pool, calico::kManagedByLabel) == calico::kManagedByValue)
+        continue;
       const auto& spec = object_at(pool, "spec");
       const auto disabled = spec.find("disabled");
       const bool enabled = disabled == spec.end() || !disabled->is_boolean() || !disabled->get<bool>();
       const std::string mode = string_at(spec, "vxlanMode");
       vxlan = vxlan || (enabled && !mode.empty() && mode != "Never");
-      if (enabled && !string_at(spec, "cidr").empty())
-        enabled_pools.push_back({kube::metadata_string(pool, "name"), string_at(spec, "cidr")});
+      if (enabled && !string_at(spec, "cidr").empty()) {
+        const auto block = spec.find("blockSize");
+        enabled_pools.push_back({kube::metadata_string(pool, "name"), string_at(spec, "cidr"),
+                                 block != spec.end() && block->is_number_integer() ? block->get<int>() : 0});
+      }
     }
     f.vxlan = vxlan;
     f.data_plane.enabled_pools = std::move(enabled_pools);
@@ -138,6 +146,38 @@ struct Reads {
         names.push_back(name);
     }
     f.data_plane.node_names = std::move(names);
+  }
+
+  // ServiceCIDRs where served (GA in Kubernetes 1.33); else the `kubernetes`
+  // Service's address, the one address known to be in the range.
+  void service_ranges() {
+    std::vector<calico::ServiceRange> ranges;
+    auto list = client.list(kube::resources::service_cidrs, "");
+    if (list) {
+      for (const auto& item : items(*list)) {
+        const auto& cidrs = object_at(item, "spec").value("cidrs", Json::array());
+        for (const auto& cidr : cidrs.is_array() ? cidrs : Json::array()) {
+          if (cidr.is_string())
+            ranges.push_back({"ServiceCIDR " + kube::metadata_string(item, "name"), cidr.get<std::string>()});
+        }
+      }
+      f.data_plane.service_ranges = std::move(ranges);
+      return;
+    }
+    if (list.error().code != Errc::not_found) {
+      unread("ServiceCIDRs", list.error());
+      return;
+    }
+    auto service = client.get(kube::resources::services, "default", "kubernetes");
+    if (!service) {
+      unread("Service default/kubernetes", service.error());
+      return;
+    }
+    const std::string ip = string_at(object_at(*service, "spec"), "clusterIP");
+    if (!ip.empty() && ip != "None")
+      ranges.push_back(
+          {"Service default/kubernetes", ip + (ip.find(':') == std::string::npos ? "/32" : "/128")});
+    f.data_plane.service_ranges = std::move(ranges);
   }
 
   void felix_configuration() {
@@ -209,7 +249,7 @@ calico::Flavour read_flavour(kube::Client& client, FlavourReads what) {
       [&] { reads.pools(); },           [&] { reads.felix_configuration(); }, [&] { reads.migration(); },
       [&] { reads.noncluster_typha(); }};
   if (what == FlavourReads::with_data_plane)
-    steps.push_back([&] { reads.nodes(); });
+    steps.insert(steps.end(), {[&] { reads.nodes(); }, [&] { reads.service_ranges(); }});
   parallel_map<bool>(steps.size(), [&](std::size_t i) {
     steps[i]();
     return true;
@@ -220,6 +260,10 @@ calico::Flavour read_flavour(kube::Client& client, FlavourReads what) {
     f.data_plane.overlay->vxlan = *f.vxlan;
   }
   return f;
+}
+
+const kube::Resource& ip_pool_resource(calico::ApiMode mode) {
+  return mode == calico::ApiMode::v1_crds ? kube::resources::crd_ip_pools : kube::resources::ip_pools;
 }
 
 std::string overlay_routing_for(const calico::Flavour& local, const FlavourRules& rules, std::string* note) {

@@ -44,6 +44,12 @@ struct ClusterProblem {
 std::vector<ClusterProblem> flavour_problems(const std::vector<FlavouredCluster>& clusters,
                                              const FlavourRules& rules);
 
+// Where meshctl writes and lists its IPPools in a cluster of this mode:
+// projectcalico.org/v3 where the Calico API server or the native v3 CRDs
+// serve it (the API validates and defaults), crd.projectcalico.org/v1 where
+// only the v1 CRDs do.
+const kube::Resource& ip_pool_resource(calico::ApiMode mode);
+
 // The overlayRoutingMode join writes into the RCCs of this cluster: the one
 // asked for, else the one the Calico API server would default to, else
 // Enabled (with `note` saying why it could not be derived).

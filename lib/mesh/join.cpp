@@ -268,7 +268,8 @@ bool changes_connection_data(const DesiredObject& desired, const LiveState& live
 }
 
 LinkOutcome write_link(Cluster& local, const PreflightFacts& facts, const LiveState& live,
-                       const Cluster& remote_cluster, const RemoteOffer& offer, const JoinOptions& o) {
+                       const Cluster& remote_cluster, const RemoteOffer& offer,
+                       const RemotePools& remote_pools, const JoinOptions& o) {
   const std::string& remote = remote_cluster.member.mesh_name;
   LinkOutcome out;
   out.link = LinkResult{local.member.mesh_name, remote, calico::LinkState::unknown, "", false, false};
@@ -276,8 +277,8 @@ LinkOutcome write_link(Cluster& local, const PreflightFacts& facts, const LiveSt
     out.link.detail = "not written: " + remote + " is not ready (" + offer.error + ")";
     return out;
   }
-  auto objects =
-      link_objects(local.member.mesh_name, access_for_link(live, offer.access, o), facts.overlay_routing, o);
+  auto objects = link_objects(local.member.mesh_name, access_for_link(live, offer.access, o),
+                              facts.overlay_routing, remote_pools, o);
   if (!objects) {
     out.link.detail = objects.error().message;
     return out;
@@ -290,6 +291,13 @@ LinkOutcome write_link(Cluster& local, const PreflightFacts& facts, const LiveSt
   out.stored_kubeconfig = Secret(secret_data(secret.body, "kubeconfig"));
   auto start = Clock::now();
   out.objects = apply_objects(*local.client, local.member.mesh_name, *objects, live, o);
+  if (std::none_of(out.objects.begin(), out.objects.end(), [](const ObjectResult& r) {
+        return r.action == Action::failed || r.action == Action::skipped;
+      })) {
+    auto removed = remove_stale_remote_pools(*local.client, local.member.mesh_name, remote,
+                                             remote_pools.resource, *objects, live, o);
+    out.objects.insert(out.objects.end(), removed.begin(), removed.end());
+  }
   out.link.written = true;
   for (const auto& res : out.objects) {
     if (res.action == Action::failed || res.action == Action::skipped) {
@@ -312,7 +320,7 @@ LinkOutcome write_link(Cluster& local, const PreflightFacts& facts, const LiveSt
 
 LocalOutcome write_links(Cluster& local, const PreflightFacts& facts, const LiveState& live,
                          const std::vector<Cluster>& clusters, const std::vector<RemoteOffer>& offers,
-                         const JoinOptions& o) {
+                         const std::vector<PreflightFacts>& all_facts, const JoinOptions& o) {
   std::vector<size_t> remotes;
   for (size_t r = 0; r < clusters.size(); ++r) {
     if (clusters[r].member.mesh_name != local.member.mesh_name)
@@ -320,7 +328,10 @@ LocalOutcome write_links(Cluster& local, const PreflightFacts& facts, const Live
   }
   auto links = parallel_map<LinkOutcome>(
       remotes.size(),
-      [&](size_t i) { return write_link(local, facts, live, clusters[remotes[i]], offers[remotes[i]], o); },
+      [&](size_t i) {
+        const size_t r = remotes[i];
+        return write_link(local, facts, live, clusters[r], offers[r], remote_pools(facts, all_facts[r]), o);
+      },
       kLinkWritersPerCluster);
   LocalOutcome out;
   for (auto& l : links) {
@@ -415,8 +426,8 @@ JoinReport run_join(std::vector<Cluster>& clusters, const JoinOptions& options, 
 
   auto deadline = Clock::now() + options.timeout;
   auto outcomes = parallel_map<LocalOutcome>(clusters.size(), [&](size_t i) {
-    LocalOutcome outcome =
-        write_links(clusters[i], preflight.facts[i], offers[i].live, clusters, offers, options);
+    LocalOutcome outcome = write_links(clusters[i], preflight.facts[i], offers[i].live, clusters, offers,
+                                       preflight.facts, options);
     summarise_objects(clusters[i].member.mesh_name, outcome.objects, "links", progress);
     if (options.wait && !options.dry_run && !interrupted())
       verify_links(clusters[i], outcome, deadline, options, progress);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <iterator>
+
 #include "calico/names.h"
 #include "util/base64.h"
 
@@ -92,9 +94,33 @@ Result<std::vector<DesiredObject>> federation_objects(const std::string& cluster
   return out;
 }
 
+Result<std::vector<DesiredObject>> remote_pool_objects(const std::string& local, const std::string& remote,
+                                                       const RemotePools& remote_pools) {
+  std::vector<DesiredObject> out;
+  for (const auto& pool : remote_pools.pools) {
+    const bool v6 = pool.cidr.find(':') != std::string::npos;
+    const int block_size = pool.block_size > 0 ? pool.block_size : (v6 ? 122 : 26);  // Calico's defaults
+    std::map<std::string, std::string> vars{{"CLUSTER", local},
+                                            {"REMOTE", remote},
+                                            {"POOL_NAME", calico::remote_pool_name(remote, pool.cidr)},
+                                            {"CIDR", pool.cidr},
+                                            {"BLOCK_SIZE", std::to_string(block_size)}};
+    TRY_ASSIGN(auto object, make("link-ippool", remote_pools.resource, "IPPool", vars, remote));
+    object.body["apiVersion"] = remote_pools.resource.group + "/" + remote_pools.resource.version;
+    // Manifests render every scalar as a string (a cluster named "123" stays
+    // a name); these three fields are typed in the API.
+    Json& spec = object.body["spec"];
+    spec["blockSize"] = block_size;
+    spec["disabled"] = true;
+    spec["natOutgoing"] = false;
+    out.push_back(std::move(object));
+  }
+  return out;
+}
+
 Result<std::vector<DesiredObject>> link_objects(const std::string& local, const calico::RemoteAccess& remote,
                                                 const std::string& overlay_routing,
-                                                const JoinOptions& options) {
+                                                const RemotePools& remote_pools, const JoinOptions& options) {
   namespace r = kube::resources;
   std::map<std::string, std::string> vars{
       {"CLUSTER", local},
@@ -116,6 +142,10 @@ Result<std::vector<DesiredObject>> link_objects(const std::string& local, const 
   TRY_ASSIGN(auto binding,
              make("link-rolebinding", r::role_bindings, "RoleBinding", vars, remote.cluster_name));
   out.push_back(std::move(binding));
+  if (overlay_routing == "Disabled") {
+    TRY_ASSIGN(auto pools, remote_pool_objects(local, remote.cluster_name, remote_pools));
+    std::move(pools.begin(), pools.end(), std::back_inserter(out));
+  }
   TRY_ASSIGN(auto rcc, make("link-remoteclusterconfiguration", r::remote_cluster_configurations,
                             "RemoteClusterConfiguration", vars, remote.cluster_name));
   out.push_back(std::move(rcc));

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "calico/dataplane.h"
 #include "calico/remote_kubeconfig.h"
 #include "mesh/cluster.h"
 #include "mesh/objects.h"
@@ -27,11 +28,23 @@ Result<std::vector<DesiredObject>> federation_objects(const std::string& cluster
 calico::RemoteAccess offered_access(const Cluster& c, Secret token, const std::string& token_ca,
                                     const JoinOptions& options, std::vector<std::string>& warnings);
 
+// R's enabled pod pools, and where L keeps its pools (mesh/fingerprint.h).
+struct RemotePools {
+  kube::Resource resource;
+  std::vector<calico::Pool> pools;
+};
+
 // In cluster L, for remote R: the kubeconfig Secret, the Role and RoleBinding
-// that let calico-typha read it, and the RemoteClusterConfiguration (last, so
-// it never points at a Secret that is not there yet), routing as given.
+// that let calico-typha read it, with Disabled routing a disabled IPPool per
+// pod CIDR of R (`remote_pools`), and the
+// RemoteClusterConfiguration (last, so it never points at a Secret that is
+// not there yet), routing as given.
 Result<std::vector<DesiredObject>> link_objects(const std::string& local, const calico::RemoteAccess& remote,
                                                 const std::string& overlay_routing,
-                                                const JoinOptions& options);
+                                                const RemotePools& remote_pools, const JoinOptions& options);
+
+// The disabled IPPools of one link, as link_objects makes them.
+Result<std::vector<DesiredObject>> remote_pool_objects(const std::string& local, const std::string& remote,
+                                                       const RemotePools& remote_pools);
 
 }  // namespace meshctl::mesh

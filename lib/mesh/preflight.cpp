@@ -38,6 +38,8 @@ std::vector<AccessCheck> needs_for(const JoinOptions& o, const std::string& fed_
   add({"get", "create", "patch"}, rbac, "clusterroles", "");
   add({"get", "create", "patch"}, rbac, "clusterrolebindings", "");
   add({"list", "create", "patch"}, calico, std::string(calico::kRccPlural), "");
+  if (o.overlay_routing == "Disabled")
+    add({"list", "create", "patch", "delete"}, calico, "ippools", "");
   add({"list"}, "", "namespaces", "");
   if (o.wait) {
     add({"list"}, "", "pods", calico_ns);
@@ -197,6 +199,16 @@ Status observe(kube::Client& client, const Cluster& c, const JoinOptions& o, Clu
   return rccs;
 }
 
+// meshctl's disabled pools (Disabled routing), also to remove them on a
+// switch to Enabled, where this cluster keeps its pools. Optional unless
+// Disabled routing is asked for: a user without Calico pool rights can still
+// mesh over an overlay.
+void observe_own_pools(kube::Client& client, ClusterOutcome& out) {
+  auto pools = list_managed(client, ip_pool_resource(out.facts.flavour.api_mode), "", out.facts.live);
+  if (!pools)
+    out.facts.pools_unlisted = pools.error().message;
+}
+
 // Adds a problem naming every permission the caller lacks; false when any
 // check could not be made or something is missing.
 bool permitted(kube::Client& client, const Cluster& c, const JoinOptions& o, const std::string& fed_ns,
@@ -239,7 +251,45 @@ ClusterOutcome check_cluster(Cluster& c, const JoinOptions& o) {
   }
   out.facts.token_generation = current_token_generation(out.facts.live, out.facts.federation_namespace);
   out.facts.flavour = read_flavour(client, FlavourReads::with_data_plane);
+  observe_own_pools(client, out);
   return out;
+}
+
+// Disabled routing writes, in each such L, a disabled IPPool per pod CIDR of
+// every remote: refused before any write when L's pools cannot be listed or
+// a remote's pod CIDRs could not be read.
+void judge_remote_pools(const std::vector<Cluster>& clusters, PreflightReport& report) {
+  std::set<std::string> refused;  // already refused: no second line about what could not be read there
+  for (const auto& p : report.problems)
+    refused.insert(p.cluster);
+  for (size_t l = 0; l < clusters.size(); ++l) {
+    const auto& local = clusters[l].member.mesh_name;
+    if (report.facts[l].overlay_routing != "Disabled" || refused.count(local) > 0)
+      continue;
+    if (!report.facts[l].pools_unlisted.empty()) {
+      add_problem(
+          report, local,
+          Error(Errc::precondition,
+                fmt::format("{}: overlay routing is Disabled, which needs a disabled IPPool per remote "
+                            "pod CIDR, but IPPools (projectcalico.org/v3) cannot be listed: {}",
+                            local, report.facts[l].pools_unlisted),
+                "grant list, create, patch and delete on ippools.projectcalico.org, or use "
+                "--overlay-routing Enabled where VXLAN or WireGuard carries the traffic"));
+    }
+    for (size_t r = 0; r < clusters.size(); ++r) {
+      if (r == l || report.facts[r].flavour.data_plane.enabled_pools ||
+          refused.count(clusters[r].member.mesh_name) > 0)
+        continue;
+      const auto& remote = clusters[r].member.mesh_name;
+      add_problem(
+          report, local,
+          Error(Errc::precondition,
+                fmt::format("{} <- {}: overlay routing in {} is Disabled, which needs the pod CIDRs of "
+                            "{}, and its IPPools could not be read",
+                            local, remote, local, remote),
+                fmt::format("grant list on ippools in {}, or use --overlay-routing Enabled", remote)));
+    }
+  }
 }
 
 // What cross-cluster traffic needs (calico/dataplane.h), for every pair;
@@ -280,9 +330,15 @@ void judge_flavours(const std::vector<Cluster>& clusters, const JoinOptions& o, 
                       clusters[i].member.context, fmt::join(unread, "; ")));
     }
   }
+  judge_remote_pools(clusters, report);
 }
 
 }  // namespace
+
+RemotePools remote_pools(const PreflightFacts& local, const PreflightFacts& remote) {
+  const auto& pools = remote.flavour.data_plane.enabled_pools;
+  return {ip_pool_resource(local.flavour.api_mode), pools ? *pools : std::vector<calico::Pool>{}};
+}
 
 Outcome preflight_outcome(const std::vector<PreflightProblem>& problems) {
   Outcome out = Outcome::ok;
@@ -328,12 +384,17 @@ std::vector<std::string> required_permissions(const JoinOptions& options) {
       "optional: get apiservices.apiregistration.k8s.io v3.projectcalico.org, get deployments in namespace "
       "calico-system, get clusterinformations, licensekeys, felixconfigurations and list ippools in "
       "crd.projectcalico.org (or projectcalico.org where only that is served), list "
-      "datastoremigrations.migration.projectcalico.org, list nodes (the Calico fingerprint: licence, "
-      "migration and version checks, overlay routing derived from the pools, the data-plane checks)";
+      "datastoremigrations.migration.projectcalico.org, list nodes, list servicecidrs.networking.k8s.io "
+      "(or get service kubernetes in namespace default) (the Calico fingerprint: licence, migration and "
+      "version checks, overlay routing derived from the pools, the data-plane checks)";
   if (options.read_only) {
     out.push_back(fingerprint_reads);
     return out;
   }
+  out.push_back(
+      "optional unless overlay routing is Disabled: list, create, patch, delete ippools in projectcalico.org "
+      "(crd.projectcalico.org where only that serves them) (a disabled IPPool per remote pod CIDR, removed "
+      "again on a switch to Enabled)");
   out.push_back("optional: watch secrets in namespace " + options.federation_namespace +
                 " (the token wait watches; without it, it polls)");
   out.push_back("optional: delete secrets in namespace " + options.federation_namespace +

@@ -14,6 +14,7 @@
 #include "calico/flavour.h"
 #include "mesh/objects.h"
 #include "mesh/options.h"
+#include "mesh/plan.h"
 #include "util/outcome.h"
 
 namespace meshctl::mesh {
@@ -26,6 +27,7 @@ struct PreflightFacts {
   LiveState live;                            // what join will compare its objects with
   calico::Flavour flavour;                   // what kind of Calico runs there
   std::string overlay_routing;               // written into this cluster's RCCs
+  std::string pools_unlisted;                // why meshctl's IPPools here could not be listed; "" when listed
 };
 
 struct PreflightProblem {
@@ -40,6 +42,11 @@ struct PreflightReport {
   std::vector<std::string> warnings;
   bool ok() const { return problems.empty(); }
 };
+
+// What L writes for remote R under Disabled routing: R's enabled pod pools as
+// its fingerprint read them (none when unread: preflight refuses Disabled
+// routing then), in the group L keeps its pools in.
+RemotePools remote_pools(const PreflightFacts& local, const PreflightFacts& remote);
 
 // What preflight problems end a command with: unreachable or
 // unauthenticated, else local configuration, else precondition.

@@ -106,7 +106,9 @@ Status read_unseen(kube::Client& client, const std::vector<DesiredObject>& objec
 // Every object a cluster's plan names, whatever the credentials: the names do
 // not depend on them.
 Result<std::vector<DesiredObject>> named_objects(size_t index, const std::vector<Cluster>& clusters,
-                                                 const PreflightFacts& facts, const JoinOptions& o) {
+                                                 const std::vector<PreflightFacts>& facts_of,
+                                                 const JoinOptions& o) {
+  const PreflightFacts& facts = facts_of[index];
   const std::string& name = clusters[index].member.mesh_name;
   TRY_ASSIGN(auto objects, federation_objects(name, facts.federation_namespace,
                                               facts.legacy_federation_namespace, o, facts.token_generation));
@@ -115,7 +117,8 @@ Result<std::vector<DesiredObject>> named_objects(size_t index, const std::vector
       continue;
     calico::RemoteAccess access;
     access.cluster_name = clusters[r].member.mesh_name;
-    TRY_ASSIGN(auto link, link_objects(name, access, facts.overlay_routing, o));
+    TRY_ASSIGN(auto link,
+               link_objects(name, access, facts.overlay_routing, remote_pools(facts, facts_of[r]), o));
     objects.insert(objects.end(), link.begin(), link.end());
   }
   return objects;
@@ -152,7 +155,8 @@ std::vector<RenderedCluster> plan_render(const std::vector<Cluster>& clusters,
     for (size_t r = 0; r < clusters.size(); ++r) {
       if (r == i)
         continue;
-      auto link = link_objects(local.member.mesh_name, offers[r].access, own.overlay_routing, o);
+      auto link = link_objects(local.member.mesh_name, offers[r].access, own.overlay_routing,
+                               remote_pools(own, facts[r]), o);
       if (!link) {
         warnings.push_back(link.error().message);
         continue;
@@ -179,6 +183,11 @@ RenderReport render_offline(const std::vector<Cluster>& clusters, const JoinOpti
         "overlayRoutingMode Enabled is assumed: join derives it from each cluster's pools and "
         "WireGuard (Enabled with VXLAN or WireGuard, else Disabled), which a client dry run does not "
         "read; pass --overlay-routing to set it");
+  } else if (fresh.overlay_routing == "Disabled") {
+    report.warnings.push_back(
+        "the disabled IPPools Disabled routing needs (one per pod CIDR of each remote) are not rendered: a "
+        "client dry run does not read the remotes' pools; use --dry-run=server or render against the "
+        "clusters");
   }
   std::vector<PreflightFacts> facts(clusters.size(), fresh);
   report.clusters = plan_render(clusters, facts, options, false, report.warnings);
@@ -197,7 +206,7 @@ RenderReport run_render(std::vector<Cluster>& clusters, JoinOptions options, boo
     return report;
   report.warnings = preflight.warnings;
   auto unseen = parallel_map<Status>(clusters.size(), [&](size_t i) -> Status {
-    TRY_ASSIGN(auto objects, named_objects(i, clusters, preflight.facts[i], options));
+    TRY_ASSIGN(auto objects, named_objects(i, clusters, preflight.facts, options));
     return read_unseen(*clusters[i].client, objects, preflight.facts[i].live);
   });
   for (size_t i = 0; i < clusters.size(); ++i) {

@@ -158,7 +158,9 @@ PeerOutcome update_peer(Cluster& peer, const Json& link_secret, const std::strin
   LinksToVerify verify;
   calico::RemoteAccess access{remote, stored->server, stored->ca_pem, stored->tls_server_name, token};
   std::string local = kube::label_of(link_secret, calico::kLocalClusterLabel);
-  auto objects = link_objects(local.empty() ? peer.member.mesh_name : local, access, "Enabled", o.join);
+  // Only the Secret is written: the routing mode and pools do not matter here.
+  auto objects =
+      link_objects(local.empty() ? peer.member.mesh_name : local, access, "Enabled", RemotePools{}, o.join);
   if (!objects) {
     out.link.detail = objects.error().message;
     return out;

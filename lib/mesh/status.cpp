@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <set>
 
 #include "calico/names.h"
 #include "calico/remote_kubeconfig.h"
@@ -32,6 +33,8 @@ struct ClusterFacts {
   std::optional<Json> federation_token;              // this cluster's own federation token Secret
   TyphaView typha;
   calico::Flavour flavour;
+  std::optional<std::map<std::string, Json>>
+      own_pools;  // meshctl's disabled IPPools by name; nullopt: unread
 };
 
 bool is_managed(const Json& object) {
@@ -70,6 +73,11 @@ ClusterFacts read_cluster(Cluster& c, const StatusOptions& o) {
   };
   add_named(r::roles, f.roles);
   add_named(r::role_bindings, f.role_bindings);
+  if (auto pools = client.list(ip_pool_resource(f.flavour.api_mode), "", calico::managed_selector())) {
+    f.own_pools.emplace();
+    for (const auto& item : kube::items(*pools))
+      (*f.own_pools)[kube::metadata_string(item, "name")] = item;
+  }
   // The current federation token: meshctl's highest generation (after
   // rotations), else the one under the documented name (also hand-made).
   for (const auto& ns : o.federation_namespaces) {
@@ -150,10 +158,64 @@ void check_objects(LinkStatus& link, const Json& rcc, const ClusterFacts& local,
   link.objects.push_back(binding_check);
 }
 
+// With Disabled routing L needs a disabled IPPool for each pod CIDR of R
+// (join writes them); with Enabled, meshctl's pools for R must be gone.
+void check_remote_pools(LinkStatus& link, const ClusterFacts& local, const ClusterFacts* remote) {
+  if (!link.managed || !local.own_pools)
+    return;
+  std::set<std::string> expected;
+  const auto& remote_pools = remote != nullptr ? remote->flavour.data_plane.enabled_pools : std::nullopt;
+  if (link.overlay_routing == "Disabled" && remote_pools) {
+    for (const auto& pool : *remote_pools) {
+      const std::string name = calico::remote_pool_name(link.remote, pool.cidr);
+      expected.insert(name);
+      ObjectCheck check{"IPPool", "", name, false, ""};
+      auto it = local.own_pools->find(name);
+      if (it == local.own_pools->end()) {
+        check.problem = fmt::format("missing: with Disabled routing {} needs it for {}'s pod CIDR {}",
+                                    link.local, link.remote, pool.cidr);
+      } else {
+        check.present = true;
+        const auto& spec = kube::object_at(it->second, "spec");
+        const auto disabled = spec.find("disabled");
+        if (kube::string_at(spec, "cidr") != pool.cidr || disabled == spec.end() ||
+            disabled->is_boolean() == false || !disabled->get<bool>())
+          check.problem = fmt::format(
+              "is not a disabled pool for {}: changed by another hand (meshctl join "
+              "--force-conflicts restores it)",
+              pool.cidr);
+      }
+      link.objects.push_back(check);
+    }
+  }
+  for (const auto& [name, pool] : *local.own_pools) {
+    if (kube::label_of(pool, calico::kRemoteClusterLabel) != link.remote || expected.count(name) > 0 ||
+        kube::label_of(pool, calico::kRoleLabel) != calico::kRemotePoolRole)
+      continue;
+    const bool stale_cidr = link.overlay_routing == "Disabled";
+    link.objects.push_back(
+        {"IPPool", "", name, true,
+         stale_cidr ? "left from a pod CIDR " + link.remote + " no longer has (run meshctl join to remove it)"
+                    : "left from Disabled routing, now " + link.overlay_routing +
+                          " (run meshctl join to remove it)"});
+  }
+}
+
+std::vector<std::string> data_plane_lines(const LinkStatus& link, const ClusterFacts& local,
+                                          const ClusterFacts* remote) {
+  std::vector<std::string> out;
+  if (remote == nullptr)
+    return out;
+  for (const auto& p : calico::data_plane_problems(
+           {{link.local, &local.flavour.data_plane}, {link.remote, &remote->flavour.data_plane}}, {}))
+    out.push_back(p.message);
+  return out;
+}
+
 }  // namespace
 
 bool LinkStatus::misconfigured() const {
-  if (!configured)
+  if (!configured || !data_plane.empty())
     return true;
   return std::any_of(objects.begin(), objects.end(), [](const ObjectCheck& c) { return !c.problem.empty(); });
 }
@@ -244,7 +306,14 @@ StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<boo
       const Json& rcc = *it->second;
       p.link.configured = true;
       p.link.managed = is_managed(rcc);
+      p.link.overlay_routing =
+          kube::string_at(kube::object_at(kube::object_at(rcc, "spec"), "syncOptions"), "overlayRoutingMode");
+      if (auto r_it = by_name.find(remote); r_it != by_name.end() && facts[r_it->second].reachable) {
+        p.remote = &facts[r_it->second];
+      }
       check_objects(p.link, rcc, local, options);
+      check_remote_pools(p.link, local, p.remote);
+      p.link.data_plane = data_plane_lines(p.link, local, p.remote);
       auto verdict = local.typha.link(remote);
       p.event = verdict.event;
       p.link.state = verdict.event.state;
@@ -259,9 +328,6 @@ StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<boo
           local.secrets.find(ref.value("namespace", options.secret_namespace) + "/" + ref.value("name", ""));
       if (secret != local.secrets.end())
         p.kubeconfig = secret_data(secret->second, "kubeconfig");
-      if (auto r_it = by_name.find(remote); r_it != by_name.end() && facts[r_it->second].reachable) {
-        p.remote = &facts[r_it->second];
-      }
       pending.push_back(std::move(p));
     }
   }

@@ -41,7 +41,11 @@ struct LinkStatus {
   std::string source;                        // metrics | logs | kube-controllers
   std::string since;                         // timestamp of the line that set the state
   std::optional<calico::LinkEvent> witness;  // calico-kube-controllers' latest status
-  std::vector<ObjectCheck> objects;
+  std::vector<ObjectCheck> objects;  // with Disabled routing, the disabled IPPool per pod CIDR of R too
+  std::string overlay_routing;       // the RCC's spec.syncOptions.overlayRoutingMode
+  // What stops traffic between L and R whatever Typha says (calico/dataplane.h):
+  // overlapping pools, different overlays. One line each.
+  std::vector<std::string> data_plane;
   CredentialCheck credential;
   bool healthy() const;
   bool misconfigured() const;

@@ -30,7 +30,7 @@ std::string label(const Json& object, std::string_view key) {
 }
 
 // The objects to remove from one cluster, in deletion order: RCCs first so
-// Typha stops using a link before its Secret and RBAC go, the federation
+// Typha stops using a link before its pools, Secret and RBAC go, the federation
 // identity last.
 Result<std::vector<Found>> find_targets(kube::Client& client, const std::string& self,
                                         const TeardownOptions& o) {
@@ -45,8 +45,10 @@ Result<std::vector<Found>> find_targets(kube::Client& client, const std::string&
   auto collect = [&](const kube::Resource& res, const char* kind, const std::string& ns) -> Status {
     auto list = client.list(res, ns, selector);
     if (!list) {
-      // A least-privilege user may not read the legacy namespace at all.
-      if (list.error().code == Errc::forbidden && ns == calico::kLegacyFederationNamespace)
+      // A least-privilege user may not read the legacy namespace at all, nor
+      // Calico's pools (then meshctl made none there: join needs the list).
+      const bool optional = ns == calico::kLegacyFederationNamespace || &res == &r::crd_ip_pools;
+      if (optional && (list.error().code == Errc::forbidden || list.error().code == Errc::not_found))
         return {};
       return list.error();
     }
@@ -69,6 +71,19 @@ Result<std::vector<Found>> find_targets(kube::Client& client, const std::string&
       out.push_back({&r::remote_cluster_configurations, "RemoteClusterConfiguration", "", name, managed,
                      is_adopted(item)});
     }
+  }
+  // Pools where this cluster keeps them: the Calico API where it serves
+  // them, else the v1 CRDs (as mesh/fingerprint's ip_pool_resource picks).
+  if (auto pools = client.list(r::ip_pools, "", selector); pools) {
+    for (const auto& item : kube::items(*pools)) {
+      if (wanted(item))
+        out.push_back(
+            {&r::ip_pools, "IPPool", "", kube::metadata_string(item, "name"), true, is_adopted(item)});
+    }
+  } else if (pools.error().code == Errc::not_found) {
+    TRY(collect(r::crd_ip_pools, "IPPool", ""));
+  } else if (pools.error().code != Errc::forbidden) {
+    return pools.error();
   }
   TRY(collect(r::secrets, "Secret", o.secret_namespace));
   TRY(collect(r::role_bindings, "RoleBinding", o.secret_namespace));

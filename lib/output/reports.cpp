@@ -229,6 +229,8 @@ Json status_json(const mesh::StatusReport& report) {
                             {"since", l.since},
                             {"witness", witness_json(l.witness)},
                             {"objects", objects},
+                            {"overlayRouting", l.overlay_routing},
+                            {"dataPlane", l.data_plane},
                             {"credential", credential}});
   }
   doc["warnings"] = report.warnings;
@@ -238,6 +240,7 @@ Json status_json(const mesh::StatusReport& report) {
 std::string status_table(const mesh::StatusReport& report, const TerminalStyle& style, Format format) {
   std::vector<std::string> headers{"LOCAL", "REMOTE", "STATE", "OBJECTS", "CREDENTIAL", "TOKEN"};
   if (format == Format::wide) {
+    headers.push_back("ROUTING");
     headers.push_back("SOURCE");
     headers.push_back("KUBE-CONTROLLERS");
   }
@@ -253,6 +256,7 @@ std::string status_table(const mesh::StatusReport& report, const TerminalStyle& 
                                  l.credential.result,
                                  token_cell(l.credential)};
     if (format == Format::wide) {
+      row.push_back(l.overlay_routing.empty() ? "-" : l.overlay_routing);
       row.push_back(l.source.empty() ? "-" : l.source);
       row.push_back(l.witness ? std::string(calico::link_state_name(l.witness->state)) : "-");
     }
@@ -260,6 +264,10 @@ std::string status_table(const mesh::StatusReport& report, const TerminalStyle& 
     table.add_row(row);
   }
   std::string out = table.render();
+  for (const auto& l : report.links) {
+    for (const auto& line : l.data_plane)
+      out += paint(style, Tone::bad, fmt::format("{} <- {}: data plane: {}\n", l.local, l.remote, line));
+  }
   for (const auto& c : report.clusters) {
     if (c.reachable && format == Format::wide) {
       out += fmt::format("cluster {}: Calico {}{}, Typha replicas {}\n", c.name, calico::describe(c.flavour),
@@ -388,8 +396,9 @@ std::string status_unhealthy_summary(const mesh::StatusReport& report) {
   for (const auto& l : report.links) {
     if (l.healthy())
       continue;
-    std::string why = !l.configured       ? "not configured"
-                      : l.misconfigured() ? "objects missing or wrong"
+    std::string why = !l.configured           ? "not configured"
+                      : !l.data_plane.empty() ? "data plane cannot carry traffic"
+                      : l.misconfigured()     ? "objects missing or wrong"
                       : (l.credential.result != "ok" && l.credential.result != "not-checked")
                           ? "stored credential " + l.credential.result
                           : l.state_name;

@@ -43,7 +43,7 @@ expect_rc() {
 
 MANAGED="app.kubernetes.io/managed-by=meshctl"
 KINDS="serviceaccounts,secrets,roles,rolebindings"
-CLUSTER_KINDS="clusterroles,clusterrolebindings,remoteclusterconfigurations.projectcalico.org"
+CLUSTER_KINDS="clusterroles,clusterrolebindings,remoteclusterconfigurations.projectcalico.org,ippools"
 
 # Every meshctl-labelled object of a cluster, one "kind/name resourceVersion" per line.
 managed_objects() {

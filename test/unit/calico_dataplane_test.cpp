@@ -92,3 +92,23 @@ TEST_CASE("facts a cluster did not let meshctl read are not judged") {
   DataPlane unread;
   CHECK(meshctl::calico::data_plane_problems({{"iad", &iad}, {"pdx", &unread}}, {}).empty());
 }
+
+TEST_CASE(
+    "service ranges: ServiceCIDRs that overlap, a kubernetes Service address inside the other's range") {
+  using meshctl::calico::ServiceRange;
+  auto iad = plane({}, {});
+  auto pdx = plane({}, {});
+  auto old = plane({}, {});
+  iad.service_ranges = std::vector<ServiceRange>{{"ServiceCIDR kubernetes", "10.96.0.0/16"}};
+  pdx.service_ranges = std::vector<ServiceRange>{{"ServiceCIDR kubernetes", "10.97.0.0/16"},
+                                                 {"ServiceCIDR extra", "10.96.128.0/20"}};
+  old.service_ranges = std::vector<ServiceRange>{{"Service default/kubernetes", "10.96.0.1/32"}};
+  auto problems = meshctl::calico::data_plane_problems({{"iad", &iad}, {"pdx", &pdx}, {"old", &old}}, {});
+  REQUIRE(checks_of(problems) == std::vector<std::string>{"service-overlap", "service-overlap"});
+  CHECK(problems[0].message.find("iad and pdx: ServiceCIDR kubernetes (10.96.0.0/16) in iad overlaps "
+                                 "ServiceCIDR extra (10.96.128.0/20) in pdx") == 0);
+  CHECK(problems[0].hint.find("--skip-check service-overlap") != std::string::npos);
+  CHECK(problems[1].message.find("iad and old: ServiceCIDR kubernetes (10.96.0.0/16) in iad overlaps "
+                                 "Service default/kubernetes (10.96.0.1/32) in old") == 0);
+  CHECK(meshctl::calico::data_plane_problems({{"iad", &iad}, {"pdx", &pdx}}, {"service-overlap"}).empty());
+}

@@ -74,6 +74,11 @@ TEST_CASE("read_flavour: odd but legal answers read as unknown or default, never
       return answer(200, {{"items", {{{"metadata", {{"name", "v3-migration"}}}, {"status", nullptr}}}}});
     if (path.rfind("/api/v1/nodes", 0) == 0)
       return answer(200, {{"items", {{{"metadata", {{"name", "iad-node-1"}}}}, Json::object()}}});
+    if (path.rfind("/apis/networking.k8s.io/v1/servicecidrs", 0) == 0)  // as kube-apiserver 1.33 makes it
+      return answer(200, {{"items",
+                           {{{"metadata", {{"name", "kubernetes"}}},
+                             {"spec", {{"cidrs", {"10.96.0.0/16", "fd00:10:96::/112"}}}}},
+                            {{"metadata", {{"name", "no-spec"}}}}}}});
     return not_found();
   });
   auto client = client_for(server);
@@ -83,9 +88,14 @@ TEST_CASE("read_flavour: odd but legal answers read as unknown or default, never
   REQUIRE(f.data_plane.enabled_pools.has_value());
   CHECK(f.data_plane.enabled_pools->empty());     // neither pool has a cidr to judge
   CHECK_FALSE(f.data_plane.overlay.has_value());  // FelixConfiguration forbidden
+  REQUIRE(f.data_plane.service_ranges.has_value());
+  REQUIRE(f.data_plane.service_ranges->size() == 2);  // both families of one ServiceCIDR; none from no-spec
+  CHECK((*f.data_plane.service_ranges)[1].source == "ServiceCIDR kubernetes");
+  CHECK((*f.data_plane.service_ranges)[1].cidr == "fd00:10:96::/112");
   // status asks for the Calico kind only: no Nodes list (the server above would answer it).
   auto kind_only = meshctl::mesh::read_flavour(*client, meshctl::mesh::FlavourReads::calico_kind);
   CHECK_FALSE(kind_only.data_plane.node_names.has_value());
+  CHECK_FALSE(kind_only.data_plane.service_ranges.has_value());
   CHECK(kind_only.enterprise_version == "v3.23.2");
   CHECK(f.api_mode == ApiMode::v1_crds);  // the APIService names no service
   CHECK(f.enterprise_version == "v3.23.2");
@@ -100,4 +110,25 @@ TEST_CASE("read_flavour: odd but legal answers read as unknown or default, never
   CHECK_FALSE(f.noncluster_typha);
   REQUIRE(f.unread.size() == 1);
   CHECK(f.unread[0].find("FelixConfiguration default (Forbidden)") == 0);
+}
+
+TEST_CASE(
+    "read_flavour: where ServiceCIDRs are not served, the kubernetes Service's address stands for the "
+    "range") {
+  static const auto identity = ca().issue_server({"localhost"}, {"127.0.0.1"});
+  TestHttpsServer server(identity, [](const TestRequest& request) {
+    const std::string& path = request.target;
+    if (path == "/apis")
+      return answer(200, {{"groups", {{{"name", "projectcalico.org"}}}}});
+    if (path.rfind("/api/v1/namespaces/default/services/kubernetes", 0) == 0)
+      return answer(200, {{"metadata", {{"name", "kubernetes"}, {"namespace", "default"}}},
+                          {"spec", {{"clusterIP", "10.100.0.1"}, {"ports", Json::array()}}}});
+    return not_found();  // Kubernetes before 1.33 (the beta API off): no servicecidrs
+  });
+  auto client = client_for(server);
+  auto f = meshctl::mesh::read_flavour(*client, meshctl::mesh::FlavourReads::with_data_plane);
+  REQUIRE(f.data_plane.service_ranges.has_value());
+  REQUIRE(f.data_plane.service_ranges->size() == 1);
+  CHECK(f.data_plane.service_ranges->front().source == "Service default/kubernetes");
+  CHECK(f.data_plane.service_ranges->front().cidr == "10.100.0.1/32");
 }

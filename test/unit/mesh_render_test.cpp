@@ -102,6 +102,38 @@ TEST_CASE("render plans join's objects per cluster: federation first, then Secre
   CHECK(rendered[0].objects.back().name == "pdx");
 }
 
+TEST_CASE("Disabled routing: a disabled, unencapsulated IPPool per pod CIDR of the remote, before the RCC") {
+  auto clusters = two_clusters();
+  auto facts = facts_iad_token_pdx_nothing();
+  facts[0].overlay_routing = "Disabled";
+  facts[1].flavour.data_plane.enabled_pools = std::vector<meshctl::calico::Pool>{
+      {"default-ipv4-ippool", "10.11.0.0/16", 24}, {"v6", "FD00:11::/64", 0}};
+  facts[0].flavour.data_plane.enabled_pools = std::vector<meshctl::calico::Pool>{{"p", "10.10.0.0/16", 0}};
+  std::vector<std::string> warnings;
+  auto rendered = meshctl::mesh::plan_render(clusters, facts, JoinOptions{}, false, warnings);
+  REQUIRE(rendered.size() == 2);
+  const auto& objects = rendered[0].objects;
+  REQUIRE(objects.size() == 12);
+  CHECK(objects.back().kind == "RemoteClusterConfiguration");
+  CHECK(objects.back().body["spec"]["syncOptions"]["overlayRoutingMode"] == "Disabled");
+  const auto& v4 = find(rendered[0], "IPPool", "remote-cluster-pdx-10-11-0-0-16");
+  CHECK(v4.body["apiVersion"] == "projectcalico.org/v3");
+  CHECK(v4.body["spec"] == Json{{"cidr", "10.11.0.0/16"},
+                                {"blockSize", 24},
+                                {"disabled", true},
+                                {"natOutgoing", false},
+                                {"ipipMode", "Never"},
+                                {"vxlanMode", "Never"}});
+  CHECK(v4.body["metadata"]["labels"]["meshctl.projectcalico.org/remote-cluster"] == "pdx");
+  CHECK(v4.body["metadata"]["labels"]["meshctl.projectcalico.org/role"] == "remote-pool");
+  CHECK(v4.remote == "pdx");
+  const auto& v6 = find(rendered[0], "IPPool", "remote-cluster-pdx-fd00-11---64");
+  CHECK(v6.body["spec"]["blockSize"] == 122);  // Calico's IPv6 default where the remote pool left it unset
+  // pdx routes over its overlay: no pools for iad there.
+  for (const auto& d : rendered[1].objects)
+    CHECK(d.kind != "IPPool");
+}
+
 TEST_CASE(
     "join --dry-run=client: fresh clusters, placeholders everywhere, overlay routing assumed or given") {
   auto clusters = two_clusters();
@@ -117,7 +149,11 @@ TEST_CASE(
   JoinOptions disabled;
   disabled.overlay_routing = "Disabled";
   auto given = meshctl::mesh::render_offline(clusters, disabled);
-  CHECK(given.warnings.empty());
+  // The remotes' pod CIDRs are not read offline, so their disabled pools cannot be rendered: said, not
+  // hidden.
+  REQUIRE(given.warnings.size() == 1);
+  CHECK(given.warnings[0].find("the disabled IPPools Disabled routing needs") == 0);
+  CHECK(given.clusters[1].objects.size() == 10);
   CHECK(given.clusters[1].objects.back().body["spec"]["syncOptions"]["overlayRoutingMode"] == "Disabled");
 }
 
