@@ -11,7 +11,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 LAB="$here/lab"
-DIR="$(mktemp -d /tmp/meshctl-lab-acceptance.XXXXXX)"
+TMPBASE="${ACCEPTANCE_TMP:-/tmp}" # where the labs go (default /tmp)
+DIR="$(mktemp -d "$TMPBASE/meshctl-lab-acceptance.XXXXXX")"
 LOSS=8
 CAP=200000
 pass=0
@@ -244,6 +245,55 @@ nc_pod=$(pods iad calico-typha-noncluster-host)
 [[ -n "$nc_pod" && "$nc_pod" != *" "* ]] && ok "Deployment calico-typha-noncluster-host has one pod" || bad "noncluster pods: '$nc_pod'"
 echeck "non-cluster-host Typha logs in-sync for pdx" 20 pod_logs_has iad "$nc_pod" "$INSYNC"
 
+echo "== federated services: backing pods (lab pods), kcm's endpoint controllers, the federated-services controller"
+fed_t0=$SECONDS
+# testdb (selector app=testdb, labelled federation=yes) with 2 ready pods in iad and pdx; testdb-federated in
+# iad (no selector, the annotation): kube-controllers writes its Endpoints, kcm mirrors them into EndpointSlices.
+for c in iad pdx; do
+  kubectl --context "$c" create namespace redis >/dev/null
+  kubectl --context "$c" apply -f - >/dev/null <<'EOF'
+apiVersion: v1
+kind: Service
+metadata: {name: testdb, namespace: redis, labels: {federation: "yes"}}
+spec:
+  selector: {app: testdb}
+  ports: [{name: redis, port: 6379}]
+EOF
+  "$LAB" pods --dir "$DIR" --cluster "$c" --namespace redis --labels app=testdb --count 2 --prefix testdb >/dev/null 2>&1
+done
+kubectl --context iad apply -f - >/dev/null <<'EOF'
+apiVersion: v1
+kind: Service
+metadata:
+  name: testdb-federated
+  namespace: redis
+  annotations: {federation.tigera.io/serviceSelector: 'federation == "yes"'}
+spec:
+  ports: [{name: redis, port: 6379}]
+EOF
+words() { tr ' ' '\n' | grep . | sort | tr '\n' ' '; }
+jp() { kubectl --context "$1" get "${@:2}" 2>/dev/null | words; }
+pod_ips() { jp "$1" pods -n redis -l app=testdb -o jsonpath='{.items[*].status.podIP}'; }
+slice_is() { [[ -n "$(pod_ips "$1")" && "$(jp "$1" endpointslices -n redis -l kubernetes.io/service-name=testdb -o jsonpath='{.items[*].endpoints[*].addresses[*]}')" == "$(pod_ips "$1")" ]]; }
+echeck "lab pods: iad's pods (IPs from its IPPool) are in testdb's EndpointSlices (kcm endpointslice)" 15 slice_is iad
+echeck "lab pods: pdx's pods are in testdb's EndpointSlices" 15 slice_is pdx
+fed_ready() { [[ "$(jp iad endpoints -n redis testdb-federated -o jsonpath='{.subsets[*].addresses[*].targetRef.name}')" == "$1" ]]; }
+fed_notready() { [[ "$(jp iad endpoints -n redis testdb-federated -o jsonpath='{.subsets[*].notReadyAddresses[*].targetRef.name}')" == "$1" ]]; }
+ALL4="pdx/testdb-1 pdx/testdb-2 testdb-1 testdb-2 "
+echeck "federated Endpoints: 4 ready addresses, pdx's named pdx/<pod>" 15 fed_ready "$ALL4"
+fed_meta() {
+  [[ "$(kubectl --context iad get endpoints -n redis testdb-federated -o jsonpath='{.metadata.annotations.federation\.tigera\.io/serviceSelector}|{.metadata.labels}' 2>/dev/null)" == 'federation == "yes"|' ]]
+}
+check "federated Endpoints: annotation serviceSelector, no labels" fed_meta
+mirrored() { [[ "$(jp iad endpointslices -n redis -l kubernetes.io/service-name=testdb-federated,endpointslice.kubernetes.io/managed-by=endpointslicemirroring-controller.k8s.io -o jsonpath='{.items[*].endpoints[*].targetRef.name}')" == "$1" ]]; }
+echeck "EndpointSlices mirrored from them by kcm (endpointslicemirroring)" 15 mirrored "$ALL4"
+"$LAB" pods --dir "$DIR" --cluster iad --namespace redis --labels app=testdb --count 2 --prefix testdb --ready=false >/dev/null 2>&1
+iad_unready() { fed_ready "pdx/testdb-1 pdx/testdb-2 " && fed_notready "testdb-1 testdb-2 "; }
+echeck "iad's pods not ready: pdx's stay ready, iad's become notReadyAddresses" 10 iad_unready
+"$LAB" pods --dir "$DIR" --cluster iad --namespace redis --labels app=testdb --count 2 --prefix testdb --ready=true >/dev/null 2>&1
+echeck "iad's pods ready again: 4 ready addresses" 10 fed_ready "$ALL4"
+echo "   (federated services part: $((SECONDS - fed_t0))s)"
+
 echo "== Role deleted on a connected link: Typha keeps its copy of the Secret"
 kubectl --context iad delete role -n calico-system remote-access-pdx >/dev/null
 forbidden() { typha_logs iad | grep 'reflector' | grep 'secrets \\"pdx-secret\\" is forbidden' >/dev/null; }
@@ -291,10 +341,12 @@ echeck "connection failed logged (after the loss delay)" $((LOSS + 30)) failed_l
 check "Connection to datastore has failed line (ListRoot only)" pod_logs_has iad "$pod" 'Connection to datastore has failed - signaling error to client. ListRoot="'
 echeck "gauge = 0" 10 metric_is iad pdx 0
 echeck "kube-controllers: Status=\"ConnectionFailed\"" 20 kc_logs_has iad 'Key=RemoteClusterStatus(name=pdx) Status="ConnectionFailed"'
+echeck "pdx lost: the federated Endpoints drop pdx's addresses (deletions on connection failure)" 10 fed_ready "testdb-1 testdb-2 "
 "$LAB" start-apiserver --cluster pdx --dir "$DIR" 2>/dev/null && ok "start-apiserver" || bad "start-apiserver"
 sleep 8
 after_fail_insync() { pod_logs iad "$pod" | awk '/Sending connection failed update for RemoteClusterConfiguration\(pdx\)/ {f=1} f && /Sending in-sync update for RemoteClusterConfiguration\(pdx\)/ {print; exit}'; }
 if [[ -z "$(after_fail_insync)" ]] && metric_is iad pdx 0; then ok "after recovery: no new in-sync line, gauge stays 0"; else bad "in-sync after recovery or gauge $(metric iad pdx)"; fi
+echeck "pdx back: its addresses return to the federated Endpoints" 20 fed_ready "$ALL4"
 
 echo "== rollout restart"
 r0=$(restarts iad "$pod")
@@ -452,7 +504,7 @@ if "$LAB" down --dir "$DIR" 2>/dev/null && [[ ! -e "$DIR/state.json" ]]; then ok
 # etcd, kube-apiserver, kube-controller-manager and supervisor start.
 CYCLES="${ACCEPTANCE_START_CYCLES:-20}"
 echo "== $CYCLES cold starts and stops of a one-cluster lab"
-SDIR="$(mktemp -d /tmp/meshctl-lab-starts.XXXXXX)"
+SDIR="$(mktemp -d "$TMPBASE/meshctl-lab-starts.XXXXXX")"
 bin_src="${MESHCTL_LAB_BIN_DIR:-$(bash "$here/build-binaries.sh")}"
 mkdir -p "$SDIR-bin"
 cp "$bin_src/etcd" "$bin_src/kube-apiserver" "$bin_src/kube-controller-manager" "$SDIR-bin/"

@@ -191,12 +191,23 @@ func bootstrap(st *State, c *Cluster) error {
 			Name: "calico-kube-controllers", Namespace: typhaNS}}, metav1.CreateOptions{}); createOrKeep(err) != nil {
 			return err
 		}
-		if _, err := cs.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{
+		// The federated-services controller: Services and Endpoints read
+		// cluster-wide, federated Endpoints written (the lab's assumption
+		// of the operator's rules; Calico's Endpoints client is used).
+		kcRole := &rbacv1.ClusterRole{
 			ObjectMeta: metav1.ObjectMeta{Name: "calico-kube-controllers"},
 			Rules: []rbacv1.PolicyRule{
 				{APIGroups: []string{"projectcalico.org", "crd.projectcalico.org"}, Resources: []string{"remoteclusterconfigurations"}, Verbs: []string{"get", "list", "watch"}},
+				{APIGroups: []string{""}, Resources: []string{"services", "endpoints"}, Verbs: []string{"get", "list", "watch"}},
+				{APIGroups: []string{""}, Resources: []string{"endpoints"}, Verbs: []string{"create", "update", "delete"}},
 			},
-		}, metav1.CreateOptions{}); createOrKeep(err) != nil {
+		}
+		if _, err := cs.RbacV1().ClusterRoles().Create(ctx, kcRole, metav1.CreateOptions{}); apierrors.IsAlreadyExists(err) {
+			_, err = cs.RbacV1().ClusterRoles().Update(ctx, kcRole, metav1.UpdateOptions{})
+			if err != nil {
+				return err
+			}
+		} else if err != nil {
 			return err
 		}
 		if _, err := cs.RbacV1().ClusterRoleBindings().Create(ctx, &rbacv1.ClusterRoleBinding{

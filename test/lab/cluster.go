@@ -425,7 +425,12 @@ func startKCM(st *State, c *Cluster) error {
 	}
 	args := []string{
 		"--kubeconfig", st.path(c, "admin.kubeconfig"),
-		"--controllers", "serviceaccount-token,serviceaccount",
+		// endpoint, endpointslice: Endpoints and EndpointSlices of selector
+		// Services from their pods (`lab pods`); endpointslicemirroring:
+		// EndpointSlices from the Endpoints of selector-less Services (the
+		// federated ones). No node-lifecycle or pod-GC controller runs, so
+		// nothing evicts or deletes the lab's pods.
+		"--controllers", "serviceaccount-token,serviceaccount,endpoint,endpointslice,endpointslicemirroring",
 		"--service-account-private-key-file", st.pki(c, "sa.key"),
 		"--root-ca-file", st.pki(c, "ca.crt"),
 		"--use-service-account-credentials=false",

@@ -98,3 +98,6 @@ func (l *logger) info(file string, line int, msg string, fs ...field) {
 func (l *logger) warn(file string, line int, msg string, fs ...field) {
 	l.log("WARNING", file, line, msg, fs...)
 }
+func (l *logger) errorf(file string, line int, msg string, fs ...field) {
+	l.log("ERROR", file, line, msg, fs...)
+}

@@ -40,6 +40,9 @@ commands:
   typha-chatter --cluster X [--pod P] --lines N
                                   running Typha stand-in(s) write N chatter lines now
   token-controller --cluster X off|on stop/start cluster X's kube-controller-manager
+  pods --cluster X --prefix P [--namespace default] [--labels k=v,..] [--count 1] [--ready=true|false]
+        [--ports name=port,..]    pods P-1..P-N bound to X's first node, Running, Ready (or not),
+                                  pod IPs from X's IPPool; idempotent; --ready=false flips readiness
 
 D defaults to $MESHCTL_LAB_DIR or /tmp/meshctl-lab.
 `
@@ -64,6 +67,8 @@ func main() {
 	case "stop-apiserver", "start-apiserver", "pause-apiserver", "resume-apiserver", "slow-apiserver",
 		"stop-typha", "start-typha", "typha-chatter", "token-controller":
 		err = cmdHook(cmd, args)
+	case "pods":
+		err = cmdPods(args)
 	case "supervise":
 		err = cmdSupervise(args)
 	case "typha":

@@ -102,6 +102,9 @@ type engineOpts struct {
 	watchT       time.Duration // remote watches; 0: none asked, the apiserver's default (30-60 min)
 	alwaysV1     bool          // Enterprise <= 3.22: remote Calico resources always in crd.projectcalico.org/v1
 	onRestart    func(rcc string)
+	// fed receives the remote Services and Endpoints (kube-controllers'
+	// federated-services controller); nil in Typha.
+	fed *fedController
 }
 
 type engine struct {
@@ -112,6 +115,7 @@ type engine struct {
 	entries map[string]*entry
 	secrets map[string]*secretWatch
 	restart bool
+	changed chan struct{} // a status changed (waitInitialRemotes)
 }
 
 type entry struct {
@@ -133,7 +137,51 @@ type connCfg struct {
 }
 
 func newEngine(o engineOpts, lg *logger, g *gauges) *engine {
-	return &engine{engineOpts: o, log: lg, gauges: g, entries: map[string]*entry{}, secrets: map[string]*secretWatch{}}
+	return &engine{engineOpts: o, log: lg, gauges: g, entries: map[string]*entry{}, secrets: map[string]*secretWatch{},
+		changed: make(chan struct{}, 1)}
+}
+
+// waitInitialRemotes blocks until every remote syncer that exists now has
+// sent its in-sync or a connection failure, or has gone (wrappedcallbacks:
+// the local in-sync is passed on only once the remotes known at that time
+// have had their chance to connect; a failure stops a remote from blocking).
+func (e *engine) waitInitialRemotes() {
+	e.mu.Lock()
+	var waiting []*rsyncer
+	for _, ent := range e.entries {
+		if ent.syncer != nil {
+			waiting = append(waiting, ent.syncer)
+		}
+	}
+	e.mu.Unlock()
+	for {
+		e.mu.Lock()
+		n := 0
+		for _, s := range waiting {
+			if s.alive() && !s.settled {
+				n++
+			}
+		}
+		e.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		<-e.changed
+	}
+}
+
+// deliver runs fn (a hand-over of remote data) with the engine lock held,
+// only while s is still its entry's syncer: a stopped syncer's late events
+// are dropped.
+func (s *rsyncer) deliver(fn func(f *fedController)) {
+	if s.e.fed == nil {
+		return
+	}
+	s.e.mu.Lock()
+	defer s.e.mu.Unlock()
+	if s.alive() {
+		fn(s.e.fed)
+	}
 }
 
 func rccKey(name string) string { return "RemoteClusterConfiguration(" + name + ")" }
@@ -147,6 +195,10 @@ func (e *engine) setStatus(ent *entry, st int, errS string) {
 			F("Error", errS), F("Key", rawText("RemoteClusterStatus(name="+ent.name+")")), F("Status", statusName[st]))
 	}
 	ent.statusSent, ent.lastStatus, ent.lastErr = true, st, errS
+	select {
+	case e.changed <- struct{}{}:
+	default:
+	}
 }
 
 // ---- RCC events (called from the RCC informer) --------------------------------
@@ -496,6 +548,7 @@ type rsyncer struct {
 	nCaches, nSynced int
 	resyncSent       bool
 	inSyncSent       bool
+	settled          bool // in sync or failed once: no longer holds up the first calculation
 }
 
 func (e *engine) createSyncer(ent *entry, cfg *connCfg) {
@@ -511,6 +564,12 @@ func (e *engine) stopSyncer(ent *entry) {
 	k := rccKey(ent.name)
 	e.log.info(wcFile, 367, "Stop syncer for "+k)
 	s.cancel()
+	if e.fed != nil {
+		// The stopped watcher caches send deletions for everything they had.
+		for _, r := range federationResources {
+			e.fed.remoteDrop(ent.name, r.gvrs[0].Resource)
+		}
+	}
 	e.log.info(wcFile, 373, "Close client for "+k)
 	e.log.info(wcFile, 385, "Cancel remote context for "+k)
 	ent.syncer = nil
@@ -581,6 +640,7 @@ func (s *rsyncer) run() {
 
 func (s *rsyncer) connFailedLocked(err error) {
 	s.e.log.info(wcFile, 533, "Sending connection failed update for "+s.key, F("error", errText(err.Error())))
+	s.settled = true
 	s.e.setStatus(s.ent, stFailed, err.Error())
 }
 
@@ -603,6 +663,7 @@ func (s *rsyncer) cacheSynced() {
 		lg.info(wsFile, 225, "All watchers have sync'd data - sending data and final sync")
 		lg.info(wsFile, 174, "Sending status update", F("Status", rawText("in-sync")))
 		lg.info(wcFile, 501, "Sending in-sync update for "+s.key)
+		s.settled = true
 		s.e.setStatus(s.ent, stInSync, "")
 	}
 }
@@ -753,6 +814,15 @@ func (w *wcache) run() {
 				w.lg.info(wccFile, 241, "Failed to perform list of current data during resync", w.lr(), F("error", errText(err.Error())))
 				if w.lostTooLong() {
 					w.signal(err)
+					if w.s.e.fed != nil {
+						// The federation syncer's caches send deletions on
+						// a connection failure (SendDeletesOnConnFail).
+						w.lg.info(wccFile, 289, "connection failed, sending deletion events for all resources.", w.lr())
+						for _, g := range w.res.gvrs {
+							res := g.Resource
+							w.s.deliver(func(f *fedController) { f.remoteDrop(w.s.ent.name, res) })
+						}
+					}
 				}
 				blockedUntil = time.Now().Add(listRetryInterval)
 				continue
@@ -804,6 +874,7 @@ func (w *wcache) run() {
 
 func (w *wcache) list(ctx context.Context) error {
 	revs := make([]string, len(w.res.gvrs))
+	items := make([][]unstructured.Unstructured, len(w.res.gvrs))
 	for i, g := range w.res.gvrs {
 		opts := metav1.ListOptions{Limit: 500}
 		for {
@@ -813,6 +884,9 @@ func (w *wcache) list(ctx context.Context) error {
 			if err != nil {
 				return calicoErr(err)
 			}
+			if w.s.e.fed != nil {
+				items[i] = append(items[i], l.Items...)
+			}
 			revs[i] = l.GetResourceVersion()
 			if l.GetContinue() == "" {
 				break
@@ -821,6 +895,10 @@ func (w *wcache) list(ctx context.Context) error {
 		}
 	}
 	w.revs = revs
+	for i, g := range w.res.gvrs {
+		res, its := g.Resource, items[i]
+		w.s.deliver(func(f *fedController) { f.remoteReplace(w.s.ent.name, res, its) })
+	}
 	return nil
 }
 
@@ -931,6 +1009,10 @@ func (w *wcache) readWatch(ctx context.Context, ws []watch.Interface) bool {
 		case watch.Added, watch.Modified, watch.Deleted, watch.Bookmark:
 			if o, ok := t.ev.Object.(metav1.Object); ok && o.GetResourceVersion() != "" {
 				w.revs[t.i] = o.GetResourceVersion()
+			}
+			if u, ok := t.ev.Object.(*unstructured.Unstructured); ok && t.ev.Type != watch.Bookmark {
+				res, del := w.res.gvrs[t.i].Resource, t.ev.Type == watch.Deleted
+				w.s.deliver(func(f *fedController) { f.remoteEvent(w.s.ent.name, res, del, u) })
 			}
 			w.errCount = 0
 		case watch.Error:

@@ -134,6 +134,12 @@ func runStandIn(kind string, args []string) error {
 			return nil
 		}
 		lg.info("main.go", 397, "Starting controller", F("ControllerType", "FederatedServices"))
+		lg.info("main.go", 973, "Started the FederatedServices controller")
+		if c.license() == licExpired {
+			// An expired licence still has the feature: the controller runs
+			// (licensing/client ValidateFeature ignores expiry) with a warning.
+			lg.warn("main.go", 987, "[LICENSE] FederatedServices controller running with expired license")
+		}
 	}
 
 	cfg := &rest.Config{
@@ -168,9 +174,13 @@ func runStandIn(kind string, args []string) error {
 		}
 	}
 
+	var fed *fedController
+	if kind == "kube-controllers" {
+		fed = newFedController(lg, local)
+	}
 	eng := newEngine(engineOpts{kc: kind == "kube-controllers", local: local, lossDelay: *lossDelay,
 		userAgent: ua, secretWatchT: *secretWatchT, watchT: *watchT,
-		alwaysV1: versionMinor(c.version()) <= 22}, lg, g)
+		alwaysV1: versionMinor(c.version()) <= 22, fed: fed}, lg, g)
 	eng.onRestart = func(rcc string) {
 		if kind == "typha" {
 			lg.warn("daemon.go", 421, "received remote cluster restart: RemoteClusterConfiguration ("+rcc+") changed, restart required")
@@ -235,6 +245,10 @@ func runStandIn(kind string, args []string) error {
 		lg.info(wccFile, 241, "Failed to perform list of current data during resync",
 			F("ListRoot", lrPrefix+"remoteclusterconfigurations"), F("error", errText(err.Error())))
 	})
+	if fed != nil {
+		fed.eng = eng
+		go fed.run(inf.HasSynced)
+	}
 	inf.Run(context.Background().Done())
 	return nil
 }
