@@ -84,6 +84,7 @@ void add_render_command(CLI::App& root, App& app);
 void add_rotate_command(CLI::App& root, App& app);
 void add_status_command(CLI::App& root, App& app);
 void add_teardown_commands(CLI::App& root, App& app);
+void add_federate_commands(CLI::App& root, App& app);
 void add_completion_command(CLI::App& root, App& app);
 void add_man_command(CLI::App& root, App& app);
 

@@ -197,6 +197,7 @@ int run(int argc, char** argv) {
   add_rotate_command(root, app);
   add_status_command(root, app);
   add_teardown_commands(root, app);
+  add_federate_commands(root, app);
   add_completion_command(root, app);
   add_man_command(root, app);
   complete_help(root);

@@ -21,6 +21,7 @@ struct StatusFlags {
   bool wait = false;
   std::string timeout = "5m";
   bool no_credential_check = false;
+  bool services = false;
 };
 
 Result<int> run_status(App& app, const StatusFlags& f) {
@@ -47,6 +48,7 @@ Result<int> run_status(App& app, const StatusFlags& f) {
   mesh::StatusOptions options;
   options.secret_namespace = f.secret_namespace;
   options.check_credentials = !f.no_credential_check;
+  options.services = f.services;
   options.request_timeout = client_options.request_timeout;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   mesh::StatusReport report;
@@ -91,6 +93,9 @@ void add_status_command(CLI::App& root, App& app) {
   cmd->add_option("--timeout", f->timeout, "Limit for --wait")
       ->check(duration_check())
       ->capture_default_str();
+  cmd->add_flag("--services", f->services,
+                "Also list the federated Services meshctl federate made, with their endpoints per source "
+                "cluster; one that misses a cluster with ready backends is not healthy");
   cmd->add_flag("--no-credential-check", f->no_credential_check,
                 "Do not try the stored credentials against the remote clusters");
   cmd->callback([&app, f] { run_and_finish([&]() -> Result<int> { return run_status(app, *f); }); });

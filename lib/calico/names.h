@@ -36,6 +36,9 @@ inline constexpr std::string_view kLocalClusterLabel = "meshctl.projectcalico.or
 inline constexpr std::string_view kRoleLabel = "meshctl.projectcalico.org/role";
 // kRoleLabel of the disabled IPPools made for Disabled (network-provided) routing.
 inline constexpr std::string_view kRemotePoolRole = "remote-pool";
+// kRoleLabel of a federated Service (meshctl federate), and the label naming its backing Service.
+inline constexpr std::string_view kFederatedServiceRole = "federated-service";
+inline constexpr std::string_view kFederatesLabel = "meshctl.projectcalico.org/federates";
 // Set (with the time) on an object join took over instead of creating: leave
 // and teardown release such an object instead of deleting it. Written by its
 // own field manager so that meshctl's server-side applies never remove it.

@@ -212,6 +212,46 @@ std::vector<std::string> data_plane_lines(const LinkStatus& link, const ClusterF
   return out;
 }
 
+// Every federated Service meshctl made in a reachable cluster, judged against
+// the ready backends of every reachable cluster (asked once per backing Service).
+std::vector<FederatedServiceStatus> federated_services(std::vector<Cluster>& clusters,
+                                                       const std::vector<ClusterFacts>& facts) {
+  const std::string selector = calico::managed_selector() + "," + std::string(calico::kRoleLabel) + "=" +
+                               std::string(calico::kFederatedServiceRole);
+  auto found = parallel_map<std::vector<Json>>(clusters.size(), [&](size_t i) {
+    std::vector<Json> out;
+    if (!facts[i].reachable)
+      return out;
+    if (auto list = clusters[i].client->list(r::services, "", selector))
+      out = kube::items(*list);
+    return out;
+  });
+  std::map<std::pair<std::string, std::string>, std::map<std::string, int>>
+      ready;  // (ns, backing) -> by cluster
+  std::vector<FederatedServiceStatus> out;
+  for (size_t l = 0; l < clusters.size(); ++l) {
+    for (const auto& svc : found[l]) {
+      FederatedServiceStatus s;
+      s.namespace_ = kube::metadata_string(svc, "namespace");
+      s.name = kube::metadata_string(svc, "name");
+      s.backing = kube::label_of(svc, calico::kFederatesLabel);
+      auto [it, fresh] = ready.try_emplace({s.namespace_, s.backing});
+      if (fresh) {
+        auto counts = parallel_map<int>(clusters.size(), [&](size_t c) {
+          return facts[c].reachable ? ready_endpoints(*clusters[c].client, s.namespace_, s.backing) : 0;
+        });
+        for (size_t c = 0; c < clusters.size(); ++c)
+          it->second[clusters[c].member.mesh_name] = counts[c];
+      }
+      s.ready_by_cluster = it->second;
+      s.seen = read_federated(*clusters[l].client, clusters[l].member.mesh_name, s.namespace_, s.name,
+                              s.ready_by_cluster);
+      out.push_back(std::move(s));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 bool LinkStatus::misconfigured() const {
@@ -240,6 +280,10 @@ Outcome StatusReport::outcome() const {
     else if (l.state == calico::LinkState::stale_failure)
       out = worst(out, Outcome::stale_failures);
     else if (!l.healthy())
+      out = worst(out, Outcome::links_degraded);
+  }
+  for (const auto& s : services) {
+    if (!s.seen.missing.empty())
       out = worst(out, Outcome::links_degraded);
   }
   return out;
@@ -351,6 +395,8 @@ StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<boo
     return link;
   });
   report.links = std::move(links);
+  if (options.services)
+    report.services = federated_services(clusters, facts);
   for (const auto& link : report.links) {
     if (auto warning = expiry_warning(link.local, link.remote, link.credential))
       report.warnings.push_back(*warning);

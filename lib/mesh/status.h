@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "calico/link_state.h"
 #include "calico/names.h"
 #include "mesh/credential.h"
+#include "mesh/federate.h"
 #include "mesh/options.h"
 #include "util/outcome.h"
 
@@ -23,6 +25,7 @@ struct StatusOptions {
                                                  std::string(calico::kLegacyFederationNamespace)};
   // Per request, for the stored credentials tried against R (one retry), as for the clusters' own clients.
   std::chrono::milliseconds request_timeout{std::chrono::seconds(10)};
+  bool services = false;  // --services: the federated Services meshctl made, and what they list
 };
 
 struct ObjectCheck {
@@ -60,9 +63,19 @@ struct ClusterStatus {
   calico::Flavour flavour;  // read when reachable
 };
 
+// A federated Service (meshctl federate) in one cluster: the endpoints it
+// lists by source cluster, against the clusters whose backing Service has
+// ready endpoints; `seen.missing` names those it does not list.
+struct FederatedServiceStatus {
+  std::string namespace_, name, backing;
+  std::map<std::string, int> ready_by_cluster;
+  FederatedTarget seen;
+};
+
 struct StatusReport {
   std::vector<ClusterStatus> clusters;
   std::vector<LinkStatus> links;
+  std::vector<FederatedServiceStatus> services;  // with StatusOptions::services
   std::vector<std::string> warnings;
   // A named cluster or a stored credential unreachable or unauthorised, then
   // objects missing or wrong (or a pair not configured), then a link not in

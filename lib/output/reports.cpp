@@ -233,6 +233,17 @@ Json status_json(const mesh::StatusReport& report) {
                             {"dataPlane", l.data_plane},
                             {"credential", credential}});
   }
+  doc["federatedServices"] = Json::array();
+  for (const auto& s : report.services) {
+    doc["federatedServices"].push_back({{"cluster", s.seen.cluster},
+                                        {"namespace", s.namespace_},
+                                        {"name", s.name},
+                                        {"backing", s.backing},
+                                        {"readyBackendsByCluster", s.ready_by_cluster},
+                                        {"endpointsBySource", s.seen.endpoints_by_source},
+                                        {"mirroredEndpoints", s.seen.mirrored},
+                                        {"missing", s.seen.missing}});
+  }
   doc["warnings"] = report.warnings;
   return doc;
 }
@@ -264,6 +275,21 @@ std::string status_table(const mesh::StatusReport& report, const TerminalStyle& 
     table.add_row(row);
   }
   std::string out = table.render();
+  if (!report.services.empty()) {
+    Table services({"CLUSTER", "FEDERATED SERVICE", "BACKING", "ENDPOINTS BY SOURCE", "STATE"});
+    for (const auto& s : report.services) {
+      std::vector<std::string> sources;
+      for (const auto& [cluster, n] : s.seen.endpoints_by_source)
+        sources.push_back(fmt::format("{}:{}", cluster, n));
+      const bool complete = s.seen.missing.empty();
+      services.add_row(
+          {s.seen.cluster, s.namespace_ + "/" + s.name, s.backing,
+           sources.empty() ? "-" : fmt::format("{}", fmt::join(sources, " ")),
+           paint(style, complete ? Tone::ok : Tone::bad,
+                 complete ? "complete" : fmt::format("missing {}", fmt::join(s.seen.missing, ", ")))});
+    }
+    out += "\n" + services.render();
+  }
   for (const auto& l : report.links) {
     for (const auto& line : l.data_plane)
       out += paint(style, Tone::bad, fmt::format("{} <- {}: data plane: {}\n", l.local, l.remote, line));
@@ -407,6 +433,11 @@ std::string status_unhealthy_summary(const mesh::StatusReport& report) {
   if (!links.empty()) {
     parts.push_back(fmt::format("{} of {} links not healthy: {}", links.size(), report.links.size(),
                                 fmt::join(links, ", ")));
+  }
+  for (const auto& s : report.services) {
+    if (!s.seen.missing.empty())
+      parts.push_back(fmt::format("{}/{} in {} lists no endpoints of {}", s.namespace_, s.name,
+                                  s.seen.cluster, fmt::join(s.seen.missing, ", ")));
   }
   return parts.empty() ? "every link healthy" : fmt::format("{}", fmt::join(parts, "; "));
 }

@@ -428,9 +428,10 @@ func startKCM(st *State, c *Cluster) error {
 		// endpoint, endpointslice: Endpoints and EndpointSlices of selector
 		// Services from their pods (`lab pods`); endpointslicemirroring:
 		// EndpointSlices from the Endpoints of selector-less Services (the
-		// federated ones). No node-lifecycle or pod-GC controller runs, so
-		// nothing evicts or deletes the lab's pods.
-		"--controllers", "serviceaccount-token,serviceaccount,endpoint,endpointslice,endpointslicemirroring",
+		// federated ones); namespace: a deleted namespace is emptied and
+		// goes, as in any cluster. No node-lifecycle or pod-GC controller
+		// runs, so nothing evicts or deletes the lab's pods.
+		"--controllers", "serviceaccount-token,serviceaccount,endpoint,endpointslice,endpointslicemirroring,namespace",
 		"--service-account-private-key-file", st.pki(c, "sa.key"),
 		"--root-ca-file", st.pki(c, "ca.crt"),
 		"--use-service-account-credentials=false",
