@@ -17,7 +17,7 @@ struct FederateFlags {
   std::string service, namespace_, name, selector;
   ContextArgs clusters;
   std::vector<std::string> in;
-  bool no_wait = false;
+  bool wait = true;
   std::string timeout = "2m";
   std::string dry_run;  // DryRun
   std::string output = "table";
@@ -46,7 +46,7 @@ Result<mesh::FederateOptions> options_from(const FederateFlags& f, bool dry_run)
   }
   TRY_ASSIGN(auto timeout, parse_duration(f.timeout));
   o.timeout = timeout;
-  o.wait = !f.no_wait;
+  o.wait = f.wait;
   o.dry_run = dry_run;
   return o;
 }
@@ -76,12 +76,25 @@ Result<std::vector<std::string>> targets_from(const std::vector<std::string>& in
   return out;
 }
 
-Result<int> run_federate(App& app, const FederateFlags& f) {
+// What both commands start from: the flags checked, then the clusters opened.
+struct Invocation {
+  output::Format format;
+  mesh::FederateOptions options;
+  std::vector<mesh::Cluster> clusters;
+};
+
+Result<Invocation> start(App& app, const FederateFlags& f, const std::string& command) {
   app.prepare();
   TRY_ASSIGN(auto format, output::parse_format(f.output));
-  TRY_ASSIGN(auto dry_run, parse_dry_run("federate", f.dry_run, false));
+  TRY_ASSIGN(auto dry_run, parse_dry_run(command, f.dry_run, false));
   TRY_ASSIGN(auto options, options_from(f, dry_run != DryRun::none));
   TRY_ASSIGN(auto clusters, members(app, f));
+  return Invocation{format, std::move(options), std::move(clusters)};
+}
+
+Result<int> run_federate(App& app, const FederateFlags& f) {
+  TRY_ASSIGN(auto run, start(app, f, "federate"));
+  auto& [format, options, clusters] = run;
   TRY_ASSIGN(options.targets, targets_from(f.in, clusters));
   auto report = mesh::run_federate(clusters, options, app.progress());
   if (!report.problems.empty())
@@ -101,11 +114,8 @@ Result<int> run_federate(App& app, const FederateFlags& f) {
 }
 
 Result<int> run_unfederate(App& app, const FederateFlags& f) {
-  app.prepare();
-  TRY_ASSIGN(auto format, output::parse_format(f.output));
-  TRY_ASSIGN(auto dry_run, parse_dry_run("unfederate", f.dry_run, false));
-  TRY_ASSIGN(auto options, options_from(f, dry_run != DryRun::none));
-  TRY_ASSIGN(auto clusters, members(app, f));
+  TRY_ASSIGN(auto run, start(app, f, "unfederate"));
+  auto& [format, options, clusters] = run;
   auto report = mesh::run_unfederate(clusters, options);
   if (format == output::Format::json || format == output::Format::yaml)
     fmt::print("{}", output::serialize(output::unfederate_json(report), format));
@@ -141,7 +151,8 @@ void add_federate_commands(CLI::App& root, App& app) {
       "  meshctl federate testdb -n redis --selector federation=yes --name testdb-global");
   add_shared_flags(*federate, *ff);
   federate->add_option("--in", ff->in, "Create the federated Service only in these members (repeatable)");
-  federate->add_flag("--no-wait", ff->no_wait, "Do not wait for the endpoints");
+  federate->add_flag("--wait,!--no-wait", ff->wait,
+                     "Wait until every cluster's endpoints are listed (default), or --no-wait");
   federate->add_option("--timeout", ff->timeout, "Limit of the wait")
       ->check(duration_check())
       ->capture_default_str();

@@ -48,6 +48,24 @@ now_ms() { date +%s%3N; }
 # audit_mark CLUSTER: the current line count of the cluster's audit log.
 audit_mark() { wc -l <"$LAB_DIR/clusters/$1/audit.log"; }
 
+# Counts what meshctl asked CLUSTER's API server to change after line MARK of
+# its audit log (access reviews are creates too, but change nothing; nor do
+# server-side dry runs).
+meshctl_writes_since() {
+  tail -n +"$(($2 + 1))" "$LAB_DIR/clusters/$1/audit.log" | jq -cR 'fromjson? // empty' |
+    jq -s '[.[] | select((.userAgent // "" | startswith("meshctl/")) and
+                 (.verb | IN("create", "update", "patch", "delete", "deletecollection")) and
+                 .objectRef.apiGroup != "authorization.k8s.io" and
+                 (.requestURI | contains("dryRun=All") | not))] | length'
+}
+declare -A mark
+mark_audit() { local c; for c in "${CLUSTERS[@]}"; do mark[$c]=$(audit_mark "$c"); done; }
+# no_meshctl_writes: none since mark_audit, in any cluster.
+no_meshctl_writes() {
+  local c
+  for c in "${CLUSTERS[@]}"; do [[ "$(meshctl_writes_since "$c" "${mark[$c]}")" == 0 ]] || return 1; done
+}
+
 # wait_meshctl_write CLUSTER MARK SECONDS [URI_REGEX]: polls (every 10 ms)
 # until meshctl's first write (a PATCH: server-side apply) after line MARK,
 # to a requestURI matching URI_REGEX, is in the audit log.

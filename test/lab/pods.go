@@ -103,17 +103,9 @@ func cmdPods(args []string) error {
 	if o.ports, err = parsePorts(*ports); err != nil {
 		return err
 	}
-	d, err := absDir(*dir)
+	st, c, err := labCluster(*dir, *cluster)
 	if err != nil {
 		return err
-	}
-	st, err := loadState(d)
-	if err != nil {
-		return err
-	}
-	c := st.cluster(*cluster)
-	if c == nil {
-		return fmt.Errorf("--cluster %q is not in the lab (clusters: %s)", *cluster, strings.Join(st.names(), ","))
 	}
 	cs, err := kubernetes.NewForConfig(adminRestConfig(st, c))
 	if err != nil {

@@ -59,6 +59,13 @@ expect_rc 0 "join as the least-privilege user"
 harvest_secrets
 KUBECONFIG="$lp_config" meshctl status iad=lp-iad pdx=lp-pdx fra=lp-fra
 expect_rc 0 "status as the least-privilege user"
+# Disabled routing writes IPPools, which this user may not touch: refused
+# before any write, naming the permission (with Enabled, pools are optional).
+before="$(managed_objects iad)"
+KUBECONFIG="$lp_config" meshctl join iad=lp-iad pdx=lp-pdx --overlay-routing Disabled "${JOIN_FLAGS[@]}"
+expect_rc 5 "--overlay-routing Disabled without rights on IPPools fails preflight"
+check "the error names the IPPool permissions" grep -q 'iad: not allowed to list ippools.projectcalico.org.*create ippools' <<<"$MESH_ERR"
+check "iad: nothing written" test "$before" == "$(managed_objects iad)"
 KUBECONFIG="$lp_config" meshctl teardown iad=lp-iad pdx=lp-pdx fra=lp-fra
 expect_rc 0 "teardown as the least-privilege user"
 for c in "${CLUSTERS[@]}"; do check "$c: zero meshctl objects" test "$(count_managed "$c")" == 0; done

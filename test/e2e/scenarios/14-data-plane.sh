@@ -35,8 +35,10 @@ metadata: {name: $node}
 YAML
 kc fra patch felixconfigurations.crd.projectcalico.org default --type merge -p '{"spec":{"vxlanPort":4790}}' >/dev/null
 
+source "$REPO_ROOT/test/e2e/lib_faults.sh"
 snapshot() { for c in "${CLUSTERS[@]}"; do managed_objects "$c"; done; }
 before="$(snapshot)"
+mark_audit
 meshctl join iad pdx fra "${JOIN_FLAGS[@]}"
 expect_rc 5 "join refuses the data plane"
 check "pool overlap: both clusters and both IPPools named" grep -qF \
@@ -49,6 +51,7 @@ check "overlay: pdx and fra's vxlanPort" grep -qF "pdx and fra: vxlanPort is 478
 check "one line per finding (5), each with its fix and skip" \
   test "$(grep -c . <<<"$MESH_ERR")" == 5 -a "$(grep -c -- '--skip-check' <<<"$MESH_ERR")" == 5
 check "nothing written" test "$before" == "$(snapshot)"
+check "no write request reached any cluster (audit logs)" no_meshctl_writes
 
 meshctl render iad fra -o yaml "${JOIN_FLAGS[@]:0:1}"
 expect_rc 5 "render refuses the same way"
@@ -69,3 +72,4 @@ restore
 meshctl join iad pdx fra --dry-run "${JOIN_FLAGS[@]}"
 expect_rc 0 "once the conflicts are gone, preflight passes"
 check "nothing written by any of it" test "$before" == "$(snapshot)"
+check "no write request from any of it reached a cluster (audit logs; dry runs ask with dryRun)" no_meshctl_writes

@@ -11,21 +11,6 @@ source "$REPO_ROOT/test/e2e/lib_faults.sh"
 render_dir="$LAB_DIR/render"
 rm -rf "$render_dir"
 
-# Counts what meshctl asked CLUSTER's API server to change after line MARK of
-# its audit log (access reviews are creates too, but change nothing).
-meshctl_writes_since() {
-  tail -n +"$(($2 + 1))" "$LAB_DIR/clusters/$1/audit.log" | jq -cR 'fromjson? // empty' |
-    jq -s '[.[] | select((.userAgent // "" | startswith("meshctl/")) and
-                 (.verb | IN("create", "update", "patch", "delete", "deletecollection")) and
-                 .objectRef.apiGroup != "authorization.k8s.io")] | length'
-}
-declare -A mark
-mark_audit() { local c; for c in "${CLUSTERS[@]}"; do mark[$c]=$(audit_mark "$c"); done; }
-no_meshctl_writes() {
-  local c
-  for c in "${CLUSTERS[@]}"; do [[ "$(meshctl_writes_since "$c" "${mark[$c]}")" == 0 ]] || return 1; done
-}
-
 # The last thing every Typha replica of LOCAL said about RCC REMOTE is that it is in sync.
 typha_in_sync() {
   local pod
