@@ -26,6 +26,7 @@ commands:
         [--license x=ok|missing|expired,..]
         [--pod-cidrs [x=]10.10.0.0/16,..] [--service-cidrs [x=]10.128.0.0/16,..]
         [--encap [x=]vxlan|ipip|none|wireguard,..] [--nodes N] [--node-names [x=]n1+n2,..]
+        [--latency [x=]35ms,..]   one-way delay per apiserver through a delaying TCP front
                                   start the lab (idempotent); prints the kubeconfig path last
   down [--dir D]                  stop exactly the processes the lab started; remove its state
   status [--dir D]                show what runs
@@ -149,6 +150,7 @@ func cmdUp(args []string) error {
 	fs.StringVar(&dp.encap, "encap", "", "encapsulation per cluster: x=vxlan|ipip|none|wireguard,... (a bare value: every cluster not named; default vxlan)")
 	fs.IntVar(&dp.nodes, "nodes", 1, "Nodes per cluster, <cluster>-node-1..N (1-20)")
 	fs.StringVar(&dp.nodeNames, "node-names", "", "node names per cluster: x=a+b,y=c,... ('+' between one cluster's nodes; overrides --nodes; the first one runs the pods)")
+	latency := fs.String("latency", "", "one-way delay per cluster's apiserver: x=35ms,y=45ms,... (a bare value: every cluster not named; default 0 = no front)")
 	if _, err := parseInterleaved(fs, args); err != nil {
 		return err
 	}
@@ -187,6 +189,10 @@ func cmdUp(args []string) error {
 	if err != nil {
 		return err
 	}
+	delays, err := parseLatency(names, *latency)
+	if err != nil {
+		return err
+	}
 	d, err := absDir(*dir)
 	if err != nil {
 		return err
@@ -196,7 +202,7 @@ func cmdUp(args []string) error {
 		Recheck: *recheck, LossDelay: *lossDelay, LogRate: *logRate, LogMaxBytes: *logMax,
 		NonCluster: *nonCluster, SecretWatchTimeout: *secretWatchT, WatchTimeout: *watchT,
 		Flavours:   flavourFlags{api: *calicoAPI, applyBug: applyBug.v, phase: *phase, version: *calicoVersion, license: *license},
-		DataPlanes: dataPlanes,
+		DataPlanes: dataPlanes, Latency: delays, LatencyGiven: *latency != "",
 	})
 }
 
@@ -241,17 +247,9 @@ func cmdHook(cmd string, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := absDir(*dir)
+	st, c, err := labCluster(*dir, *cluster)
 	if err != nil {
 		return err
-	}
-	st, err := loadState(d)
-	if err != nil {
-		return err
-	}
-	c := st.cluster(*cluster)
-	if c == nil {
-		return fmt.Errorf("--cluster %q is not in the lab (clusters: %s)", *cluster, strings.Join(st.names(), ","))
 	}
 	switch cmd {
 	case "stop-apiserver":
@@ -284,4 +282,21 @@ func cmdHook(cmd string, args []string) error {
 		return startKCM(st, c)
 	}
 	return nil
+}
+
+// labCluster loads the lab in dir and finds one of its clusters by name.
+func labCluster(dir, name string) (*State, *Cluster, error) {
+	d, err := absDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := loadState(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	c := st.cluster(name)
+	if c == nil {
+		return nil, nil, fmt.Errorf("--cluster %q is not in the lab (clusters: %s)", name, strings.Join(st.names(), ","))
+	}
+	return st, c, nil
 }
