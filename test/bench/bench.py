@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """meshctl against the kubectl procedure it replaces, on the lab, for N clusters.
 
-For each N: start a lab of N clusters; per repetition reset the mesh, run the
-baseline (test/bench/baseline.sh) and meshctl, and measure wall time to all
+For each N: start a lab of N clusters (optionally with WAN latency per
+apiserver, --latency, passed to `lab up`); per repetition reset the mesh, run
+the seed-faithful baseline (test/bench/baseline.sh), the fair kubectl script
+(test/bench/fair.sh) and meshctl, and measure wall time to all
 objects written and to every link in sync (read from the Typha stand-ins'
 Prometheus gauges, not from either tool), the no-change re-run, `meshctl
 status`, API requests per tool (from the apiservers' audit logs, by user
@@ -26,10 +28,11 @@ def run(cmd, env=None, check=True, capture=True):
 
 
 class Lab:
-    def __init__(self, n, base_dir):
+    def __init__(self, n, base_dir, latency=""):
         self.names = NAMES[:n]
         self.dir = Path(base_dir) / f"lab-{n}"
-        out = subprocess.run([str(LAB), "up", "--clusters", ",".join(self.names), "--dir", str(self.dir)],
+        extra = ["--latency", latency] if latency else []
+        out = subprocess.run([str(LAB), "up", "--clusters", ",".join(self.names), "--dir", str(self.dir), *extra],
                              check=True, text=True, stdout=subprocess.PIPE).stdout  # progress stays on stderr
         self.kubeconfig = out.strip().splitlines()[-1]
         self.env = dict(os.environ, KUBECONFIG=self.kubeconfig, NO_COLOR="1")
@@ -104,8 +107,8 @@ class Lab:
                       "tigera-federation-remote-cluster"], env=self.env)
             roles = [f"remote-cluster-secret-access-{r}" for r in self.names if r != c]
             run(kc + ["delete", "-n", "calico-system", "--ignore-not-found", "role,rolebinding", *roles], env=self.env)
-            run(kc + ["delete", "--ignore-not-found", "clusterrole,clusterrolebinding", "tigera-federation-remote-cluster"],
-                env=self.env)
+            run(kc + ["delete", "--ignore-not-found", "clusterrole,clusterrolebinding", "tigera-federation-remote-cluster",
+                      "tigera-federation-remote-cluster-v3"], env=self.env)
             run(kc + ["delete", "-n", "calico-system", "--ignore-not-found", "serviceaccount",
                       "tigera-federation-remote-cluster"], env=self.env)
         deadline = time.monotonic() + 60
@@ -141,18 +144,24 @@ def minimum_requests(n):
     return 5 * n + 4 * n * (n - 1)
 
 
-def bench_size(n, reps, meshctl, base_dir):
-    lab = Lab(n, base_dir)
+def timed_script(lab, name):
+    """Runs a kubectl script; returns (objects written s, every link in sync s, requests)."""
+    lab.reset()
+    marks = lab.audit_lines()
+    start = time.monotonic()
+    run([str(ROOT / "test/bench" / name), *lab.names], env=lab.env)
+    written = time.monotonic() - start
+    in_sync = lab.wait_in_sync(start)
+    return written, in_sync, lab.requests_since(marks, "kubectl")
+
+
+def bench_size(n, reps, meshctl, base_dir, latency=""):
+    lab = Lab(n, base_dir, latency)
     rows = []
     try:
         for rep in range(reps):
-            lab.reset()
-            marks = lab.audit_lines()
-            start = time.monotonic()
-            run([str(ROOT / "test/bench/baseline.sh"), *lab.names], env=lab.env)
-            base_written = time.monotonic() - start
-            base_sync = lab.wait_in_sync(start)
-            base_requests = lab.requests_since(marks, "kubectl")
+            base_written, base_sync, base_requests = timed_script(lab, "baseline.sh")
+            fair_written, fair_sync, fair_requests = timed_script(lab, "fair.sh")
 
             lab.reset()
             marks = lab.audit_lines()
@@ -170,12 +179,13 @@ def bench_size(n, reps, meshctl, base_dir):
             rerun_requests = lab.requests_since(marks, "meshctl")
             status_wall, status_rss, status_cpu, status_rc = timed_meshctl(meshctl, ["status", *lab.names], lab.env)
             rows.append(dict(n=n, rep=rep, baseline_written_s=base_written, baseline_sync_s=base_sync,
-                             baseline_requests=base_requests, meshctl_written_s=wall, meshctl_sync_s=mesh_sync,
+                             baseline_requests=base_requests, fair_written_s=fair_written, fair_sync_s=fair_sync,
+                             fair_requests=fair_requests, meshctl_written_s=wall, meshctl_sync_s=mesh_sync,
                              meshctl_requests=mesh_requests, meshctl_rss_kib=max(rss, rerun_rss, status_rss),
                              meshctl_cpu_s=cpu, rerun_s=rerun_wall, rerun_requests=rerun_requests,
                              status_s=status_wall, status_exit=status_rc, min_requests=minimum_requests(n),
                              lab_cpu_s=lab_cpu, lab_cpu_bound_s=lab_cpu / os.cpu_count()))
-            print(f"bench: n={n} rep={rep}: baseline {base_sync:.2f}s, meshctl {mesh_sync:.2f}s, "
+            print(f"bench: n={n} rep={rep}: baseline {base_sync:.2f}s, fair {fair_sync:.2f}s, meshctl {mesh_sync:.2f}s, "
                   f"status {status_wall:.2f}s", file=sys.stderr)
     finally:
         lab.down()
@@ -196,19 +206,23 @@ def summarize(rows):
     return out
 
 
-def markdown(summary, machine):
+def markdown(summary, machine, latency=""):
     def cell(s, key, fmt="{:.2f}"):
         v = s[key]
         return f"{fmt.format(v['median'])} ({fmt.format(v['min'])}–{fmt.format(v['max'])})"
-    lines = [f"Measured on {machine}; median (min–max) of the repetitions.", "",
-             "| N | baseline join to in sync (s) | meshctl join to in sync (s) | speed-up | baseline objects written (s) | meshctl objects written (s) | no-change re-run (s) | status (s) | requests baseline / meshctl / minimum | meshctl peak RSS (MiB) | meshctl CPU (s) | lab CPU during meshctl join (s) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    where = f"lab latency (one-way) {latency}" if latency else "loopback, no added latency"
+    lines = [f"Measured on {machine}; {where}; median (min–max) of the repetitions.", "",
+             "| N | baseline join to in sync (s) | fair script join to in sync (s) | meshctl join to in sync (s) | speed-up vs baseline | speed-up vs fair | baseline objects written (s) | fair objects written (s) | meshctl objects written (s) | no-change re-run (s) | status (s) | requests baseline / fair / meshctl / minimum | meshctl peak RSS (MiB) | meshctl CPU (s) | lab CPU during meshctl join (s) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for n, s in summary.items():
         speedup = s["baseline_sync_s"]["median"] / s["meshctl_sync_s"]["median"]
+        speedup_fair = s["fair_sync_s"]["median"] / s["meshctl_sync_s"]["median"]
         lines.append(
-            f"| {n} | {cell(s, 'baseline_sync_s')} | {cell(s, 'meshctl_sync_s')} | {speedup:.1f}× | "
-            f"{cell(s, 'baseline_written_s')} | {cell(s, 'meshctl_written_s')} | {cell(s, 'rerun_s')} | "
-            f"{cell(s, 'status_s')} | {s['baseline_requests']['median']:.0f} / {s['meshctl_requests']['median']:.0f} / "
+            f"| {n} | {cell(s, 'baseline_sync_s')} | {cell(s, 'fair_sync_s')} | {cell(s, 'meshctl_sync_s')} | "
+            f"{speedup:.1f}× | {speedup_fair:.1f}× | "
+            f"{cell(s, 'baseline_written_s')} | {cell(s, 'fair_written_s')} | {cell(s, 'meshctl_written_s')} | "
+            f"{cell(s, 'rerun_s')} | {cell(s, 'status_s')} | {s['baseline_requests']['median']:.0f} / "
+            f"{s['fair_requests']['median']:.0f} / {s['meshctl_requests']['median']:.0f} / "
             f"{s['min_requests']['median']:.0f} | {s['meshctl_rss_kib']['median'] / 1024:.1f} | "
             f"{cell(s, 'meshctl_cpu_s')} | {cell(s, 'lab_cpu_s')} |")
     return "\n".join(lines) + "\n"
@@ -224,7 +238,8 @@ def plot(summary, path):
         return
     ns = list(summary)
     fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(ns, [summary[n]["baseline_sync_s"]["median"] for n in ns], "o-", label="kubectl procedure")
+    ax.plot(ns, [summary[n]["baseline_sync_s"]["median"] for n in ns], "o-", label="kubectl procedure (seed-faithful)")
+    ax.plot(ns, [summary[n]["fair_sync_s"]["median"] for n in ns], "o-", label="kubectl, fair script")
     ax.plot(ns, [summary[n]["meshctl_sync_s"]["median"] for n in ns], "o-", label="meshctl join")
     ax.set_xlabel("clusters (N)")
     ax.set_ylabel("seconds to every link in sync")
@@ -241,18 +256,21 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--meshctl", default=str(ROOT / "build/meshctl"))
     ap.add_argument("--out", default=str(ROOT / "build/bench"))
+    ap.add_argument("--latency", default="", help="one-way delay per apiserver, passed to `lab up --latency` "
+                    "(e.g. iad=0ms,pdx=35ms,fra=45ms; a bare value applies to every cluster not named)")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for n in [int(x) for x in args.sizes.split(",")]:
-        rows += bench_size(n, args.reps, args.meshctl, out)
+        rows += bench_size(n, args.reps, args.meshctl, out, args.latency)
     summary = summarize(rows)
     machine = f"{os.cpu_count()} cores, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, {os.uname().sysname} {os.uname().release}"
-    (out / "results.json").write_text(json.dumps({"machine": machine, "rows": rows, "summary": summary}, indent=2))
-    (out / "results.md").write_text(markdown(summary, machine))
+    (out / "results.json").write_text(json.dumps({"machine": machine, "latency": args.latency, "rows": rows,
+                                                  "summary": summary}, indent=2))
+    (out / "results.md").write_text(markdown(summary, machine, args.latency))
     plot(summary, out / "time-vs-n.png")
-    print(markdown(summary, machine))
+    print(markdown(summary, machine, args.latency))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The benchmark command (README "Benchmarks"): builds meshctl (release) and the
 # lab, then compares meshctl with the kubectl procedure for N = 2, 3, 4, 6.
-#   test/bench/run.sh [--sizes 2,3,4,6] [--reps 3]
+#   test/bench/run.sh [--sizes 2,3,4,6] [--reps 3] [--latency iad=0ms,pdx=35ms,fra=45ms]
+# --latency (one-way delay per apiserver; a bare value applies to every cluster
+# not named) is passed to `lab up --latency` through bench.py.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 "$root/scripts/install-deps.sh"

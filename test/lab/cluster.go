@@ -39,7 +39,9 @@ type upOptions struct {
 	SecretWatchTimeout time.Duration
 	WatchTimeout       time.Duration
 	Flavours           flavourFlags
-	DataPlanes         map[string]dataPlane // by cluster name
+	DataPlanes         map[string]dataPlane     // by cluster name
+	Latency            map[string]time.Duration // one-way delay by cluster name (latency.go)
+	LatencyGiven       bool                     // --latency was passed (checked against the recorded one on a re-up)
 }
 
 func up(o upOptions) error {
@@ -52,6 +54,12 @@ func up(o upOptions) error {
 		if !reflect.DeepEqual(st.names(), o.Names) || st.Replicas != o.Replicas || st.NonCluster != o.NonCluster {
 			return fmt.Errorf("a lab with clusters %s (typha-replicas %d, noncluster-typha %v) is already up in %s; run `lab down --dir %s` first",
 				strings.Join(st.names(), ","), st.Replicas, st.NonCluster, o.Dir, o.Dir)
+		}
+		for _, c := range st.Clusters {
+			if o.LatencyGiven && o.Latency[c.Name] != c.latency() {
+				return fmt.Errorf("cluster %s of the lab in %s has latency %s, fixed at the first up; run `lab down --dir %s` first to change it",
+					c.Name, o.Dir, c.latency(), o.Dir)
+			}
 		}
 		if o.EKS && !st.EKS {
 			st.EKS = true
@@ -70,6 +78,9 @@ func up(o upOptions) error {
 			return err
 		}
 		if err := writeKubeconfigs(st); err != nil {
+			return err
+		}
+		if err := waitFronts(st); err != nil {
 			return err
 		}
 		fmt.Println(st.kubeconfigPath())
@@ -117,6 +128,9 @@ func up(o upOptions) error {
 	if err := registerCalicoServers(st); err != nil {
 		return err
 	}
+	if err := waitFronts(st); err != nil {
+		return err
+	}
 	progress("%d cluster(s) up in %.1fs; KUBECONFIG=%s", len(st.Clusters), time.Since(start).Seconds(), st.kubeconfigPath())
 	fmt.Println(st.kubeconfigPath())
 	return nil
@@ -149,7 +163,7 @@ func allocateAndRegister(st *State, o upOptions) error {
 		return err
 	}
 	defer unlock()
-	if err := allocate(st, o.Names, o.DataPlanes, otherLabsClaims(st.Dir)); err != nil {
+	if err := allocate(st, o.Names, o.DataPlanes, otherLabsClaims(st.Dir), o.Latency); err != nil {
 		return err
 	}
 	if err := applyFlavours(st, o.Flavours); err != nil {
@@ -163,7 +177,7 @@ func allocateAndRegister(st *State, o upOptions) error {
 
 // allocate picks ports and node addresses that are free now and that no
 // other lab has claimed (it may not have bound them yet).
-func allocate(st *State, names []string, dps map[string]dataPlane, taken claims) error {
+func allocate(st *State, names []string, dps map[string]dataPlane, taken claims, latency map[string]time.Duration) error {
 	base := 16440
 	n := 2
 	for i, name := range names {
@@ -175,13 +189,18 @@ func allocate(st *State, names []string, dps map[string]dataPlane, taken claims)
 				return fmt.Errorf("no free port block found on 127.0.0.1")
 			}
 			claimed := false
-			for _, p := range []int{base, base + 1, base + 3} {
+			for _, p := range []int{base, base + 1, base + 3, base + 4} {
 				if _, ok := taken.ports[p]; ok {
 					claimed = true
 				}
 			}
-			if !claimed && portFree("127.0.0.1", base) && portFree("127.0.0.1", base+1) && portFree("127.0.0.1", base+3) {
+			front := latency[name] > 0
+			if !claimed && portFree("127.0.0.1", base) && portFree("127.0.0.1", base+1) && portFree("127.0.0.1", base+3) &&
+				(!front || portFree("127.0.0.1", base+4)) {
 				c.EtcdPort, c.EtcdPeerPort, c.APIPort = base, base+1, base+3
+				if front {
+					c.FrontPort, c.Latency = base+4, latency[name].String()
+				}
 				base += 10
 				break
 			}
@@ -548,20 +567,20 @@ func readAll(files ...string) ([][]byte, error) {
 
 func writeAdminKubeconfig(st *State, c *Cluster) error {
 	cfg := clientcmdapi.NewConfig()
-	if err := addCluster(st, c, cfg, "lab-"+c.Name, "lab-"+c.Name+"-admin", c.Name); err != nil {
+	if err := addCluster(st, c, cfg, "lab-"+c.Name, "lab-"+c.Name+"-admin", c.Name, st.apiURL(c)); err != nil {
 		return err
 	}
 	cfg.CurrentContext = c.Name
 	return clientcmd.WriteToFile(*cfg, st.path(c, "admin.kubeconfig"))
 }
 
-func addCluster(st *State, c *Cluster, cfg *clientcmdapi.Config, clusterName, userName, ctxName string) error {
+func addCluster(st *State, c *Cluster, cfg *clientcmdapi.Config, clusterName, userName, ctxName, server string) error {
 	b, err := readAll(st.pki(c, "ca.crt"), st.pki(c, "admin.crt"), st.pki(c, "admin.key"))
 	if err != nil {
 		return err
 	}
 	cl := clientcmdapi.NewCluster()
-	cl.Server = st.apiURL(c)
+	cl.Server = server
 	cl.CertificateAuthorityData = b[0]
 	cfg.Clusters[clusterName] = cl
 	u := clientcmdapi.NewAuthInfo()
@@ -580,7 +599,7 @@ func eksARN(name string) string { return "arn:aws:eks:us-east-1:111122223333:clu
 func writeKubeconfigs(st *State) error {
 	cfg := clientcmdapi.NewConfig()
 	for _, c := range st.Clusters {
-		if err := addCluster(st, c, cfg, "lab-"+c.Name, "lab-"+c.Name+"-admin", c.Name); err != nil {
+		if err := addCluster(st, c, cfg, "lab-"+c.Name, "lab-"+c.Name+"-admin", c.Name, st.serverURL(c)); err != nil {
 			return err
 		}
 	}
@@ -593,7 +612,7 @@ func writeKubeconfigs(st *State) error {
 	}
 	eks := clientcmdapi.NewConfig()
 	for _, c := range st.Clusters {
-		if err := addCluster(st, c, eks, eksARN(c.Name), eksARN(c.Name), c.Name+"-eks"); err != nil {
+		if err := addCluster(st, c, eks, eksARN(c.Name), eksARN(c.Name), c.Name+"-eks", st.serverURL(c)); err != nil {
 			return err
 		}
 	}
@@ -647,6 +666,9 @@ func status(dir string) error {
 		fmt.Printf("cluster %s: context %s, apiserver %s, etcd 127.0.0.1:%d, node %s %s kubelet :%d; %s\n",
 			c.Name, c.Name, st.apiURL(c), c.EtcdPort, c.NodeName, c.NodeIP, kubeletPort, c.dataPlaneSummary())
 		fmt.Printf("  %s\n", c.flavourSummary())
+		if c.FrontPort != 0 {
+			fmt.Printf("  latency front %s (kubeconfig server), %s each way\n", st.serverURL(c), c.latency())
+		}
 		total := 0
 		for _, comp := range []string{"etcd", "kube-apiserver", "kube-controller-manager"} {
 			pid, ok := st.alive(componentPidfile(st, c, comp))

@@ -50,6 +50,10 @@ type Cluster struct {
 	License        string `json:"license,omitempty"`
 	// CalicoAPIPort: the lab's Calico API server / licence webhook on NodeIP (0 = none).
 	CalicoAPIPort int `json:"calicoAPIPort,omitempty"`
+	// WAN latency (latency.go): one-way delay of every connection through the
+	// front on 127.0.0.1:FrontPort (0 = no delay, no front).
+	Latency   string `json:"latency,omitempty"`
+	FrontPort int    `json:"frontPort,omitempty"`
 }
 
 // podInfo is one pod the supervisor runs a stand-in process for.
@@ -597,8 +601,10 @@ func otherLabsClaims(self string) claims {
 			continue
 		}
 		for _, c := range st.Clusters {
-			for _, p := range []int{c.EtcdPort, c.EtcdPeerPort, c.APIPort} {
-				cl.ports[p] = dir
+			for _, p := range []int{c.EtcdPort, c.EtcdPeerPort, c.APIPort, c.FrontPort} {
+				if p != 0 {
+					cl.ports[p] = dir
+				}
 			}
 			cl.ips[c.NodeIP] = dir
 		}

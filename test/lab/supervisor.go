@@ -299,6 +299,13 @@ func cmdSupervise(args []string) error {
 	sv := &supervisor{st: st, children: map[int]bool{}, rollout: map[string]bool{}}
 	sig := make(chan os.Signal, 2)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	fronts, err := startFronts(st)
+	if err != nil {
+		return err
+	}
+	for _, ln := range fronts {
+		defer ln.Close()
+	}
 	for _, c := range st.Clusters {
 		srv, err := sv.kubelet(c)
 		if err != nil {
