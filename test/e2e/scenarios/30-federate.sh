@@ -117,3 +117,12 @@ set -e
 check "examples/redis-ha.sh --cleanup on a healthy mesh (exit $rc)" test "$rc" == 0
 check "it federated, listed and removed again" bash -c \
   "grep -q 'testdb-federated.redis.svc' '$ARTIFACTS/example-redis-ha.out' && ! kubectl --context iad get service -n redis testdb-federated"
+
+echo "-- members that are not meshed"
+meshctl leave pdx
+expect_rc 0 "pdx leaves the mesh"
+meshctl federate testdb -n redis iad pdx
+expect_rc 5 "federate refuses clusters that are not meshed with each other"
+check "one line each way, naming the missing RCC and the fix" test \
+  "$(grep -c 'is not meshed with .* (no RemoteClusterConfiguration .*meshctl join' <<<"$MESH_ERR")" == 2
+check "nothing written" bash -c "! kubectl --context iad get service -n redis testdb-federated"
