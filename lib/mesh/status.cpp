@@ -187,6 +187,8 @@ void check_remote_pools(LinkStatus& link, const ClusterFacts& local, const Clust
       }
       link.objects.push_back(check);
     }
+  } else if (link.overlay_routing == "Disabled") {
+    return;  // R's pod CIDRs unknown (unreachable, or unread): which pools are stale cannot be told
   }
   for (const auto& [name, pool] : *local.own_pools) {
     if (kube::label_of(pool, calico::kRemoteClusterLabel) != link.remote || expected.count(name) > 0 ||
