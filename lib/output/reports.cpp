@@ -288,7 +288,8 @@ std::string status_table(const mesh::StatusReport& report, const TerminalStyle& 
            paint(style, complete ? Tone::ok : Tone::bad,
                  complete ? "complete" : fmt::format("missing {}", fmt::join(s.seen.missing, ", ")))});
     }
-    out += "\n" + services.render();
+    out += '\n';  // not "\n" + render(): GCC 12 at -O3 warns (-Wrestrict) on that form
+    out += services.render();
   }
   for (const auto& l : report.links) {
     for (const auto& line : l.data_plane)
