@@ -191,6 +191,10 @@ std::vector<ObjectResult> remove_stale_remote_pools(kube::Client& client, const 
         kube::label_of(object, calico::kRoleLabel) != calico::kRemotePoolRole ||
         kube::label_of(object, calico::kRemoteClusterLabel) != remote || !carries_managed_label(object))
       continue;
+    // A pool that existed before join took it over is not meshctl's to
+    // delete (leave and teardown release such objects); it is left as it is.
+    if (!kube::annotation_of(object, calico::kAdoptedAnnotation).empty())
+      continue;
     ObjectResult r{cluster, "IPPool", "", name, remote, Action::remove, "", Errc::internal, 0};
     auto removed = client.remove(pools, "", name, kube::Propagation::background,
                                  options.dry_run ? kube::DryRun::yes : kube::DryRun::no);

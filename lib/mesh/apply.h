@@ -37,6 +37,7 @@ std::vector<ObjectResult> apply_objects(kube::Client& client, const std::string&
 // Deletes meshctl's disabled IPPools in a cluster that were made for
 // `remote` and are not among `keep` (by name): R's pod CIDRs changed, or the
 // routing became Enabled. `live` is what preflight listed (labelled pools).
+// Pools join took over (they existed before it) are never deleted.
 std::vector<ObjectResult> remove_stale_remote_pools(kube::Client& client, const std::string& cluster,
                                                     const std::string& remote, const kube::Resource& pools,
                                                     const std::vector<DesiredObject>& keep,
