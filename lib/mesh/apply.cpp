@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <optional>
 #include <set>
 
 #include "calico/names.h"
 #include "kube/exec_credential.h"
 #include "kube/fields.h"
 #include "util/interrupt.h"
+#include "util/parallel.h"
 
 namespace meshctl::mesh {
 namespace {
@@ -110,13 +112,18 @@ Result<kube::Applied> write_without_apply(kube::Client& client, const DesiredObj
   }
 }
 
-ObjectResult apply_object(kube::Client& client, const std::string& cluster, const DesiredObject& d,
-                          const LiveState& live, const JoinOptions& options, LiveState* record) {
+struct Written {
+  ObjectResult result;
+  std::optional<Json> object;  // the server's answer, when it wrote something
+};
+
+Written apply_object(kube::Client& client, const std::string& cluster, const DesiredObject& d,
+                     const LiveState& live, const JoinOptions& options) {
   ObjectResult r = result_for(cluster, d);
   const Json* existing = live.find(d);
   if (existing != nullptr && matches_live(*existing, d.body)) {
     r.action = Action::unchanged;
-    return r;
+    return {r, std::nullopt};
   }
   kube::ApplyOptions apply_options;
   apply_options.force = options.force_conflicts ? kube::Force::yes : kube::Force::no;
@@ -133,7 +140,7 @@ ObjectResult apply_object(kube::Client& client, const std::string& cluster, cons
       r.error +=
           " (another field manager owns these fields; re-run with --force-conflicts to take them over)";
     }
-    return r;
+    return {r, std::nullopt};
   }
   r.action = classify(*applied, existing);
   if (r.action == Action::adopt) {
@@ -144,12 +151,17 @@ ObjectResult apply_object(kube::Client& client, const std::string& cluster, cons
           fmt::format("took over {} {} but could not record it ({}): leave and teardown would delete it",
                       d.kind, d.name, adopted.error().message);
       r.error_code = adopted.error().code;
-      return r;
+      return {r, std::nullopt};
     }
     applied->object = std::move(*adopted);
   }
-  if (record != nullptr && !options.dry_run)
-    record->objects[object_key(d.resource, d.namespace_, d.name)] = std::move(applied->object);
+  return {r, std::move(applied->object)};
+}
+
+ObjectResult skipped(const std::string& cluster, const DesiredObject& d) {
+  ObjectResult r = result_for(cluster, d);
+  r.action = Action::skipped;
+  r.error = interrupted() ? "interrupted" : "an earlier object of this cluster failed";
   return r;
 }
 
@@ -226,17 +238,28 @@ std::vector<ObjectResult> apply_objects(kube::Client& client, const std::string&
                                         const JoinOptions& options, LiveState* record) {
   std::vector<ObjectResult> results;
   bool stop = false;
-  for (const auto& d : objects) {
+  for (std::size_t begin = 0; begin < objects.size();) {
+    std::size_t end = begin + 1;
+    while (end < objects.size() && objects[end].order == WriteOrder::with_previous)
+      ++end;
     if (stop || interrupted()) {
-      ObjectResult r = result_for(cluster, d);
-      r.action = Action::skipped;
-      r.error = interrupted() ? "interrupted" : "an earlier object of this cluster failed";
-      results.push_back(std::move(r));
+      for (std::size_t i = begin; i < end; ++i)
+        results.push_back(skipped(cluster, objects[i]));
       stop = true;
+      begin = end;
       continue;
     }
-    results.push_back(apply_object(client, cluster, d, live, options, record));
-    stop = results.back().action == Action::failed;
+    auto round = parallel_map<Written>(end - begin, [&](std::size_t i) {
+      return apply_object(client, cluster, objects[begin + i], live, options);
+    });
+    for (std::size_t i = 0; i < round.size(); ++i) {
+      const DesiredObject& d = objects[begin + i];
+      stop = stop || round[i].result.action == Action::failed;
+      if (record != nullptr && round[i].object && !options.dry_run)
+        record->objects[object_key(d.resource, d.namespace_, d.name)] = std::move(*round[i].object);
+      results.push_back(std::move(round[i].result));
+    }
+    begin = end;
   }
   return results;
 }

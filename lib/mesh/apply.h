@@ -26,8 +26,10 @@ struct ObjectResult {
   int error_http_status = 0;         // when failed with an HTTP answer: its status (503: shutting down)
 };
 
-// Applies each object in order, stopping at the first failure or interrupt,
-// so that e.g. an RCC is never written after its Secret failed. Observed kinds
+// Applies the objects round by round (a round is an object and those after it
+// marked WriteOrder::with_previous, sent concurrently), stopping after the
+// first round with a failure or an interrupt, so that e.g. an RCC is never
+// written after its Secret failed. Results keep the objects' order. Observed kinds
 // are compared with `live`; when `record` is given, the server's answers for
 // them are stored there.
 std::vector<ObjectResult> apply_objects(kube::Client& client, const std::string& cluster,

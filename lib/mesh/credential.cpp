@@ -10,6 +10,7 @@
 #include "kube/client.h"
 #include "util/jwt.h"
 #include "util/outcome.h"
+#include "util/parallel.h"
 
 namespace meshctl::mesh {
 namespace {
@@ -106,10 +107,19 @@ CredentialCheck check_credential(const std::string& kubeconfig_text, const Remot
     out.detail = client.error().message;
     return out;
   }
+  // The three questions go together; the pools' group needs discovery first.
+  const std::vector<std::string> resources{"pods", "nodes", "ippools"};
+  std::vector<std::string> groups(resources.size());
+  auto answers = parallel_map<Result<bool>>(resources.size(), [&](size_t i) {
+    if (resources[i] == "ippools")
+      groups[i] = calico_group_served(**client);
+    return (*client)->can_i({"list", groups[i], resources[i], "", "", ""});
+  });
   std::vector<std::string> denied;
-  for (const auto& [group, resource] : std::vector<std::pair<std::string, std::string>>{
-           {"", "pods"}, {"", "nodes"}, {calico_group_served(**client), "ippools"}}) {
-    auto allowed = (*client)->can_i({"list", group, resource, "", "", ""});
+  for (size_t i = 0; i < resources.size(); ++i) {
+    const std::string& group = groups[i];
+    const std::string& resource = resources[i];
+    const auto& allowed = answers[i];
     if (!allowed) {
       out.result = result_for_error(allowed.error().code);
       out.detail = allowed.error().message;

@@ -67,6 +67,8 @@ struct Reads {
   std::mutex unread_mutex;
   bool api_service_backed = false;
   std::optional<calico::OverlaySettings> felix_overlay;  // completed with the pools' VXLAN after the reads
+  Result<Json> pool_list = Error(Errc::internal, "not read");
+  std::optional<Result<Json>> own_v3_pools;  // listed when the API mode (still unknown) may keep them there
 
   void unread(const std::string& what, const Error& e) {
     std::lock_guard lock(unread_mutex);
@@ -106,7 +108,8 @@ struct Reads {
   }
 
   void pools() {
-    auto list = client.list(calico_resource(groups, "ippools"), "");
+    pool_list = client.list(calico_resource(groups, "ippools"), "");
+    const auto& list = pool_list;
     if (!list) {
       unread("IPPools", list.error());
       return;
@@ -238,18 +241,49 @@ struct Reads {
   }
 };
 
+bool same_resource(const kube::Resource& a, const kube::Resource& b) {
+  return a.group == b.group && a.version == b.version && a.plural == b.plural;
+}
+
+OwnPools own_pools_from(Reads& reads, calico::ApiMode mode) {
+  OwnPools out;
+  const kube::Resource& resource = ip_pool_resource(mode);
+  Result<Json> list = Error(Errc::internal, "not read");
+  if (same_resource(resource, calico_resource(reads.groups, "ippools")))
+    list = std::move(reads.pool_list);
+  else if (reads.own_v3_pools)
+    list = std::move(*reads.own_v3_pools);
+  else
+    list = reads.client.list(resource, "", calico::managed_selector());
+  if (!list) {
+    out.unlisted = list.error().message;
+    return out;
+  }
+  for (auto& pool : items(*list)) {
+    if (kube::label_of(pool, calico::kManagedByLabel) == calico::kManagedByValue)
+      out.items.push_back(std::move(pool));
+  }
+  return out;
+}
+
 }  // namespace
 
-calico::Flavour read_flavour(kube::Client& client, FlavourReads what) {
+calico::Flavour read_flavour(kube::Client& client, FlavourReads what, OwnPools* own_pools) {
   calico::Flavour f;
   ServedGroups groups = served_groups(client, f);
-  Reads reads{client, groups, f, {}, false, std::nullopt};
+  Reads reads{client, groups, f, {}, false, std::nullopt, Error(Errc::internal, "not read"), std::nullopt};
   std::vector<std::function<void()>> steps{
       [&] { reads.api_service(); },     [&] { reads.cluster_information(); }, [&] { reads.licence(); },
       [&] { reads.pools(); },           [&] { reads.felix_configuration(); }, [&] { reads.migration(); },
       [&] { reads.noncluster_typha(); }};
   if (what == FlavourReads::with_data_plane)
     steps.insert(steps.end(), {[&] { reads.nodes(); }, [&] { reads.service_ranges(); }});
+  if (own_pools != nullptr && groups.crd && groups.v3) {
+    // The API server mode keeps them in projectcalico.org/v3, the v1 CRD mode
+    // in crd.projectcalico.org/v1: which one is known only after this round.
+    steps.push_back(
+        [&] { reads.own_v3_pools = client.list(kube::resources::ip_pools, "", calico::managed_selector()); });
+  }
   parallel_map<bool>(steps.size(), [&](std::size_t i) {
     steps[i]();
     return true;
@@ -259,6 +293,8 @@ calico::Flavour read_flavour(kube::Client& client, FlavourReads what) {
     f.data_plane.overlay = reads.felix_overlay;
     f.data_plane.overlay->vxlan = *f.vxlan;
   }
+  if (own_pools != nullptr)
+    *own_pools = own_pools_from(reads, f.api_mode);
   return f;
 }
 

@@ -19,7 +19,17 @@ namespace meshctl::mesh {
 // status shows the Calico kind only; join and render also judge the data
 // plane, whose Nodes list grows with the cluster (one list per preflight).
 enum class FlavourReads { calico_kind, with_data_plane };
-calico::Flavour read_flavour(kube::Client& client, FlavourReads what);
+
+// meshctl's own disabled IPPools (labelled), at ip_pool_resource(api mode):
+// taken from the fingerprint's pool list where the cluster keeps its pools in
+// that same resource, else listed in the fingerprint's round, so they cost no
+// round trip of their own.
+struct OwnPools {
+  std::vector<kube::Json> items;
+  std::string unlisted;  // why they could not be listed; "" when listed
+};
+
+calico::Flavour read_flavour(kube::Client& client, FlavourReads what, OwnPools* own_pools = nullptr);
 
 struct FlavouredCluster {
   std::string name;  // mesh name

@@ -12,6 +12,11 @@ namespace meshctl::mesh {
 
 using kube::Json;
 
+// Whether an object needs the one before it in the list to be written first.
+// Objects that go `with_previous` form one round and are sent concurrently, so
+// a round costs one round trip to the API server, not one per object.
+enum class WriteOrder { after_previous, with_previous };
+
 struct DesiredObject {
   kube::Resource resource;
   std::string kind;        // "Secret", "ClusterRole", ...
@@ -19,6 +24,7 @@ struct DesiredObject {
   std::string name;
   std::string remote;              // the link's remote mesh name; "" for federation objects
   bool holds_credentials = false;  // never print its body
+  WriteOrder order = WriteOrder::after_previous;
   Json body;
 };
 

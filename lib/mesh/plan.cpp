@@ -73,15 +73,22 @@ Result<std::vector<DesiredObject>> federation_objects(const std::string& cluster
     TRY_ASSIGN(auto sa, make("federation-serviceaccount", r::service_accounts, "ServiceAccount", vars));
     out.push_back(std::move(sa));
   }
+  // The RBAC objects name the ServiceAccount but do not need it to exist:
+  // they go in its round. The token Secret waits for the ServiceAccount, or
+  // the token controller would delete it as belonging to no account.
   TRY_ASSIGN(auto role, make("federation-clusterrole", r::cluster_roles, "ClusterRole", vars));
+  role.order = out.empty() ? WriteOrder::after_previous : WriteOrder::with_previous;
   out.push_back(std::move(role));
   TRY_ASSIGN(auto binding,
              make("federation-clusterrolebinding", r::cluster_role_bindings, "ClusterRoleBinding", vars));
+  binding.order = WriteOrder::with_previous;
   out.push_back(std::move(binding));
   TRY_ASSIGN(auto role_v3, make("federation-clusterrole-v3", r::cluster_roles, "ClusterRole", vars));
+  role_v3.order = WriteOrder::with_previous;
   out.push_back(std::move(role_v3));
   TRY_ASSIGN(auto binding_v3,
              make("federation-clusterrolebinding-v3", r::cluster_role_bindings, "ClusterRoleBinding", vars));
+  binding_v3.order = WriteOrder::with_previous;
   out.push_back(std::move(binding_v3));
   if (options.token_mode == TokenMode::secret) {
     TRY_ASSIGN(auto token, make("federation-token-secret", r::secrets, "Secret", vars));
@@ -137,13 +144,19 @@ Result<std::vector<DesiredObject>> link_objects(const std::string& local, const 
       {"kubeconfig", base64_encode(calico::render_remote_kubeconfig(remote).reveal())},
   };
   out.push_back(std::move(secret));
+  // Typha reads the Secret, with the Role's grant, once it sees the RCC: those
+  // (and the pools) go in one round, the RCC after them.
   TRY_ASSIGN(auto role, make("link-role", r::roles, "Role", vars, remote.cluster_name));
+  role.order = WriteOrder::with_previous;
   out.push_back(std::move(role));
   TRY_ASSIGN(auto binding,
              make("link-rolebinding", r::role_bindings, "RoleBinding", vars, remote.cluster_name));
+  binding.order = WriteOrder::with_previous;
   out.push_back(std::move(binding));
   if (overlay_routing == "Disabled") {
     TRY_ASSIGN(auto pools, remote_pool_objects(local, remote.cluster_name, remote_pools));
+    for (auto& pool : pools)
+      pool.order = WriteOrder::with_previous;
     std::move(pools.begin(), pools.end(), std::back_inserter(out));
   }
   TRY_ASSIGN(auto rcc, make("link-remoteclusterconfiguration", r::remote_cluster_configurations,

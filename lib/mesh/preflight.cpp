@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <functional>
 #include <map>
 #include <set>
 
 #include "calico/names.h"
+#include "kube/fields.h"
 #include "mesh/fingerprint.h"
 #include "util/parallel.h"
 
@@ -168,54 +170,76 @@ Status list_managed(kube::Client& client, const kube::Resource& resource, const 
   return {};
 }
 
-// The label-selected lists of what join compares before writing. A 404 on the
-// RCC list means the API is not served: the same answer discovery would give.
-Status observe(kube::Client& client, const Cluster& c, const JoinOptions& o, ClusterOutcome& out) {
-  LiveState& live = out.facts.live;
-  TRY(list_managed(client, kube::resources::secrets, out.facts.federation_namespace, live));
-  if (o.secret_namespace != out.facts.federation_namespace)
-    TRY(list_managed(client, kube::resources::secrets, o.secret_namespace, live));
-  TRY(list_managed(client, kube::resources::roles, o.secret_namespace, live));
-  TRY(list_managed(client, kube::resources::role_bindings, o.secret_namespace, live));
-  // The federation ClusterRole and its binding carry the names the documented
-  // procedure uses too: read them by name, labelled or not, so that join can
-  // tell taking one over from creating it.
-  for (const auto* resource : {&kube::resources::cluster_roles, &kube::resources::cluster_role_bindings}) {
-    for (auto name : {calico::kFederationName, calico::kFederationV3RoleName}) {
-      auto object = client.get(*resource, "", std::string(name));
-      if (object)
-        live.objects[object_key(*resource, "", std::string(name))] = std::move(*object);
-      else if (object.error().code != Errc::not_found)
-        return object.error();
-    }
-  }
-  auto rccs = list_managed(client, kube::resources::remote_cluster_configurations, "", live);
-  if (!rccs && rccs.error().code == Errc::not_found) {
-    return Error(
-        Errc::precondition,
-        c.member.context + ": the RemoteClusterConfiguration API (projectcalico.org/v3) is not served",
-        "install Calico Enterprise or Calico Cloud with its API server in this cluster");
-  }
-  return rccs;
+// One read of what join compares before writing, into its own LiveState so
+// that the reads can run concurrently.
+struct Observation {
+  LiveState live;
+  Status status;
+};
+
+// The federation ClusterRole and its binding carry the names the documented
+// procedure uses too: read by name, labelled or not, so that join can tell
+// taking one over from creating it.
+Status get_by_name(kube::Client& client, const kube::Resource& resource, std::string_view name,
+                   LiveState& live) {
+  auto object = client.get(resource, "", std::string(name));
+  if (object)
+    live.objects[object_key(resource, "", std::string(name))] = std::move(*object);
+  else if (object.error().code != Errc::not_found)
+    return object.error();
+  return {};
 }
 
-// meshctl's disabled pools (Disabled routing), also to remove them on a
-// switch to Enabled, where this cluster keeps its pools. Optional unless
-// Disabled routing is asked for: a user without Calico pool rights can still
-// mesh over an overlay.
-void observe_own_pools(kube::Client& client, ClusterOutcome& out) {
-  auto pools = list_managed(client, ip_pool_resource(out.facts.flavour.api_mode), "", out.facts.live);
-  if (!pools)
-    out.facts.pools_unlisted = pools.error().message;
+// The label-selected lists and by-name reads of what join compares before
+// writing, all at once. A 404 on the RCC list means the API is not served:
+// the same answer discovery would give. The first failure, in this order, is
+// the one reported.
+Status observe(kube::Client& client, const Cluster& c, const JoinOptions& o, const std::string& federation_ns,
+               LiveState& live) {
+  std::vector<std::function<Status(LiveState&)>> reads;
+  auto managed = [&](const kube::Resource& resource, std::string ns) {
+    reads.push_back([&client, &resource, ns](LiveState& l) { return list_managed(client, resource, ns, l); });
+  };
+  managed(kube::resources::secrets, federation_ns);
+  if (o.secret_namespace != federation_ns)
+    managed(kube::resources::secrets, o.secret_namespace);
+  managed(kube::resources::roles, o.secret_namespace);
+  managed(kube::resources::role_bindings, o.secret_namespace);
+  for (const auto* resource : {&kube::resources::cluster_roles, &kube::resources::cluster_role_bindings}) {
+    for (auto name : {calico::kFederationName, calico::kFederationV3RoleName})
+      reads.push_back(
+          [&client, resource, name](LiveState& l) { return get_by_name(client, *resource, name, l); });
+  }
+  reads.push_back([&](LiveState& l) {
+    auto rccs = list_managed(client, kube::resources::remote_cluster_configurations, "", l);
+    if (!rccs && rccs.error().code == Errc::not_found) {
+      return Status(Error(
+          Errc::precondition,
+          c.member.context + ": the RemoteClusterConfiguration API (projectcalico.org/v3) is not served",
+          "install Calico Enterprise or Calico Cloud with its API server in this cluster"));
+    }
+    return rccs;
+  });
+  auto observed = parallel_map<Observation>(reads.size(), [&](std::size_t i) {
+    Observation out;
+    out.status = reads[i](out.live);
+    return out;
+  });
+  for (auto& one : observed) {
+    if (!one.status)
+      return one.status;
+    live.objects.merge(one.live.objects);
+  }
+  return {};
 }
 
 // Adds a problem naming every permission the caller lacks; false when any
 // check could not be made or something is missing.
 bool permitted(kube::Client& client, const Cluster& c, const JoinOptions& o, const std::string& fed_ns,
-               RulesCache& cache, ClusterOutcome& out) {
+               RulesCache& cache, std::vector<Error>& problems) {
   auto denied = denied_permissions(client, needs_for(o, fed_ns), o.secret_namespace, cache);
   if (!denied) {
-    out.problems.push_back(denied.error());
+    problems.push_back(denied.error());
     return false;
   }
   if (denied->empty())
@@ -223,35 +247,72 @@ bool permitted(kube::Client& client, const Cluster& c, const JoinOptions& o, con
   std::string list;
   for (const auto& d : *denied)
     list += (list.empty() ? "" : ", ") + d;
-  out.problems.push_back(
+  problems.push_back(
       Error(Errc::forbidden, c.member.context + ": not allowed to " + list,
             fmt::format("ask for the permissions `meshctl {} --print-required-permissions` lists",
                         o.read_only ? "render" : "join")));
   return false;
 }
 
+// Everything preflight reads in one cluster, sent together: the permission
+// check, the federation ServiceAccount, the namespaces, what join compares
+// with and the Calico fingerprint are independent of each other, so on a
+// distant cluster they cost the round trips of the longest chain (the
+// fingerprint's discovery, then its reads), not one per read. The permission
+// check's answer comes first in what is reported: where it refuses (or the
+// cluster does not answer) the other reads' failures say nothing more.
 ClusterOutcome check_cluster(Cluster& c, const JoinOptions& o) {
   ClusterOutcome out;
   kube::Client& client = *c.client;
   RulesCache rules;
-  // The first request also shows whether the cluster answers and knows us.
-  if (!permitted(client, c, o, o.federation_namespace, rules, out))
-    return out;
-  if (auto found = find_federation_account(client, o, out); !found) {
-    out.problems.push_back(found.error());
+  bool allowed = false;
+  std::vector<Error> permission_problems;
+  ClusterOutcome account, namespaces;
+  Status account_status, namespaces_status, observed_status;
+  LiveState observed;
+  OwnPools own_pools;
+  const std::vector<std::function<void()>> reads{
+      [&] { allowed = permitted(client, c, o, o.federation_namespace, rules, permission_problems); },
+      [&] { account_status = find_federation_account(client, o, account); },
+      [&] { namespaces_status = check_namespaces(client, c, o, namespaces); },
+      // Assumes the asked federation namespace; read again below in the rare
+      // case that older manifests' kube-system account is the one used.
+      [&] { observed_status = observe(client, c, o, o.federation_namespace, observed); },
+      [&] { out.facts.flavour = read_flavour(client, FlavourReads::with_data_plane, &own_pools); },
+  };
+  parallel_map<bool>(reads.size(), [&](std::size_t i) {
+    reads[i]();
+    return true;
+  });
+  if (!allowed) {
+    out.problems = std::move(permission_problems);
     return out;
   }
-  if (out.facts.legacy_federation_namespace &&
-      !permitted(client, c, o, out.facts.federation_namespace, rules, out)) {
+  if (!account_status) {
+    out.problems.push_back(account_status.error());
     return out;
   }
-  for (const Status& s : {check_namespaces(client, c, o, out), observe(client, c, o, out)}) {
+  out.facts.federation_namespace = account.facts.federation_namespace;
+  out.facts.legacy_federation_namespace = account.facts.legacy_federation_namespace;
+  out.facts.live.objects.merge(account.facts.live.objects);
+  if (out.facts.legacy_federation_namespace) {
+    if (!permitted(client, c, o, out.facts.federation_namespace, rules, out.problems))
+      return out;
+    observed = LiveState{};
+    observed_status = observe(client, c, o, out.facts.federation_namespace, observed);
+  }
+  out.facts.kube_system_uid = namespaces.facts.kube_system_uid;
+  out.problems.insert(out.problems.end(), namespaces.problems.begin(), namespaces.problems.end());
+  for (const Status& s : {namespaces_status, observed_status}) {
     if (!s)
       out.problems.push_back(s.error());
   }
+  out.facts.live.objects.merge(observed.objects);
   out.facts.token_generation = current_token_generation(out.facts.live, out.facts.federation_namespace);
-  out.facts.flavour = read_flavour(client, FlavourReads::with_data_plane);
-  observe_own_pools(client, out);
+  const kube::Resource& pools = ip_pool_resource(out.facts.flavour.api_mode);
+  out.facts.pools_unlisted = own_pools.unlisted;
+  for (auto& pool : own_pools.items)
+    out.facts.live.objects[object_key(pools, "", kube::metadata_string(pool, "name"))] = std::move(pool);
   return out;
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -41,73 +42,126 @@ bool is_managed(const Json& object) {
   return kube::label_of(object, calico::kManagedByLabel) == calico::kManagedByValue;
 }
 
-ClusterFacts read_cluster(Cluster& c, const StatusOptions& o) {
-  ClusterFacts f;
-  kube::Client& client = *c.client;
-  auto rccs = client.list(r::remote_cluster_configurations, "");
-  if (!rccs) {
-    f.error = rccs.error().message;
-    f.error_code = rccs.error().code;
-    return f;
-  }
-  f.reachable = true;
-  f.flavour = read_flavour(client, FlavourReads::calico_kind);
-  for (const auto& item : kube::items(*rccs))
-    f.rccs.push_back(item);
-  for (const auto& rcc : f.rccs) {
+// The Secrets the RCCs name, each read by name (hand-made links may name any).
+std::map<std::string, Json> referenced_secrets(kube::Client& client, const std::vector<Json>& rccs,
+                                               const StatusOptions& o) {
+  std::vector<std::string> keys;
+  for (const auto& rcc : rccs) {
     const auto& ref = kube::object_at(kube::object_at(rcc, "spec"), "clusterAccessSecret");
-    auto ns = ref.value("namespace", o.secret_namespace);
-    auto name = ref.value("name", "");
-    if (name.empty())
-      continue;
-    auto secret = client.get(r::secrets, ns, name);
-    if (secret)
-      f.secrets[ns + "/" + name] = *secret;
+    if (auto name = ref.value("name", ""); !name.empty())
+      keys.push_back(ref.value("namespace", o.secret_namespace) + "/" + name);
   }
-  auto add_named = [&](const kube::Resource& res, std::map<std::string, Json>& into) {
-    auto list = client.list(res, o.secret_namespace, calico::managed_selector());
-    if (!list)
-      return;
+  auto read = parallel_map<std::optional<Json>>(keys.size(), [&](size_t i) -> std::optional<Json> {
+    const auto slash = keys[i].find('/');
+    auto secret = client.get(r::secrets, keys[i].substr(0, slash), keys[i].substr(slash + 1));
+    return secret ? std::optional<Json>(std::move(*secret)) : std::nullopt;
+  });
+  std::map<std::string, Json> out;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (read[i])
+      out[keys[i]] = std::move(*read[i]);
+  }
+  return out;
+}
+
+std::map<std::string, Json> managed_by_name(kube::Client& client, const kube::Resource& res,
+                                            const std::string& ns) {
+  std::map<std::string, Json> out;
+  if (auto list = client.list(res, ns, calico::managed_selector())) {
     for (const auto& item : kube::items(*list))
-      into[kube::metadata_string(item, "name")] = item;
-  };
-  add_named(r::roles, f.roles);
-  add_named(r::role_bindings, f.role_bindings);
-  if (auto pools = client.list(ip_pool_resource(f.flavour.api_mode), "", calico::managed_selector())) {
-    f.own_pools.emplace();
-    for (const auto& item : kube::items(*pools))
-      (*f.own_pools)[kube::metadata_string(item, "name")] = item;
+      out[kube::metadata_string(item, "name")] = item;
   }
-  // The current federation token: meshctl's highest generation (after
-  // rotations), else the one under the documented name (also hand-made).
-  for (const auto& ns : o.federation_namespaces) {
-    if (auto labelled = client.list(r::secrets, ns, calico::managed_selector())) {
+  return out;
+}
+
+// The current federation token: meshctl's highest generation (after
+// rotations), else the one under the documented name (also hand-made); the
+// first namespace that has one. Both reads of every namespace go together.
+std::optional<Json> federation_token(kube::Client& client, const StatusOptions& o) {
+  const auto& namespaces = o.federation_namespaces;
+  auto read = parallel_map<std::pair<Result<Json>, Result<Json>>>(namespaces.size(), [&](size_t i) {
+    std::pair<Result<Json>, Result<Json>> out{Error(Errc::internal, "not read"), Error(Errc::internal, "")};
+    parallel_map<bool>(2, [&](size_t which) {
+      if (which == 0)
+        out.first = client.list(r::secrets, namespaces[i], calico::managed_selector());
+      else
+        out.second = client.get(r::secrets, namespaces[i], std::string(calico::kFederationName));
+      return true;
+    });
+    return out;
+  });
+  for (auto& [labelled, named] : read) {
+    if (labelled) {
       const Json* newest = nullptr;
       for (const auto& item : kube::items(*labelled)) {
         if (is_federation_token_secret(item) &&
             (newest == nullptr || token_generation(item) > token_generation(*newest)))
           newest = &item;
       }
-      if (newest != nullptr) {
-        f.federation_token = *newest;
-        break;
-      }
+      if (newest != nullptr)
+        return *newest;
     }
-    auto token = client.get(r::secrets, ns, std::string(calico::kFederationName));
-    if (token) {
-      f.federation_token = *token;
-      break;
-    }
+    if (named)
+      return std::move(*named);
   }
-  TyphaReadOptions typha_options;
-  for (const auto& rcc : f.rccs) {
-    const auto& ref = kube::object_at(kube::object_at(rcc, "spec"), "clusterAccessSecret");
-    auto name = ref.value("name", "");
-    if (!name.empty())
-      typha_options.secrets[ref.value("namespace", o.secret_namespace) + "/" + name].push_back(
-          kube::metadata_string(rcc, "name"));
+  return std::nullopt;
+}
+
+// Everything status reads in one cluster, sent together: the RCCs (and after
+// them the Secrets they name and what Typha says about them), the Calico
+// fingerprint with meshctl's pools, the link RBAC and the federation token.
+// On a distant cluster that costs the round trips of the longest chain, not
+// one per read.
+ClusterFacts read_cluster(Cluster& c, const StatusOptions& o) {
+  ClusterFacts f;
+  kube::Client& client = *c.client;
+  Result<Json> rccs = Error(Errc::internal, "not read");
+  OwnPools own_pools;
+  const std::vector<std::function<void()>> reads{
+      [&] {
+        rccs = client.list(r::remote_cluster_configurations, "");
+        if (!rccs)
+          return;
+        const auto& items = kube::items(*rccs);
+        TyphaReadOptions typha_options;
+        for (const auto& rcc : items) {
+          const auto& ref = kube::object_at(kube::object_at(rcc, "spec"), "clusterAccessSecret");
+          auto name = ref.value("name", "");
+          if (!name.empty())
+            typha_options.secrets[ref.value("namespace", o.secret_namespace) + "/" + name].push_back(
+                kube::metadata_string(rcc, "name"));
+        }
+        parallel_map<bool>(2, [&](size_t i) {
+          if (i == 0)
+            f.secrets = referenced_secrets(client, items, o);
+          else
+            f.typha = read_typha(client, typha_options);
+          return true;
+        });
+      },
+      [&] { f.flavour = read_flavour(client, FlavourReads::calico_kind, &own_pools); },
+      [&] { f.roles = managed_by_name(client, r::roles, o.secret_namespace); },
+      [&] { f.role_bindings = managed_by_name(client, r::role_bindings, o.secret_namespace); },
+      [&] { f.federation_token = federation_token(client, o); },
+  };
+  parallel_map<bool>(reads.size(), [&](size_t i) {
+    reads[i]();
+    return true;
+  });
+  if (!rccs) {
+    ClusterFacts unreachable;
+    unreachable.error = rccs.error().message;
+    unreachable.error_code = rccs.error().code;
+    return unreachable;
   }
-  f.typha = read_typha(client, typha_options);
+  f.reachable = true;
+  for (const auto& item : kube::items(*rccs))
+    f.rccs.push_back(item);
+  if (own_pools.unlisted.empty()) {
+    f.own_pools.emplace();
+    for (auto& item : own_pools.items)
+      (*f.own_pools)[kube::metadata_string(item, "name")] = std::move(item);
+  }
   return f;
 }
 

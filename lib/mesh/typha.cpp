@@ -90,21 +90,29 @@ ReplicaView read_replica(kube::Client& client, const kube::Json& pod, const Typh
     view.error = "pod " + view.pod + " is not Running and Ready";
     return view;
   }
-  if (auto port = metrics_port(pod); port && !options.since_seconds) {
-    if (auto text = client.pod_proxy_get(ns, view.pod, *port, "metrics")) {
-      view.source = "metrics";
-      for (const auto& [remote, value] : calico::remote_cluster_gauges(*text)) {
-        calico::LinkEvent event;
-        event.state = calico::link_state_from_gauge(value);
-        event.remote = remote;
-        event.detail = "remote_cluster_connection_status=" + std::to_string(static_cast<int>(value));
-        view.report.links[remote] = event;
-      }
-    }
-  }
+  // The gauges and the log are read together: one round trip, not two.
+  const auto port = options.since_seconds ? std::nullopt : metrics_port(pod);
+  Result<std::string> metrics = Error(Errc::not_found, "not read");
+  Result<std::string> log = Error(Errc::internal, "not read");
   kube::LogOptions log_options;
   log_options.since_seconds = options.since_seconds;
-  auto log = client.pod_logs(ns, view.pod, log_options);
+  parallel_map<bool>(port ? 2 : 1, [&](std::size_t i) {
+    if (i == 0)
+      log = client.pod_logs(ns, view.pod, log_options);
+    else
+      metrics = client.pod_proxy_get(ns, view.pod, *port, "metrics");
+    return true;
+  });
+  if (metrics) {
+    view.source = "metrics";
+    for (const auto& [remote, value] : calico::remote_cluster_gauges(*metrics)) {
+      calico::LinkEvent event;
+      event.state = calico::link_state_from_gauge(value);
+      event.remote = remote;
+      event.detail = "remote_cluster_connection_status=" + std::to_string(static_cast<int>(value));
+      view.report.links[remote] = event;
+    }
+  }
   if (!log) {
     if (view.source.empty())
       view.error = log.error().message;
@@ -261,10 +269,20 @@ std::vector<std::string> TyphaView::deployments() const {
 }
 
 TyphaView read_typha(kube::Client& client, const TyphaReadOptions& options) {
-  TyphaView view =
-      read_each_replica(client, [&](const kube::Json& pod) { return read_replica(client, pod, options); });
+  // calico-kube-controllers is read beside the Typha replicas; its view
+  // counts only where Typha's pods could be listed.
+  TyphaView view;
+  std::optional<ReplicaView> kube_controllers;
+  parallel_map<bool>(2, [&](std::size_t i) {
+    if (i == 0)
+      view = read_each_replica(client,
+                               [&](const kube::Json& pod) { return read_replica(client, pod, options); });
+    else
+      kube_controllers = read_kube_controllers(client, options);
+    return true;
+  });
   if (view.error.empty())
-    view.kube_controllers = read_kube_controllers(client, options);
+    view.kube_controllers = std::move(kube_controllers);
   return view;
 }
 
