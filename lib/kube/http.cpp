@@ -5,15 +5,14 @@
 
 #include <array>
 #include <charconv>
+#include <condition_variable>
 #include <cstring>
+#include <map>
 #include <mutex>
+#include <thread>
 
 namespace meshctl::kube::http {
 namespace {
-
-// Idle easy handles kept per Transport. Each one holds its own connection
-// cache, so this bounds the connections kept open to one cluster.
-constexpr std::size_t max_idle_handles = 8;
 
 void global_init() {
   static std::once_flag once;
@@ -176,10 +175,7 @@ std::string url_encode(const std::string& text) {
 
 Transport::Transport(TransportConfig config) : config_(std::move(config)) {}
 
-Transport::~Transport() {
-  for (void* handle : idle_handles_)
-    curl_easy_cleanup(handle);
-}
+Transport::~Transport() = default;
 
 Result<std::unique_ptr<Transport>> Transport::create(TransportConfig config) {
   global_init();
@@ -217,35 +213,120 @@ Result<std::unique_ptr<Transport>> Transport::create(TransportConfig config) {
   return transport;
 }
 
-void* Transport::acquire_handle() {
-  {
-    std::lock_guard lock(pool_mutex_);
-    if (!idle_handles_.empty()) {
-      void* handle = idle_handles_.back();
-      idle_handles_.pop_back();
-      return handle;
-    }
-  }
-  return curl_easy_init();
-}
-
-void Transport::release_handle(void* handle) {
-  // Reset drops every option (and the pointers into the finished request's
-  // buffers and secrets) but keeps live connections and TLS sessions, which is
-  // the reuse the pool is for.
-  curl_easy_reset(handle);
-  {
-    std::lock_guard lock(pool_mutex_);
-    if (idle_handles_.size() < max_idle_handles) {
-      idle_handles_.push_back(handle);
+// Runs the transfers of one cluster on one libcurl multi handle, from one
+// thread: requests sent concurrently from several threads share a connection
+// (HTTP/2 streams) instead of each opening and securing its own, which on a
+// distant cluster costs round trips before the first byte.
+class Multiplexer {
+ public:
+  Multiplexer() : multi_(curl_multi_init()) {
+    if (multi_ == nullptr)
       return;
+    curl_multi_setopt(multi_, CURLMOPT_PIPELINING, static_cast<long>(CURLPIPE_MULTIPLEX));
+    loop_ = std::thread([this] { run(); });
+  }
+  ~Multiplexer() {
+    if (multi_ == nullptr)
+      return;
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    curl_multi_wakeup(multi_);
+    loop_.join();
+    curl_multi_cleanup(multi_);
+  }
+  Multiplexer(const Multiplexer&) = delete;
+  Multiplexer& operator=(const Multiplexer&) = delete;
+
+  // Runs one configured easy handle to completion; blocks the caller meanwhile.
+  CURLcode perform(CURL* handle) {
+    if (multi_ == nullptr)
+      return curl_easy_perform(handle);
+    Pending pending{handle};
+    {
+      std::lock_guard lock(mutex_);
+      queued_.push_back(&pending);
+    }
+    curl_multi_wakeup(multi_);
+    std::unique_lock lock(mutex_);
+    finished_.wait(lock, [&] { return pending.done; });
+    return pending.code;
+  }
+
+ private:
+  struct Pending {
+    CURL* handle;
+    CURLcode code = CURLE_OK;
+    bool done = false;
+  };
+
+  void complete(Pending* pending, CURLcode code) {
+    {
+      std::lock_guard lock(mutex_);
+      pending->code = code;
+      pending->done = true;
+    }
+    finished_.notify_all();
+  }
+
+  // Returns false when the transport is going away.
+  bool add_queued(std::map<CURL*, Pending*>& active) {
+    std::vector<Pending*> queued;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_)
+        return false;
+      queued.swap(queued_);
+    }
+    for (Pending* pending : queued) {
+      if (curl_multi_add_handle(multi_, pending->handle) == CURLM_OK)
+        active[pending->handle] = pending;
+      else
+        complete(pending, CURLE_FAILED_INIT);
+    }
+    return true;
+  }
+
+  void run() {
+    std::map<CURL*, Pending*> active;
+    while (add_queued(active)) {
+      int running = 0;
+      curl_multi_perform(multi_, &running);
+      int left = 0;
+      while (CURLMsg* message = curl_multi_info_read(multi_, &left)) {
+        if (message->msg != CURLMSG_DONE)
+          continue;
+        CURL* handle = message->easy_handle;
+        const CURLcode code = message->data.result;  // the message is gone once the handle is removed
+        curl_multi_remove_handle(multi_, handle);
+        auto it = active.find(handle);
+        if (it != active.end()) {
+          complete(it->second, code);
+          active.erase(it);
+        }
+      }
+      curl_multi_poll(multi_, nullptr, 0, 1000, nullptr);
     }
   }
-  curl_easy_cleanup(handle);
+
+  CURLM* multi_;
+  std::thread loop_;
+  std::mutex mutex_;
+  std::condition_variable finished_;
+  std::vector<Pending*> queued_;
+  bool stopping_ = false;
+};
+
+Multiplexer& Transport::multiplexer() {
+  std::call_once(multiplexer_started_, [this] { multiplexer_ = std::make_unique<Multiplexer>(); });
+  return *multiplexer_;
 }
 
 Result<Response> Transport::perform(const Request& request) {
-  CURL* handle = acquire_handle();
+  // Streams (watches, followed logs) are multiplexed too: their on_body runs
+  // on the multiplexer's thread, and only parses what arrived.
+  CURL* handle = curl_easy_init();
   if (handle == nullptr)
     return Error(Errc::internal, "libcurl could not create a handle");
   std::string url = url_base_ + request.path_and_query;
@@ -264,7 +345,7 @@ Result<Response> Transport::perform(const Request& request) {
   if (!connect_to_.empty())
     headers_ok = headers_ok && connect_to.add(connect_to_);
   if (!headers_ok) {
-    release_handle(handle);
+    curl_easy_cleanup(handle);
     return Error(Errc::internal, "out of memory building request headers");
   }
 
@@ -327,13 +408,16 @@ Result<Response> Transport::perform(const Request& request) {
     curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   }
 
-  CURLcode code = curl_easy_perform(handle);
+  // Waits for the connection being set up to say whether it multiplexes,
+  // rather than opening another one beside it.
+  curl_easy_setopt(handle, CURLOPT_PIPEWAIT, 1L);
+  CURLcode code = multiplexer().perform(handle);
   if (code == CURLE_WRITE_ERROR && stream.stopped) {
     code = CURLE_OK;
     response.stopped_early = true;
   }
   if (code == CURLE_ABORTED_BY_CALLBACK) {
-    release_handle(handle);
+    curl_easy_cleanup(handle);
     return Error(Errc::interrupted, "cancelled");
   }
   // An API server that refuses a request before reading it (401, 403 from its
@@ -351,7 +435,7 @@ Result<Response> Transport::perform(const Request& request) {
     std::string detail = error_text[0] != '\0' ? std::string(error_text.data()) : curl_easy_strerror(code);
     while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' '))
       detail.pop_back();
-    release_handle(handle);
+    curl_easy_cleanup(handle);
     return Error(classify_curl_error(code, detail), detail);
   }
   curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
@@ -360,7 +444,7 @@ Result<Response> Transport::perform(const Request& request) {
   if (content_type != nullptr)
     response.content_type = content_type;
   response.retry_after = retry_after(handle);
-  release_handle(handle);
+  curl_easy_cleanup(handle);
   return response;
 }
 

@@ -1,6 +1,6 @@
 // The libcurl transport under kube::Client: one Transport per cluster, holding
-// the TLS material in memory and a small pool of easy handles so connections
-// (and TLS sessions) are reused across requests and threads. It knows nothing of
+// the TLS material in memory. Requests from any thread, streams included, share
+// one multiplexed connection (HTTP/2 where the server speaks it). It knows nothing of
 // Kubernetes: it sends one request and reports either the HTTP answer or a
 // transport failure classified into Errc::transport_*.
 #pragma once
@@ -42,6 +42,7 @@ struct Request {
   Secret client_key_pem;        // when an exec plugin rotates it)
   // Streaming: when set, the body is handed over as it arrives instead of being
   // collected, and the transfer ends early (successfully) when this returns false.
+  // It runs on the transport's own thread: it must not send requests itself.
   std::function<bool(std::string_view)> on_body;
   // Checked about once a second during the transfer; true aborts it (Errc::interrupted).
   std::function<bool()> cancelled;
@@ -63,6 +64,8 @@ Errc classify_curl_error(int curl_code, const std::string& detail);
 // Percent-encodes everything but RFC 3986 unreserved characters.
 std::string url_encode(const std::string& text);
 
+class Multiplexer;
+
 class Transport {
  public:
   // Errc::config when the server URL cannot be parsed.
@@ -79,15 +82,14 @@ class Transport {
 
  private:
   explicit Transport(TransportConfig config);
-  void* acquire_handle();
-  void release_handle(void* handle);
+  Multiplexer& multiplexer();  // started on the first request that needs it
 
   TransportConfig config_;
   std::string url_base_;     // scheme://host:port/prefix as sent (host may be tls-server-name)
   std::string connect_to_;   // CURLOPT_CONNECT_TO entry, empty when not needed
   std::string host_header_;  // "Host: real-host:port" when connect_to_ is used
-  std::mutex pool_mutex_;
-  std::vector<void*> idle_handles_;
+  std::once_flag multiplexer_started_;
+  std::unique_ptr<Multiplexer> multiplexer_;
 };
 
 }  // namespace meshctl::kube::http
