@@ -423,16 +423,32 @@ ExecCredentialSource::ExecCredentialSource(ExecConfig exec, ClusterEntry cluster
       options_(options) {}
 
 Result<ExecCredential> ExecCredentialSource::get(bool force_refresh) {
-  // Held while the plugin runs: concurrent callers wait for one run instead of
-  // starting the plugin several times.
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
+  if (running_) {
+    // Requests sent together all need a credential: they share one run.
+    const auto run = finished_runs_;
+    finished_.wait(lock, [&] { return finished_runs_ != run; });
+    return *last_run_;
+  }
+  if (last_run_ && !*last_run_ && std::chrono::steady_clock::now() < failed_until_)
+    return *last_run_;
   const bool fresh =
       cached_ && (!cached_->expiry || std::chrono::system_clock::now() + kRefreshMargin < *cached_->expiry);
   if (fresh && !force_refresh)
     return *cached_;
-  TRY_ASSIGN(ExecCredential credential, run_exec_plugin(exec_, cluster_, context_name_, options_));
-  cached_ = credential;
-  return credential;
+  running_ = true;
+  lock.unlock();
+  auto outcome = run_exec_plugin(exec_, cluster_, context_name_, options_);
+  lock.lock();
+  running_ = false;
+  ++finished_runs_;
+  if (outcome)
+    cached_ = *outcome;
+  else
+    failed_until_ = std::chrono::steady_clock::now() + options_.failure_hold;
+  last_run_ = outcome;
+  finished_.notify_all();
+  return outcome;
 }
 
 }  // namespace meshctl::kube

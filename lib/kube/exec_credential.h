@@ -5,6 +5,8 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -26,6 +28,11 @@ struct ExecCredential {
 struct ExecOptions {
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};
   bool stdin_is_terminal = false;  // decides interactiveMode handling
+  // How long a failed run answers for the plugin (ExecCredentialSource): the
+  // requests of one stage get its error at once instead of each waiting out
+  // another run of a plugin that hangs; later ones (a `status --wait` poll)
+  // run it again.
+  std::chrono::milliseconds failure_hold{std::chrono::seconds(30)};
 };
 
 // Runs the plugin once and parses its ExecCredential. Errors are Errc::credential
@@ -58,6 +65,11 @@ class ExecCredentialSource {
   std::string context_name_;
   ExecOptions options_;
   std::mutex mutex_;
+  std::condition_variable finished_;
+  bool running_ = false;
+  std::uint64_t finished_runs_ = 0;
+  std::optional<Result<ExecCredential>> last_run_;  // what callers waiting for that run get
+  std::chrono::steady_clock::time_point failed_until_;
   std::optional<ExecCredential> cached_;
 };
 

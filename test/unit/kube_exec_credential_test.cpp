@@ -1,10 +1,13 @@
 #include <doctest/doctest.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include "kube/exec_credential.h"
 #include "util/base64.h"
@@ -258,11 +261,32 @@ TEST_CASE("ExecCredentialSource caches until shortly before expiry") {
     }
     CHECK(runs(dir) == 4);
   }
-  SUBCASE("errors are not cached") {
-    ExecCredentialSource source(plugin("fail", dir), cluster(), "iad", {});
-    CHECK_FALSE(source.get(false));
+  SUBCASE("a failure answers for the hold, then the plugin runs again") {
+    ExecOptions options;
+    options.failure_hold = 300ms;
+    ExecCredentialSource source(plugin("fail", dir), cluster(), "iad", options);
+    auto first = source.get(false);
+    REQUIRE_FALSE(first);
+    auto second = source.get(true);
+    REQUIRE_FALSE(second);
+    CHECK(second.error().message == first.error().message);
+    CHECK(runs(dir) == 1);
+    std::this_thread::sleep_for(400ms);
     CHECK_FALSE(source.get(false));
     CHECK(runs(dir) == 2);
+  }
+  SUBCASE("requests sent together share one run of a plugin that hangs") {
+    ExecOptions options;
+    options.timeout = 1s;
+    ExecCredentialSource source(plugin("hang", dir), cluster(), "iad", options);
+    std::vector<std::thread> callers;
+    std::atomic<int> failed{0};
+    for (int i = 0; i < 8; ++i)
+      callers.emplace_back([&] { failed += source.get(false) ? 0 : 1; });
+    for (auto& t : callers)
+      t.join();
+    CHECK(failed == 8);
+    CHECK(runs(dir) == 1);
   }
 }
 
