@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -242,9 +243,27 @@ calico::RemoteAccess access_for_link(const LiveState& live, const calico::Remote
   return kept;
 }
 
-// Links of one cluster are written concurrently, a few at a time; within a
-// link the order stays Secret, Role, RoleBinding, RCC.
-constexpr std::size_t kLinkWritersPerCluster = 4;
+// Links of one cluster are written concurrently, on the cluster's one
+// multiplexed connection; within a link the RCC still goes last. The bound
+// only keeps a very large mesh from holding a thread per link.
+constexpr std::size_t kLinkWritersPerCluster = 16;
+
+// Each cluster's offer is published as soon as it is ready, so a link waits
+// for its own remote, not for the slowest cluster of the mesh.
+struct Offers {
+  std::vector<RemoteOffer> offers;
+  std::vector<std::promise<void>> published;
+  std::vector<std::shared_future<void>> ready;
+
+  explicit Offers(std::size_t n) : offers(n), published(n) {
+    for (auto& p : published)
+      ready.push_back(p.get_future().share());
+  }
+  const RemoteOffer& wait(std::size_t i) const {
+    ready[i].wait();
+    return offers[i];
+  }
+};
 
 struct LinkOutcome {
   LinkResult link;
@@ -319,7 +338,7 @@ LinkOutcome write_link(Cluster& local, const PreflightFacts& facts, const LiveSt
 }
 
 LocalOutcome write_links(Cluster& local, const PreflightFacts& facts, const LiveState& live,
-                         const std::vector<Cluster>& clusters, const std::vector<RemoteOffer>& offers,
+                         const std::vector<Cluster>& clusters, const Offers& offers,
                          const std::vector<PreflightFacts>& all_facts, const JoinOptions& o) {
   std::vector<size_t> remotes;
   for (size_t r = 0; r < clusters.size(); ++r) {
@@ -330,7 +349,8 @@ LocalOutcome write_links(Cluster& local, const PreflightFacts& facts, const Live
       remotes.size(),
       [&](size_t i) {
         const size_t r = remotes[i];
-        return write_link(local, facts, live, clusters[r], offers[r], remote_pools(facts, all_facts[r]), o);
+        return write_link(local, facts, live, clusters[r], offers.wait(r), remote_pools(facts, all_facts[r]),
+                          o);
       },
       kLinkWritersPerCluster);
   LocalOutcome out;
@@ -406,33 +426,44 @@ JoinReport run_join(std::vector<Cluster>& clusters, const JoinOptions& options, 
                          calico::describe(preflight.facts[i].flavour), preflight.facts[i].overlay_routing));
   }
 
-  auto offers = parallel_map<RemoteOffer>(clusters.size(), [&](size_t i) {
-    auto offer = prepare_remote(clusters[i], preflight.facts[i], options, progress);
-    summarise_objects(clusters[i].member.mesh_name, offer.objects, "federation", progress);
-    return offer;
+  // Clusters' identities and links proceed side by side: cluster i's offer
+  // (task i) and cluster i's links (task n + i, each link waiting for its
+  // remote's offer alone). L's links need only what L's remotes offer.
+  const std::size_t n = clusters.size();
+  Offers offers(n);
+  std::vector<LiveState> link_live;  // what the links compare with; the offers take the rest
+  for (const auto& facts : preflight.facts)
+    link_live.push_back(facts.live);
+  std::vector<LocalOutcome> outcomes(n);
+  parallel_map<bool>(2 * n, [&](size_t task) {
+    const size_t i = task % n;
+    if (task < n) {
+      offers.offers[i] = prepare_remote(clusters[i], preflight.facts[i], options, progress);
+      summarise_objects(clusters[i].member.mesh_name, offers.offers[i].objects, "federation", progress);
+      offers.published[i].set_value();
+      return true;
+    }
+    LocalOutcome outcome = write_links(clusters[i], preflight.facts[i], link_live[i], clusters, offers,
+                                       preflight.facts, options);
+    summarise_objects(clusters[i].member.mesh_name, outcome.objects, "links", progress);
+    if (options.wait && !options.dry_run && !interrupted())
+      verify_links(clusters[i], outcome, Clock::now() + options.timeout, options, progress);
+    outcomes[i] = std::move(outcome);
+    return true;
   });
-  for (auto& offer : offers) {
+  for (auto& offer : offers.offers) {
     report.objects.insert(report.objects.end(), offer.objects.begin(), offer.objects.end());
     report.warnings.insert(report.warnings.end(), offer.warnings.begin(), offer.warnings.end());
   }
   std::set<std::string> unreachable;
-  for (size_t i = 0; i < clusters.size(); ++i) {
+  for (size_t i = 0; i < n; ++i) {
     // An interrupted cluster is reported with the other skipped work, not as an error.
-    if (!offers[i].ready && offers[i].error_code != Errc::interrupted)
-      report.errors.push_back(offers[i].error);
-    if (!offers[i].ready && lost_contact(offers[i].error_code, offers[i].error_http_status))
+    const RemoteOffer& offer = offers.offers[i];
+    if (!offer.ready && offer.error_code != Errc::interrupted)
+      report.errors.push_back(offer.error);
+    if (!offer.ready && lost_contact(offer.error_code, offer.error_http_status))
       unreachable.insert(clusters[i].member.mesh_name);
   }
-
-  auto deadline = Clock::now() + options.timeout;
-  auto outcomes = parallel_map<LocalOutcome>(clusters.size(), [&](size_t i) {
-    LocalOutcome outcome = write_links(clusters[i], preflight.facts[i], offers[i].live, clusters, offers,
-                                       preflight.facts, options);
-    summarise_objects(clusters[i].member.mesh_name, outcome.objects, "links", progress);
-    if (options.wait && !options.dry_run && !interrupted())
-      verify_links(clusters[i], outcome, deadline, options, progress);
-    return outcome;
-  });
   for (auto& outcome : outcomes) {
     for (const auto& o : outcome.objects) {
       if (o.action == Action::failed && lost_contact(o.error_code, o.error_http_status))
