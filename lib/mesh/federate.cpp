@@ -26,10 +26,10 @@ constexpr const char* kServiceNameLabel = "kubernetes.io/service-name";
 // What one member holds, read before anything is written.
 struct MemberFacts {
   bool reachable = false;
-  std::vector<std::pair<Errc, std::string>> problems;  // one line each, this member only
-  std::optional<Json> backing;                         // the backing Service
-  std::optional<Json> federated;                       // a Service already named like the federated one
-  std::set<std::string> rccs;                          // remotes this member is meshed with
+  std::vector<Error> problems;    // one line each, this member only
+  std::optional<Json> backing;    // the backing Service
+  std::optional<Json> federated;  // a Service already named like the federated one
+  std::set<std::string> rccs;     // remotes this member is meshed with
   bool namespace_exists = false;
   std::optional<calico::Licence> licence;
   std::optional<bool> controller_ready;  // a calico-kube-controllers pod is Ready; nullopt: unread
@@ -48,7 +48,8 @@ MemberFacts read_member(Cluster& c, const FederateOptions& o) {
   kube::Client& client = *c.client;
   auto ns = client.get(r::namespaces, "", o.namespace_);
   if (!ns && ns.error().code != Errc::not_found) {
-    f.problems.emplace_back(ns.error().code, fmt::format("{}: {}", c.member.context, ns.error().message));
+    f.problems.emplace_back(ns.error().code, fmt::format("{}: {}", c.member.context, ns.error().message),
+                            ns.error().hint);
     return f;
   }
   f.reachable = true;
@@ -61,7 +62,8 @@ MemberFacts read_member(Cluster& c, const FederateOptions& o) {
       else if (svc.error().code != Errc::not_found)
         f.problems.emplace_back(svc.error().code,
                                 fmt::format("{}: reading Service {}/{}: {}", c.member.context, o.namespace_,
-                                            name, svc.error().message));
+                                            name, svc.error().message),
+                                svc.error().hint);
     }
   }
   if (auto rccs = client.list(r::remote_cluster_configurations, "")) {
@@ -101,22 +103,21 @@ namespace {
 // The preflight refusals, one line each; nothing is written when any is found.
 void judge(const std::vector<Cluster>& clusters, const std::vector<MemberFacts>& facts,
            const std::vector<size_t>& targets, const FederateOptions& o, FederateReport& report) {
-  auto refuse = [&](const std::string& cluster, Errc code, std::string line) {
-    report.problems.push_back({cluster, code, std::move(line)});
+  auto refuse = [&](const std::string& cluster, Errc code, std::string message, std::string hint) {
+    report.problems.push_back({cluster, code, std::move(message), std::move(hint)});
   };
   bool anywhere = false;
   for (size_t i = 0; i < clusters.size(); ++i) {
-    for (const auto& [code, line] : facts[i].problems)
-      refuse(clusters[i].member.mesh_name, code, line);
+    for (const auto& e : facts[i].problems)
+      refuse(clusters[i].member.mesh_name, e.code, e.message, e.hint);
     anywhere = anywhere || facts[i].backing.has_value();
   }
   if (!report.problems.empty())
     return;
   if (!anywhere) {
     refuse(clusters.front().member.mesh_name, Errc::precondition,
-           fmt::format("Service {}/{} exists in none of the clusters (hint: create it where its pods run, "
-                       "or check -n and the name)",
-                       o.namespace_, o.service));
+           fmt::format("Service {}/{} exists in none of the clusters", o.namespace_, o.service),
+           "create it where its pods run, or check -n and the name");
     return;
   }
   for (size_t i = 0; i < clusters.size(); ++i) {
@@ -127,8 +128,9 @@ void judge(const std::vector<Cluster>& clusters, const std::vector<MemberFacts>&
       if (port.value("name", "").empty()) {
         refuse(name, Errc::precondition,
                fmt::format("{}: Service {}/{} has an unnamed port {}: the federated-services controller "
-                           "matches ports by name (hint: name every port of the Service)",
-                           name, o.namespace_, o.service, port.value("port", 0)));
+                           "matches ports by name",
+                           name, o.namespace_, o.service, port.value("port", 0)),
+               "name every port of the Service");
       }
     }
   }
@@ -136,39 +138,43 @@ void judge(const std::vector<Cluster>& clusters, const std::vector<MemberFacts>&
     const auto& local = clusters[t].member.mesh_name;
     const MemberFacts& f = facts[t];
     if (!f.namespace_exists) {
-      refuse(local, Errc::precondition,
-             fmt::format("{}: namespace {} does not exist, and the federated Service must live in the "
-                         "backing Services' namespace (hint: kubectl --context {} create namespace {})",
-                         local, o.namespace_, clusters[t].member.context, o.namespace_));
+      refuse(
+          local, Errc::precondition,
+          fmt::format("{}: namespace {} does not exist, and the federated Service must live in the "
+                      "backing Services' namespace",
+                      local, o.namespace_),
+          fmt::format("kubectl --context {} create namespace {}", clusters[t].member.context, o.namespace_));
       continue;
     }
     if (f.federated && !carries_managed_label(*f.federated)) {
       refuse(local, Errc::conflict,
-             fmt::format("{}: Service {}/{} exists and was not made by meshctl (hint: choose another --name)",
-                         local, o.namespace_, o.name));
+             fmt::format("{}: Service {}/{} exists and was not made by meshctl", local, o.namespace_, o.name),
+             "choose another --name");
     }
     for (size_t i = 0; i < clusters.size(); ++i) {
       const auto& remote = clusters[i].member.mesh_name;
       if (i == t || !facts[i].backing || f.rccs.count(remote) > 0)
         continue;
-      refuse(
-          local, Errc::precondition,
-          fmt::format("{} is not meshed with {} (no RemoteClusterConfiguration {}), so it cannot see {}'s "
-                      "endpoints (hint: meshctl join {} {})",
-                      local, remote, remote, remote, clusters[t].member.context, clusters[i].member.context));
+      refuse(local, Errc::precondition,
+             fmt::format("{} is not meshed with {} (no RemoteClusterConfiguration {}), so it cannot see {}'s "
+                         "endpoints",
+                         local, remote, remote, remote),
+             fmt::format("meshctl join {} {}", clusters[t].member.context, clusters[i].member.context));
     }
     if (f.licence == calico::Licence::missing || f.licence == calico::Licence::expired) {
       refuse(
           local, Errc::precondition,
           fmt::format("{}: the Calico Enterprise licence is {}, and the federated-services controller does "
-                      "not run without one (hint: apply a LicenseKey that includes federated-services)",
-                      local, calico::licence_name(*f.licence)));
+                      "not run without one",
+                      local, calico::licence_name(*f.licence)),
+          "apply a LicenseKey that includes federated-services");
     } else if (f.controller_ready == false) {
       refuse(local, Errc::precondition,
              fmt::format("{}: no calico-kube-controllers pod is Ready, and the federated-services controller "
-                         "runs in it (hint: kubectl --context {} -n calico-system get pods -l "
-                         "k8s-app=calico-kube-controllers)",
-                         local, clusters[t].member.context));
+                         "runs in it",
+                         local),
+             fmt::format("kubectl --context {} -n calico-system get pods -l k8s-app=calico-kube-controllers",
+                         clusters[t].member.context));
     }
   }
 }

@@ -70,10 +70,7 @@ std::string describe(const AccessCheck& n) {
 }
 
 void add_problem(PreflightReport& report, const std::string& cluster, const Error& e) {
-  std::string line = e.message;
-  if (!e.hint.empty())
-    line += " (hint: " + e.hint + ")";
-  report.problems.push_back({cluster, e.code, line});
+  report.problems.push_back({cluster, e.code, e.message, e.hint});
 }
 
 struct ClusterOutcome {
@@ -428,8 +425,8 @@ PreflightReport run_preflight(std::vector<Cluster>& clusters, const JoinOptions&
       report.problems.push_back(
           {name, Errc::precondition,
            fmt::format("contexts \"{}\" and \"{}\" are the same cluster (kube-system UID {})", it->second,
-                       clusters[i].member.context, uid) +
-               " (hint: a cluster cannot be meshed with itself; name each cluster once)"});
+                       clusters[i].member.context, uid),
+           "a cluster cannot be meshed with itself; name each cluster once"});
     }
   }
   judge_flavours(clusters, options, report);

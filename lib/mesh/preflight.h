@@ -33,7 +33,8 @@ struct PreflightFacts {
 struct PreflightProblem {
   std::string cluster;  // mesh name
   Errc code;
-  std::string message;  // one line: cluster, cause, fix
+  std::string message;  // one line: cluster and cause
+  std::string hint;     // the fix; the views render it, it is not part of message
 };
 
 struct PreflightReport {

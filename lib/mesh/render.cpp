@@ -212,9 +212,8 @@ RenderReport run_render(std::vector<Cluster>& clusters, JoinOptions options, boo
   for (size_t i = 0; i < clusters.size(); ++i) {
     if (!unseen[i]) {
       Error e = unseen[i].error();
-      report.problems.push_back({clusters[i].member.mesh_name, e.code,
-                                 clusters[i].member.context + ": " + e.message +
-                                     (e.hint.empty() ? "" : " (hint: " + e.hint + ")")});
+      report.problems.push_back(
+          {clusters[i].member.mesh_name, e.code, clusters[i].member.context + ": " + e.message, e.hint});
     }
   }
   if (!report.problems.empty())

@@ -2,10 +2,12 @@
 
 namespace meshctl::output {
 
+std::string with_hint(const std::string& message, const std::string& hint) {
+  return hint.empty() ? message : message + " (hint: " + hint + ")";
+}
+
 std::string error_lines(const Error& error) {
-  std::string text = error.message;
-  if (!error.hint.empty())
-    text += " (hint: " + error.hint + ")";
+  const std::string text = with_hint(error.message, error.hint);
   std::string out;
   std::size_t start = 0;
   while (start <= text.size()) {

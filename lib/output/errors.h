@@ -13,4 +13,8 @@ namespace meshctl::output {
 // alone in a log; the hint goes on the last. Not redacted: the caller is.
 std::string error_lines(const Error& error);
 
+// "<message> (hint: <hint>)", or the message alone: the one place a hint is
+// put into words, for every view that prints one.
+std::string with_hint(const std::string& message, const std::string& hint);
+
 }  // namespace meshctl::output

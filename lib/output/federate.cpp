@@ -39,7 +39,7 @@ Json federate_json(const mesh::FederateReport& report, const mesh::FederateOptio
               {"selector", mesh::federation_selector(o)}};
   doc["problems"] = Json::array();
   for (const auto& p : report.problems)
-    doc["problems"].push_back({{"cluster", p.cluster}, {"message", p.message}});
+    doc["problems"].push_back({{"cluster", p.cluster}, {"message", p.message}, {"hint", p.hint}});
   doc["backing"] = Json::array();
   for (const auto& b : report.backing) {
     doc["backing"].push_back({{"cluster", b.cluster},

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "calico/link_state.h"
+#include "output/errors.h"
 #include "output/table.h"
 #include "output/yaml.h"
 
@@ -121,7 +122,7 @@ Json join_json(const mesh::JoinReport& report) {
   doc["preflightProblems"] = Json::array();
   for (const auto& p : report.preflight_problems) {
     doc["preflightProblems"].push_back(
-        {{"cluster", p.cluster}, {"reason", errc_name(p.code)}, {"message", p.message}});
+        {{"cluster", p.cluster}, {"reason", errc_name(p.code)}, {"message", p.message}, {"hint", p.hint}});
   }
   doc["objects"] = Json::array();
   for (const auto& o : report.objects) {
@@ -346,7 +347,7 @@ std::string teardown_table(const mesh::TeardownReport& report, const TerminalSty
 std::string preflight_problem_lines(const std::vector<mesh::PreflightProblem>& problems) {
   std::string out;
   for (const auto& p : problems)
-    out += fmt::format("meshctl: error: preflight: {}; nothing was written\n", p.message);
+    out += fmt::format("meshctl: error: preflight: {}; nothing was written\n", with_hint(p.message, p.hint));
   return out;
 }
 

@@ -8,14 +8,20 @@ using meshctl::Errc;
 using meshctl::mesh::Action;
 using meshctl::mesh::JoinReport;
 
-TEST_CASE("every preflight problem is one line that says nothing was written") {
+TEST_CASE("every preflight problem is one line, with its hint, that says nothing was written") {
   JoinReport report;
-  report.preflight_problems.push_back({"yul", Errc::precondition, "yul: no Calico Enterprise licence"});
   report.preflight_problems.push_back(
-      {"den", Errc::precondition, "den: DatastoreMigration x is in phase Pending"});
+      {"yul", Errc::precondition, "yul: no Calico Enterprise licence", "apply a LicenseKey"});
+  report.preflight_problems.push_back(
+      {"den", Errc::precondition, "den: DatastoreMigration x is in phase Pending", ""});
   CHECK(meshctl::output::join_problem_lines(report) ==
-        "meshctl: error: preflight: yul: no Calico Enterprise licence; nothing was written\n"
+        "meshctl: error: preflight: yul: no Calico Enterprise licence (hint: apply a LicenseKey); nothing "
+        "was written\n"
         "meshctl: error: preflight: den: DatastoreMigration x is in phase Pending; nothing was written\n");
+  // JSON keeps the cause and the fix apart.
+  auto doc = meshctl::output::join_json(report);
+  CHECK(doc["preflightProblems"][0]["message"] == "yul: no Calico Enterprise licence");
+  CHECK(doc["preflightProblems"][0]["hint"] == "apply a LicenseKey");
 }
 
 TEST_CASE("after an interruption: what was written, what was skipped by name, and the way out") {

@@ -44,7 +44,7 @@ TEST_CASE("the worse outcome wins, in any order") {
 
 TEST_CASE("a TLS failure is unreachable in join's preflight and in status alike") {
   meshctl::mesh::JoinReport join;
-  join.preflight_problems.push_back({"pdx", Errc::transport_tls, "pdx: certificate verify failed"});
+  join.preflight_problems.push_back({"pdx", Errc::transport_tls, "pdx: certificate verify failed", ""});
   CHECK(join.exit_code() == 4);
 
   meshctl::mesh::StatusReport status;
