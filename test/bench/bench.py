@@ -18,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = ROOT / "test/lab/lab"
-NAMES = ["iad", "pdx", "fra", "lon", "syd", "nrt", "gru", "jnb"]
+NAMES = ["iad", "pdx", "fra", "lon", "syd", "nrt", "gru", "jnb", "sin", "bom", "ord", "cdg"]
 TIME = "/usr/bin/time"
 
 
@@ -54,6 +54,23 @@ class Lab:
             except OSError:
                 continue
         return ticks / os.sysconf("SC_CLK_TCK")
+
+    def rss_kib(self):
+        """Resident memory of every process of this lab, from /proc."""
+        marker = str(self.dir).encode()
+        total = 0
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                if marker not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    continue
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            except OSError:
+                continue
+        return total
 
     def down(self):
         run([str(LAB), "down", "--dir", str(self.dir)], check=False)
@@ -168,13 +185,21 @@ def timed_script(lab, name):
     return written, in_sync, lab.requests_since(marks, "kubectl")
 
 
-def bench_size(n, reps, meshctl, base_dir, latency=""):
+NOT_RUN = (float("nan"), float("nan"), float("nan"))
+
+
+def bench_size(n, reps, meshctl, base_dir, latency="", yardsticks=("baseline", "fair")):
+    lab_start = time.monotonic()
     lab = Lab(n, base_dir, latency)
+    lab_up_s = time.monotonic() - lab_start
+    lab_rss_mib = lab.rss_kib() / 1024
     rows = []
     try:
         for rep in range(reps):
-            base_written, base_sync, base_requests = timed_script(lab, "baseline.sh")
-            fair_written, fair_sync, fair_requests = timed_script(lab, "fair.sh")
+            base_written, base_sync, base_requests = (
+                timed_script(lab, "baseline.sh") if "baseline" in yardsticks else NOT_RUN)
+            fair_written, fair_sync, fair_requests = (
+                timed_script(lab, "fair.sh") if "fair" in yardsticks else NOT_RUN)
 
             lab.reset()
             marks = lab.audit_lines()
@@ -197,7 +222,8 @@ def bench_size(n, reps, meshctl, base_dir, latency=""):
                              meshctl_requests=mesh_requests, meshctl_rss_kib=max(rss, rerun_rss, status_rss),
                              meshctl_cpu_s=cpu, rerun_s=rerun_wall, rerun_requests=rerun_requests,
                              status_s=status_wall, status_exit=status_rc, min_requests=minimum_requests(n), bare_min_requests=bare_minimum_requests(n),
-                             lab_cpu_s=lab_cpu, lab_cpu_bound_s=lab_cpu / os.cpu_count()))
+                             lab_cpu_s=lab_cpu, lab_cpu_bound_s=lab_cpu / os.cpu_count(),
+                             lab_up_s=lab_up_s, lab_rss_mib=lab_rss_mib))
             print(f"bench: n={n} rep={rep}: baseline {base_sync:.2f}s, fair {fair_sync:.2f}s, meshctl {mesh_sync:.2f}s, "
                   f"status {status_wall:.2f}s", file=sys.stderr)
     finally:
@@ -219,17 +245,23 @@ def summarize(rows):
     return out
 
 
+def ratio(a, b):
+    return a / b if b and a == a and b == b else float("nan")  # nan: a yardstick not run
+
+
 def markdown(summary, machine, latency=""):
     def cell(s, key, fmt="{:.2f}"):
         v = s[key]
+        if v["median"] != v["median"]:
+            return "not run"
         return f"{fmt.format(v['median'])} ({fmt.format(v['min'])}–{fmt.format(v['max'])})"
     where = f"lab latency (one-way) {latency}" if latency else "loopback, no added latency"
     lines = [f"Measured on {machine}; {where}; median (min–max) of the repetitions.", "",
              "| N | baseline join to in sync (s) | fair script join to in sync (s) | meshctl join to in sync (s) | speed-up vs baseline | speed-up vs fair | baseline objects written (s) | fair objects written (s) | meshctl objects written (s) | no-change re-run (s) | status (s) | requests baseline / fair / meshctl / minimum | meshctl peak RSS (MiB) | meshctl CPU (s) | lab CPU during meshctl join (s) |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for n, s in summary.items():
-        speedup = s["baseline_sync_s"]["median"] / s["meshctl_sync_s"]["median"]
-        speedup_fair = s["fair_sync_s"]["median"] / s["meshctl_sync_s"]["median"]
+        speedup = ratio(s["baseline_sync_s"]["median"], s["meshctl_sync_s"]["median"])
+        speedup_fair = ratio(s["fair_sync_s"]["median"], s["meshctl_sync_s"]["median"])
         lines.append(
             f"| {n} | {cell(s, 'baseline_sync_s')} | {cell(s, 'fair_sync_s')} | {cell(s, 'meshctl_sync_s')} | "
             f"{speedup:.1f}× | {speedup_fair:.1f}× | "
@@ -238,7 +270,68 @@ def markdown(summary, machine, latency=""):
             f"{s['fair_requests']['median']:.0f} / {s['meshctl_requests']['median']:.0f} / "
             f"{s['min_requests']['median']:.0f} | {s['meshctl_rss_kib']['median'] / 1024:.1f} | "
             f"{cell(s, 'meshctl_cpu_s')} | {cell(s, 'lab_cpu_s')} |")
+    lines += ["", "Lab size: " + "; ".join(
+        f"N={n}: up in {s['lab_up_s']['median']:.1f} s, {s['lab_rss_mib']['median']:.0f} MiB resident"
+        for n, s in summary.items()) + ".", ""]
+    lines += targets(summary, latency)
     return "\n".join(lines) + "\n"
+
+
+def one_way_max_s(latency):
+    """The largest one-way delay in a --latency value, in seconds."""
+    worst = 0.0
+    for part in filter(None, latency.split(",")):
+        value = part.split("=")[-1].strip()
+        if value.endswith("ms"):
+            worst = max(worst, float(value[:-2]) / 1000)
+        elif value.endswith("s"):
+            worst = max(worst, float(value[:-1]))
+    return worst
+
+
+# Sequential round trips on a fresh join's critical path that no tool can
+# avoid (issue 17): one to set up the connection (TLS 1.3; the lab's front
+# accepts TCP locally, so TCP's own handshake costs nothing here), one for the
+# checks, one for the ServiceAccount and RBAC, one for the token Secret (after
+# the account, or the token controller deletes it), one for the token watch,
+# one for a link's Secret and RBAC and one for its RCC (after them).
+MINIMAL_CHAIN = 7
+
+
+def targets(summary, latency):
+    """The issue-17 targets that this run can judge, beside what was measured."""
+    wan = bool(latency)
+    rows = ["| target (issue 17) | measured | |", "|---|---|---|"]
+
+    def verdict(ok):
+        return "met" if ok else "**missed**"
+    for n, s in summary.items():
+        fair = ratio(s["fair_sync_s"]["median"], s["meshctl_sync_s"]["median"])
+        if fair == fair:
+            want = 10 if wan else 5
+            rows.append(f"| N={n}: join at least {want}× faster than the fair script | {fair:.1f}× | "
+                        f"{verdict(fair >= want) if n == 4 else 'stated for N=4'} |")
+        req = ratio(s["meshctl_requests"]["median"], s["min_requests"]["median"])
+        rows.append(f"| N={n}: requests within 1.3× of the minimum ({s['min_requests']['median']:.0f}) | "
+                    f"{req:.2f}× ({s['meshctl_requests']['median']:.0f}) | "
+                    f"{verdict(req <= 1.3) if n >= 3 else 'stated from N=3'} |")
+        limit = 2.0 if wan else 1.0
+        for key, what in (("status_s", "status"), ("rerun_s", "no-change re-run")):
+            rows.append(f"| N={n}: {what} under {limit:.0f} s | {s[key]['median']:.2f} s | "
+                        f"{verdict(s[key]['median'] < limit) if n >= 10 else 'stated for N=10'} |")
+        rss = s["meshctl_rss_kib"]["median"] / 1024
+        rows.append(f"| N={n}: peak RSS under 30 MB | {rss:.1f} MiB | {verdict(rss * 1.048576 < 30)} |")
+        if wan:
+            rtt = 2 * one_way_max_s(latency)
+            chain = MINIMAL_CHAIN * rtt
+            rows.append(f"| N={n}: join within 1.5× of {MINIMAL_CHAIN} round trips × {rtt * 1000:.0f} ms + token "
+                        f"delay | {s['meshctl_written_s']['median']:.2f} s written, chain {chain:.2f} s + the "
+                        f"token delay (the loopback table's join bounds it) | judged in docs/benchmarks.md |")
+    ns = sorted(summary)
+    if 3 in summary and ns[-1] >= 10:
+        growth = ratio(summary[ns[-1]]["meshctl_sync_s"]["median"], summary[3]["meshctl_sync_s"]["median"])
+        rows.append(f"| t(N={ns[-1]}) / t(N=3) at most 1.3 | {growth:.2f} | {verdict(growth <= 1.3)} |")
+    return rows
 
 
 def plot(summary, path):
@@ -263,12 +356,23 @@ def plot(summary, path):
     fig.savefig(path, dpi=120)
 
 
+def without_nan(value):
+    """JSON has no NaN: a yardstick that was not run is null."""
+    if isinstance(value, dict):
+        return {k: without_nan(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_nan(v) for v in value]
+    return None if isinstance(value, float) and value != value else value
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sizes", default="2,3,4,6")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--meshctl", default=str(ROOT / "build/meshctl"))
     ap.add_argument("--out", default=str(ROOT / "build/bench"))
+    ap.add_argument("--yardsticks", default="baseline,fair",
+                    help="which kubectl scripts to run beside meshctl (baseline.sh takes minutes from N=8)")
     ap.add_argument("--latency", default="", help="one-way delay per apiserver, passed to `lab up --latency` "
                     "(e.g. iad=0ms,pdx=35ms,fra=45ms; a bare value applies to every cluster not named)")
     args = ap.parse_args()
@@ -276,11 +380,12 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for n in [int(x) for x in args.sizes.split(",")]:
-        rows += bench_size(n, args.reps, args.meshctl, out, args.latency)
+        rows += bench_size(n, args.reps, args.meshctl, out, args.latency,
+                           tuple(filter(None, args.yardsticks.split(","))))
     summary = summarize(rows)
     machine = f"{os.cpu_count()} cores, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, {os.uname().sysname} {os.uname().release}"
-    (out / "results.json").write_text(json.dumps({"machine": machine, "latency": args.latency, "rows": rows,
-                                                  "summary": summary}, indent=2))
+    (out / "results.json").write_text(json.dumps(without_nan({"machine": machine, "latency": args.latency,
+                                                              "rows": rows, "summary": summary}), indent=2))
     (out / "results.md").write_text(markdown(summary, machine, args.latency))
     plot(summary, out / "time-vs-n.png")
     print(markdown(summary, machine, args.latency))
