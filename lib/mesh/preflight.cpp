@@ -308,8 +308,11 @@ ClusterOutcome check_cluster(Cluster& c, const JoinOptions& o) {
   out.facts.token_generation = current_token_generation(out.facts.live, out.facts.federation_namespace);
   const kube::Resource& pools = ip_pool_resource(out.facts.flavour.api_mode);
   out.facts.pools_unlisted = own_pools.unlisted;
-  for (auto& pool : own_pools.items)
-    out.facts.live.objects[object_key(pools, "", kube::metadata_string(pool, "name"))] = std::move(pool);
+  for (auto& pool : own_pools.items) {
+    const auto key = object_key(
+        pools, "", kube::metadata_string(pool, "name"));  // before the move: `=` runs its right side first
+    out.facts.live.objects[key] = std::move(pool);
+  }
   return out;
 }
 

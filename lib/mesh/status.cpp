@@ -159,8 +159,11 @@ ClusterFacts read_cluster(Cluster& c, const StatusOptions& o) {
     f.rccs.push_back(item);
   if (own_pools.unlisted.empty()) {
     f.own_pools.emplace();
-    for (auto& item : own_pools.items)
-      (*f.own_pools)[kube::metadata_string(item, "name")] = std::move(item);
+    for (auto& item : own_pools.items) {
+      const std::string name =
+          kube::metadata_string(item, "name");  // before the move: `=` runs its right side first
+      (*f.own_pools)[name] = std::move(item);
+    }
   }
   return f;
 }
