@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <condition_variable>
@@ -240,10 +241,13 @@ class Multiplexer {
   Multiplexer& operator=(const Multiplexer&) = delete;
 
   // Runs one configured easy handle to completion; blocks the caller meanwhile.
-  CURLcode perform(CURL* handle) {
+  // The timeouts are the ones set on the handle: see expire().
+  CURLcode perform(CURL* handle, std::chrono::milliseconds timeout,
+                   std::chrono::milliseconds connect_timeout) {
     if (multi_ == nullptr)
       return curl_easy_perform(handle);
-    Pending pending{handle};
+    const auto now = Clock::now();
+    Pending pending{handle, now + timeout + kExpiryGrace, now + connect_timeout + kExpiryGrace};
     {
       std::lock_guard lock(mutex_);
       queued_.push_back(&pending);
@@ -255,11 +259,50 @@ class Multiplexer {
   }
 
  private:
+  using Clock = std::chrono::steady_clock;
+  // libcurl's own timeout normally ends a transfer first, with its message.
+  static constexpr std::chrono::milliseconds kExpiryGrace{250};
+
   struct Pending {
     CURL* handle;
+    Clock::time_point deadline;
+    Clock::time_point connect_deadline;  // to have a connection to send on
     CURLcode code = CURLE_OK;
     bool done = false;
   };
+
+  // A transfer that waits (CURLOPT_PIPEWAIT) for a connection still being
+  // set up starts its own connect timeout only when that one fails: behind a
+  // server that accepts TCP but never answers the TLS handshake (a frozen
+  // apiserver), the waiting requests would time out one after another
+  // instead of together. Each request's own deadlines, from when it was
+  // sent, are kept here. Returns the time until the next check.
+  static bool sending(CURL* handle) {
+    curl_off_t pretransfer = 0;
+    return curl_easy_getinfo(handle, CURLINFO_PRETRANSFER_TIME_T, &pretransfer) == CURLE_OK &&
+           pretransfer > 0;
+  }
+
+  std::chrono::milliseconds expire(std::map<CURL*, Pending*>& active) {
+    const auto now = Clock::now();
+    auto next = std::chrono::milliseconds(1000);
+    for (auto it = active.begin(); it != active.end();) {
+      const bool connect_overdue = now >= it->second->connect_deadline && !sending(it->first);
+      if (now >= it->second->deadline || connect_overdue) {
+        curl_multi_remove_handle(multi_, it->first);
+        complete(it->second, CURLE_OPERATION_TIMEDOUT);
+        it = active.erase(it);
+        continue;
+      }
+      for (auto due : {it->second->deadline, it->second->connect_deadline}) {
+        if (due > now)
+          next = std::min(next, std::chrono::duration_cast<std::chrono::milliseconds>(due - now) +
+                                    std::chrono::milliseconds(1));
+      }
+      ++it;
+    }
+    return next;
+  }
 
   void complete(Pending* pending, CURLcode code) {
     {
@@ -306,7 +349,8 @@ class Multiplexer {
           active.erase(it);
         }
       }
-      curl_multi_poll(multi_, nullptr, 0, 1000, nullptr);
+      const auto wait = expire(active);
+      curl_multi_poll(multi_, nullptr, 0, static_cast<int>(wait.count()), nullptr);
     }
   }
 
@@ -411,7 +455,7 @@ Result<Response> Transport::perform(const Request& request) {
   // Waits for the connection being set up to say whether it multiplexes,
   // rather than opening another one beside it.
   curl_easy_setopt(handle, CURLOPT_PIPEWAIT, 1L);
-  CURLcode code = multiplexer().perform(handle);
+  CURLcode code = multiplexer().perform(handle, timeout, config_.connect_timeout);
   if (code == CURLE_WRITE_ERROR && stream.stopped) {
     code = CURLE_OK;
     response.stopped_early = true;

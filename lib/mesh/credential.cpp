@@ -52,11 +52,14 @@ std::string result_for_error(Errc code) {
 // The group a remote syncer reads Calico resources in, as Typha picks it:
 // crd.projectcalico.org when served (also beside projectcalico.org),
 // projectcalico.org when only that is served (native v3 CRDs), and
-// crd.projectcalico.org when discovery fails.
-std::string calico_group_served(kube::Client& client) {
+// crd.projectcalico.org when discovery fails. A remote that does not answer
+// at all is that error: the question after it would only wait again.
+Result<std::string> calico_group_served(kube::Client& client) {
   auto response = client.request("GET", "/apis");
+  if (!response && outcome_of(response.error().code) == Outcome::unreachable)
+    return response.error();
   if (!response)
-    return "crd.projectcalico.org";
+    return std::string("crd.projectcalico.org");
   auto groups = kube::Json::parse(response->body, nullptr, false);
   bool v3_only = false;
   if (groups.is_object()) {
@@ -67,7 +70,7 @@ std::string calico_group_served(kube::Client& client) {
       v3_only = v3_only || name == "projectcalico.org";
     }
   }
-  return v3_only ? "projectcalico.org" : "crd.projectcalico.org";
+  return std::string(v3_only ? "projectcalico.org" : "crd.projectcalico.org");
 }
 
 }  // namespace
@@ -110,9 +113,10 @@ CredentialCheck check_credential(const std::string& kubeconfig_text, const Remot
   // The three questions go together; the pools' group needs discovery first.
   const std::vector<std::string> resources{"pods", "nodes", "ippools"};
   std::vector<std::string> groups(resources.size());
-  auto answers = parallel_map<Result<bool>>(resources.size(), [&](size_t i) {
-    if (resources[i] == "ippools")
-      groups[i] = calico_group_served(**client);
+  auto answers = parallel_map<Result<bool>>(resources.size(), [&](size_t i) -> Result<bool> {
+    if (resources[i] == "ippools") {
+      TRY_ASSIGN(groups[i], calico_group_served(**client));
+    }
     return (*client)->can_i({"list", groups[i], resources[i], "", "", ""});
   });
   std::vector<std::string> denied;

@@ -9,6 +9,7 @@
 #include "calico/names.h"
 #include "kube/exec_credential.h"
 #include "kube/fields.h"
+#include "util/outcome.h"
 #include "util/parallel.h"
 
 namespace meshctl::mesh {
@@ -22,6 +23,7 @@ using kube::string_at;
 
 struct ServedGroups {
   bool crd = false, v3 = false, migration = false;
+  bool answered = true;  // false: the cluster did not answer discovery at all (not reached, timed out)
 };
 
 ServedGroups served_groups(kube::Client& client, calico::Flavour& f) {
@@ -31,6 +33,7 @@ ServedGroups served_groups(kube::Client& client, calico::Flavour& f) {
   if (!doc.is_object()) {
     f.unread.push_back(
         fmt::format("API discovery ({})", response ? "not JSON" : errc_name(response.error().code)));
+    out.answered = response || outcome_of(response.error().code) != Outcome::unreachable;
     return out;
   }
   const auto groups_it = doc.find("groups");
@@ -271,6 +274,13 @@ OwnPools own_pools_from(Reads& reads, calico::ApiMode mode) {
 calico::Flavour read_flavour(kube::Client& client, FlavourReads what, OwnPools* own_pools) {
   calico::Flavour f;
   ServedGroups groups = served_groups(client, f);
+  if (!groups.answered) {
+    // Every other read would wait out the same timeout again, after this one:
+    // the caller's own first request reports the cluster unreachable.
+    if (own_pools != nullptr)
+      own_pools->unlisted = "the cluster did not answer";
+    return f;
+  }
   Reads reads{client, groups, f, {}, false, std::nullopt, Error(Errc::internal, "not read"), std::nullopt};
   std::vector<std::function<void()>> steps{
       [&] { reads.api_service(); },     [&] { reads.cluster_information(); }, [&] { reads.licence(); },
