@@ -434,26 +434,39 @@ StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<boo
       pending.push_back(std::move(p));
     }
   }
-  auto links = parallel_map<LinkStatus>(pending.size(), [&](size_t i) {
-    LinkStatus link = pending[i].link;
-    if (!pending[i].kubeconfig.empty()) {
-      RemoteTokenFacts token_facts;
-      if (const auto* remote = pending[i].remote; remote != nullptr && remote->federation_token) {
-        token_facts.created = kube::metadata_string(*remote->federation_token, "creationTimestamp");
-        token_facts.token = secret_data(*remote->federation_token, "token");
-      }
-      link.credential =
-          check_credential(pending[i].kubeconfig, pending[i].remote ? &token_facts : nullptr,
-                           options.check_credentials ? Probe::yes : Probe::no, options.request_timeout);
+  // Every cluster L stores the same credential for R (R's token, server and
+  // CA): each distinct one is checked once, not once per link (N-1 times).
+  std::map<std::pair<std::string, std::string>, size_t> credential_of;  // (remote, kubeconfig) -> check
+  std::vector<size_t> first_link;
+  for (size_t i = 0; i < pending.size(); ++i) {
+    if (pending[i].kubeconfig.empty())
+      continue;
+    auto [it, fresh] =
+        credential_of.try_emplace({pending[i].link.remote, pending[i].kubeconfig}, first_link.size());
+    if (fresh)
+      first_link.push_back(i);
+  }
+  auto credentials = parallel_map<CredentialCheck>(first_link.size(), [&](size_t c) {
+    const Pending& p = pending[first_link[c]];
+    RemoteTokenFacts token_facts;
+    if (const auto* remote = p.remote; remote != nullptr && remote->federation_token) {
+      token_facts.created = kube::metadata_string(*remote->federation_token, "creationTimestamp");
+      token_facts.token = secret_data(*remote->federation_token, "token");
     }
-    if (is_stale_failure(pending[i].event, link.credential)) {
+    return check_credential(p.kubeconfig, p.remote ? &token_facts : nullptr,
+                            options.check_credentials ? Probe::yes : Probe::no, options.request_timeout);
+  });
+  for (auto& p : pending) {
+    LinkStatus link = std::move(p.link);
+    if (!p.kubeconfig.empty())
+      link.credential = credentials[credential_of.at({link.remote, p.kubeconfig})];
+    if (is_stale_failure(p.event, link.credential)) {
       link.state = calico::LinkState::stale_failure;
       link.state_name = std::string(calico::link_state_name(link.state));
-      link.detail = stale_failure_detail(link.remote, pending[i].event, pending[i].restart_command);
+      link.detail = stale_failure_detail(link.remote, p.event, p.restart_command);
     }
-    return link;
-  });
-  report.links = std::move(links);
+    report.links.push_back(std::move(link));
+  }
   if (options.services)
     report.services = federated_services(clusters, facts);
   for (const auto& link : report.links) {
