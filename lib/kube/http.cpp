@@ -368,8 +368,11 @@ Multiplexer& Transport::multiplexer() {
 }
 
 Result<Response> Transport::perform(const Request& request) {
-  // Streams (watches, followed logs) are multiplexed too: their on_body runs
-  // on the multiplexer's thread, and only parses what arrived.
+  // A stream (a watch, a followed log) stays open as long as its reader
+  // wants, on a connection of its own, as before multiplexing: a long-lived
+  // transfer never shares the fate of the short ones. Its on_body runs on the
+  // caller's thread.
+  const bool streamed = static_cast<bool>(request.on_body);
   CURL* handle = curl_easy_init();
   if (handle == nullptr)
     return Error(Errc::internal, "libcurl could not create a handle");
@@ -452,10 +455,15 @@ Result<Response> Transport::perform(const Request& request) {
     curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   }
 
-  // Waits for the connection being set up to say whether it multiplexes,
-  // rather than opening another one beside it.
-  curl_easy_setopt(handle, CURLOPT_PIPEWAIT, 1L);
-  CURLcode code = multiplexer().perform(handle, timeout, config_.connect_timeout);
+  CURLcode code = CURLE_OK;
+  if (streamed) {
+    code = curl_easy_perform(handle);
+  } else {
+    // Waits for the connection being set up to say whether it multiplexes,
+    // rather than opening another one beside it.
+    curl_easy_setopt(handle, CURLOPT_PIPEWAIT, 1L);
+    code = multiplexer().perform(handle, timeout, config_.connect_timeout);
+  }
   if (code == CURLE_WRITE_ERROR && stream.stopped) {
     code = CURLE_OK;
     response.stopped_early = true;

@@ -1,6 +1,7 @@
 // The libcurl transport under kube::Client: one Transport per cluster, holding
-// the TLS material in memory. Requests from any thread, streams included, share
-// one multiplexed connection (HTTP/2 where the server speaks it). It knows nothing of
+// the TLS material in memory. Requests from any thread share one multiplexed
+// connection (HTTP/2 where the server speaks it); a stream (watch, followed
+// log) has a connection of its own. It knows nothing of
 // Kubernetes: it sends one request and reports either the HTTP answer or a
 // transport failure classified into Errc::transport_*.
 #pragma once
@@ -42,7 +43,6 @@ struct Request {
   Secret client_key_pem;        // when an exec plugin rotates it)
   // Streaming: when set, the body is handed over as it arrives instead of being
   // collected, and the transfer ends early (successfully) when this returns false.
-  // It runs on the transport's own thread: it must not send requests itself.
   std::function<bool(std::string_view)> on_body;
   // Checked about once a second during the transfer; true aborts it (Errc::interrupted).
   std::function<bool()> cancelled;
