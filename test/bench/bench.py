@@ -38,34 +38,37 @@ class Lab:
         self.env = dict(os.environ, KUBECONFIG=self.kubeconfig, NO_COLOR="1")
         self.state = json.loads((self.dir / "state.json").read_text())
 
-    def cpu_seconds(self):
-        """CPU time used so far by every process of this lab (etcd, apiserver,
-        controller-manager, Typha stand-ins, fake kubelets), from /proc."""
+    def processes(self):
+        """The /proc directories of every process of this lab (etcd, apiserver,
+        controller-manager, Typha stand-ins, fake kubelets): its directory is in
+        their command lines."""
         marker = str(self.dir).encode()
-        ticks = 0
         for pid in os.listdir("/proc"):
             if not pid.isdigit():
                 continue
             try:
-                if marker not in Path(f"/proc/{pid}/cmdline").read_bytes():
-                    continue
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                if marker in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    yield Path(f"/proc/{pid}")
+            except OSError:
+                continue
+
+    def cpu_seconds(self):
+        """CPU time used so far by every process of this lab."""
+        ticks = 0
+        for proc in self.processes():
+            try:
+                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
                 ticks += int(fields[11]) + int(fields[12])  # utime, stime
             except OSError:
                 continue
         return ticks / os.sysconf("SC_CLK_TCK")
 
     def rss_kib(self):
-        """Resident memory of every process of this lab, from /proc."""
-        marker = str(self.dir).encode()
+        """Resident memory of every process of this lab."""
         total = 0
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit():
-                continue
+        for proc in self.processes():
             try:
-                if marker not in Path(f"/proc/{pid}/cmdline").read_bytes():
-                    continue
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                for line in (proc / "status").read_text().splitlines():
                     if line.startswith("VmRSS:"):
                         total += int(line.split()[1])
             except OSError:
