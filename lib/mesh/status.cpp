@@ -42,14 +42,20 @@ bool is_managed(const Json& object) {
   return kube::label_of(object, calico::kManagedByLabel) == calico::kManagedByValue;
 }
 
+// "namespace/name" of the Secret an RCC names; "" when it names none.
+std::string access_secret_key(const Json& rcc, const StatusOptions& o) {
+  const auto& ref = kube::object_at(kube::object_at(rcc, "spec"), "clusterAccessSecret");
+  auto name = ref.value("name", "");
+  return name.empty() ? "" : ref.value("namespace", o.secret_namespace) + "/" + name;
+}
+
 // The Secrets the RCCs name, each read by name (hand-made links may name any).
 std::map<std::string, Json> referenced_secrets(kube::Client& client, const std::vector<Json>& rccs,
                                                const StatusOptions& o) {
   std::vector<std::string> keys;
   for (const auto& rcc : rccs) {
-    const auto& ref = kube::object_at(kube::object_at(rcc, "spec"), "clusterAccessSecret");
-    if (auto name = ref.value("name", ""); !name.empty())
-      keys.push_back(ref.value("namespace", o.secret_namespace) + "/" + name);
+    if (auto key = access_secret_key(rcc, o); !key.empty())
+      keys.push_back(std::move(key));
   }
   auto read = parallel_map<std::optional<Json>>(keys.size(), [&](size_t i) -> std::optional<Json> {
     const auto slash = keys[i].find('/');
@@ -125,11 +131,8 @@ ClusterFacts read_cluster(Cluster& c, const StatusOptions& o) {
         const auto& items = kube::items(*rccs);
         TyphaReadOptions typha_options;
         for (const auto& rcc : items) {
-          const auto& ref = kube::object_at(kube::object_at(rcc, "spec"), "clusterAccessSecret");
-          auto name = ref.value("name", "");
-          if (!name.empty())
-            typha_options.secrets[ref.value("namespace", o.secret_namespace) + "/" + name].push_back(
-                kube::metadata_string(rcc, "name"));
+          if (auto key = access_secret_key(rcc, o); !key.empty())
+            typha_options.secrets[key].push_back(kube::metadata_string(rcc, "name"));
         }
         parallel_map<bool>(2, [&](size_t i) {
           if (i == 0)
@@ -426,9 +429,7 @@ StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<boo
       p.link.since = verdict.event.timestamp;
       p.link.witness = verdict.witness;
       p.restart_command = typha_restart_command(clusters[l].member.context, local.typha.deployments());
-      const auto& ref = kube::object_at(kube::object_at(rcc, "spec"), "clusterAccessSecret");
-      auto secret =
-          local.secrets.find(ref.value("namespace", options.secret_namespace) + "/" + ref.value("name", ""));
+      auto secret = local.secrets.find(access_secret_key(rcc, options));
       if (secret != local.secrets.end())
         p.kubeconfig = secret_data(secret->second, "kubeconfig");
       pending.push_back(std::move(p));
