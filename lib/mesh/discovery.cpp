@@ -172,4 +172,51 @@ Result<std::vector<Cluster>> discover_mesh(const kube::Kubeconfig& config,
   return out;
 }
 
+Result<std::vector<Cluster>> open_or_discover(const kube::Kubeconfig& config,
+                                              const std::vector<std::string>& named,
+                                              const kube::ClientOptions& options) {
+  if (named.empty())
+    return discover_mesh(config, options);
+  return open_named(config, named, options);
+}
+
+Result<TeardownTargets> open_for_teardown(const kube::Kubeconfig& config,
+                                          const std::vector<std::string>& named, bool whole_mesh,
+                                          const kube::ClientOptions& options) {
+  std::vector<Member> leaving;
+  for (const auto& arg : named) {
+    TRY_ASSIGN(auto m, parse_member(arg));
+    leaving.push_back(m);
+  }
+  TRY(check_members(leaving));
+  TeardownTargets out;
+  TRY_ASSIGN(out.clusters, open_clusters(config, leaving, options));
+  for (const auto& m : leaving)
+    out.leaving.insert(m.mesh_name);
+  // Peers are every other context of the kubeconfig: a link to a leaver can
+  // live in any of them.
+  auto peers = peers_worth_searching(out.clusters, open_all_contexts(config, leaving, options));
+  out.discovered.assign(out.clusters.size(), false);
+  for (auto& p : peers) {
+    if (whole_mesh && leaving.empty())
+      out.leaving.insert(p.member.mesh_name);
+    out.clusters.push_back(std::move(p));
+    out.discovered.push_back(true);
+  }
+  return out;
+}
+
+Result<RotateTargets> open_for_rotate(const kube::Kubeconfig& config, const std::vector<std::string>& named,
+                                      const kube::ClientOptions& options) {
+  RotateTargets out;
+  TRY_ASSIGN(out.rotated, open_named(config, named, options));
+  std::vector<Member> members;
+  for (const auto& c : out.rotated)
+    members.push_back(c.member);
+  out.others = open_all_contexts(config, members, options);
+  if (named.empty())
+    std::swap(out.rotated, out.others);  // every context is rotated, and searched for links
+  return out;
+}
+
 }  // namespace meshctl::mesh

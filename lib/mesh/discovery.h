@@ -3,6 +3,7 @@
 // contexts that hold a mesh.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,5 +41,30 @@ std::vector<Cluster> peers_worth_searching(std::vector<Cluster>& named, std::vec
 // warning. Errc::precondition when none is found.
 Result<std::vector<Cluster>> discover_mesh(const kube::Kubeconfig& config,
                                            const kube::ClientOptions& options);
+
+// The named contexts, or (none named) every context that holds a mesh.
+Result<std::vector<Cluster>> open_or_discover(const kube::Kubeconfig& config,
+                                              const std::vector<std::string>& named,
+                                              const kube::ClientOptions& options);
+
+// The clusters leave and teardown work on: the named ones, then the peers
+// worth searching for links to them (discovered[i] true). TEARDOWN with no
+// names makes every searched context a leaver.
+struct TeardownTargets {
+  std::vector<Cluster> clusters;
+  std::vector<bool> discovered;
+  std::set<std::string> leaving;  // mesh names
+};
+Result<TeardownTargets> open_for_teardown(const kube::Kubeconfig& config,
+                                          const std::vector<std::string>& named, bool whole_mesh,
+                                          const kube::ClientOptions& options);
+
+// rotate: the clusters whose credential is rotated (the named ones, or every
+// context when none is named) and the other contexts, searched for links.
+struct RotateTargets {
+  std::vector<Cluster> rotated, others;
+};
+Result<RotateTargets> open_for_rotate(const kube::Kubeconfig& config, const std::vector<std::string>& named,
+                                      const kube::ClientOptions& options);
 
 }  // namespace meshctl::mesh

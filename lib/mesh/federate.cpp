@@ -4,14 +4,13 @@
 
 #include <algorithm>
 #include <set>
-#include <thread>
 
 #include "calico/names.h"
 #include "kube/fields.h"
 #include "mesh/fingerprint.h"
 #include "mesh/objects.h"
-#include "util/interrupt.h"
 #include "util/parallel.h"
+#include "util/poll.h"
 
 namespace meshctl::mesh {
 namespace {
@@ -353,16 +352,51 @@ FederateReport run_federate(std::vector<Cluster>& clusters, const FederateOption
     if (report.targets[k].action == "failed")
       continue;
     Cluster& c = clusters[targets[k]];
-    while (true) {
+    poll_until(deadline, std::chrono::milliseconds(500), [&] {
       auto seen = read_federated(*c.client, c.member.mesh_name, o.namespace_, o.name, ready_by_cluster);
       seen.action = report.targets[k].action;
       report.targets[k] = std::move(seen);
-      if (report.targets[k].missing.empty() || Clock::now() >= deadline || interrupted())
-        break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    }
+      return report.targets[k].missing.empty();
+    });
   }
   return report;
+}
+
+Status complete_options(FederateOptions& o, const std::string& selector) {
+  if (o.namespace_.empty())
+    return Error(Errc::usage, "the backing Service's namespace is needed", "pass -n NAMESPACE");
+  if (o.name.empty())
+    o.name = o.service + "-federated";
+  if (o.name == o.service)
+    return Error(Errc::usage, "--name must differ from the backing Service's name",
+                 "the federated Service lives beside it in the same namespace");
+  if (selector.empty()) {
+    o.label_key = std::string(kFederatedAsLabel);
+    o.label_value = o.name;
+    return {};
+  }
+  const auto eq = selector.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == selector.size())
+    return Error(Errc::usage, "--selector \"" + selector + "\" is not KEY=VALUE",
+                 "e.g. --selector federation=yes");
+  o.label_key = selector.substr(0, eq);
+  o.label_value = selector.substr(eq + 1);
+  return {};
+}
+
+Result<std::vector<std::string>> resolve_targets(const std::vector<std::string>& in,
+                                                 const std::vector<Cluster>& clusters) {
+  std::vector<std::string> out;
+  for (const auto& want : in) {
+    auto it = std::find_if(clusters.begin(), clusters.end(), [&](const Cluster& c) {
+      return c.member.mesh_name == want || c.member.context == want;
+    });
+    if (it == clusters.end())
+      return Error(Errc::usage, "--in " + want + " is not one of the clusters of this command",
+                   "name it among the contexts too, or leave out --in");
+    out.push_back(it->member.mesh_name);
+  }
+  return out;
 }
 
 Outcome UnfederateReport::outcome() const {

@@ -70,6 +70,17 @@ struct FederateReport {
   int exit_code() const;
 };
 
+// Fills what the flags leave to defaults (the federated Service's name, the
+// label from SELECTOR "KEY=VALUE" or kFederatedAsLabel); Errc::usage for a
+// missing namespace, a name equal to the backing Service's, or a selector
+// that is not KEY=VALUE.
+Status complete_options(FederateOptions& options, const std::string& selector);
+
+// --in: mesh names or contexts of CLUSTERS, as mesh names; Errc::usage for
+// one that is not among them.
+Result<std::vector<std::string>> resolve_targets(const std::vector<std::string>& in,
+                                                 const std::vector<Cluster>& clusters);
+
 FederateReport run_federate(std::vector<Cluster>& clusters, const FederateOptions& options,
                             const ProgressFn& progress);
 

@@ -21,6 +21,7 @@
 #include "util/jwt.h"
 #include "util/log.h"
 #include "util/parallel.h"
+#include "util/poll.h"
 
 namespace meshctl::mesh {
 namespace {
@@ -115,11 +116,8 @@ Result<Json> filled_token(kube::Client& client, Cluster& c, const std::string& n
                       c.member.context, ns, token_object.name, for_uid));
     } else {
       // The controller's ServiceAccount cache still lags: give it time, up to the token wait.
-      auto nap_until =
-          std::min(deadline, Clock::now() + std::chrono::milliseconds(500 << std::min(attempt, 3)));
-      while (Clock::now() < nap_until && !interrupted())
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      if (interrupted())
+      if (!nap_until(
+              std::min(deadline, Clock::now() + std::chrono::milliseconds(500 << std::min(attempt, 3)))))
         return Error(Errc::interrupted, "interrupted");
     }
     auto removed = client.remove(token_object.resource, ns, token_object.name);

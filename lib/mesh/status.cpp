@@ -16,6 +16,7 @@
 #include "mesh/typha.h"
 #include "util/base64.h"
 #include "util/parallel.h"
+#include "util/poll.h"
 
 namespace meshctl::mesh {
 namespace {
@@ -478,6 +479,20 @@ StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<boo
     report.warnings.push_back(
         "credentials were checked from this machine; reachability from inside each local cluster may differ");
   }
+  return report;
+}
+
+StatusReport watch_status(std::vector<Cluster>& clusters, const std::vector<bool>& discovered,
+                          const StatusOptions& options, std::chrono::milliseconds timeout,
+                          const std::function<void(const StatusReport&)>& on_unhealthy) {
+  StatusReport report;
+  poll_until(PollClock::now() + timeout, std::chrono::seconds(2), [&] {
+    report = gather_status(clusters, discovered, options);
+    const bool healthy = report.exit_code() == 0;
+    if (!healthy)
+      on_unhealthy(report);
+    return healthy;
+  });
   return report;
 }
 

@@ -87,4 +87,10 @@ struct StatusReport {
 StatusReport gather_status(std::vector<Cluster>& clusters, const std::vector<bool>& discovered,
                            const StatusOptions& options);
 
+// status --wait: gathers until every link is healthy, TIMEOUT passes or an
+// interrupt comes, calling ON_UNHEALTHY with each report that is not yet.
+StatusReport watch_status(std::vector<Cluster>& clusters, const std::vector<bool>& discovered,
+                          const StatusOptions& options, std::chrono::milliseconds timeout,
+                          const std::function<void(const StatusReport&)>& on_unhealthy);
+
 }  // namespace meshctl::mesh

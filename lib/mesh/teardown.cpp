@@ -160,6 +160,7 @@ TeardownReport run_teardown(std::vector<Cluster>& clusters, const std::vector<bo
                             const TeardownOptions& options, const ProgressFn& progress) {
   TeardownReport report;
   report.dry_run = options.dry_run;
+  report.forced = options.force;
   // Find everything first, everywhere: without --force, one unreachable
   // cluster stops the run before anything is deleted.
   auto found =

@@ -37,6 +37,7 @@ struct TeardownReport {
   std::vector<std::string> errors;
   std::vector<std::string> warnings;
   bool dry_run = false;
+  bool forced = false;  // --force: the reachable clusters were cleaned despite an unreachable one
   // A cluster unreachable (nothing deleted without --force; with --force the
   // rest was cleaned), then a delete that failed.
   Outcome outcome() const;

@@ -5,12 +5,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <thread>
 
 #include "calico/names.h"
 #include "mesh/credential.h"
 #include "mesh/typha.h"
-#include "util/interrupt.h"
+#include "util/poll.h"
 
 namespace meshctl::mesh {
 
@@ -89,7 +88,8 @@ void verify_links(Cluster& local, LinksToVerify& outcome, Clock::time_point dead
   TyphaReadOptions read_options;
   read_options.secrets = link_secret_readers(outcome, o.secret_namespace);
   bool restarted = false;
-  while (true) {
+  // A second between polls.
+  poll_until(deadline, std::chrono::seconds(1), [&] {
     std::vector<std::string> fresh_wanted;
     bool old_wanted = false;
     for (const auto& link : outcome.links) {
@@ -133,14 +133,8 @@ void verify_links(Cluster& local, LinksToVerify& outcome, Clock::time_point dead
         outcome.typha_unreachable = true;
     }
     progress(local.member.mesh_name, fmt::format("Typha: {}/{} links in sync", in_sync, total));
-    bool all_settled = std::all_of(outcome.links.begin(), outcome.links.end(), settled);
-    if (all_settled || Clock::now() >= deadline || interrupted())
-      return;
-    // A second between polls, in short naps so that an interrupt is seen at once.
-    auto next = Clock::now() + std::chrono::seconds(1);
-    while (Clock::now() < next && !interrupted())
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+    return std::all_of(outcome.links.begin(), outcome.links.end(), settled);
+  });
 }
 
 }  // namespace meshctl::mesh
