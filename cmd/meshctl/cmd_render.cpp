@@ -2,12 +2,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "app.h"
 #include "calico/names.h"
+#include "cli/flags.h"
+#include "commands.h"
 #include "mesh/render.h"
-#include "mesh_flags.h"
-#include "output/render.h"
-#include "util/files.h"
 #include "util/log.h"
 
 namespace meshctl::cli {
@@ -17,7 +15,7 @@ struct RenderFlags {
   MeshFlags mesh;
   std::string out_dir;
   bool include_credentials = false;
-  std::string output = "yaml";
+  output::Format format = output::Format::yaml;
 };
 
 // The command a placeholder's note names: this render, with credentials.
@@ -26,64 +24,36 @@ std::string fill_command(const RenderFlags& f) {
       fmt::format("meshctl render {} --include-credentials", fmt::join(f.mesh.clusters.all(), " "));
   for (const auto& s : f.mesh.servers)
     command += " --server " + s;
-  if (!f.mesh.federation_namespace.empty())
-    command += " --namespace " + f.mesh.federation_namespace;
-  if (f.mesh.secret_namespace != calico::kCalicoNamespace)
-    command += " --secret-namespace " + f.mesh.secret_namespace;
+  if (f.mesh.options.federation_namespace_given)
+    command += " --namespace " + f.mesh.options.federation_namespace;
+  if (f.mesh.options.secret_namespace != calico::kCalicoNamespace)
+    command += " --secret-namespace " + f.mesh.options.secret_namespace;
   return command + (f.out_dir.empty() ? " -o yaml" : " --out-dir " + f.out_dir);
 }
 
-std::string summary(const mesh::RenderReport& report, const std::string& dir) {
-  std::string out;
-  for (const auto& c : report.clusters) {
-    out += fmt::format("{}: {} objects in {}", c.name, c.objects.size(), files::join(dir, c.name));
-    if (!c.placeholders.empty())
-      out += fmt::format(" (placeholder credentials for {})", fmt::join(c.placeholders, ", "));
-    out += fmt::format("; apply: kubectl --context {} apply -k {}\n", c.context, files::join(dir, c.name));
-  }
-  return out;
-}
-
-Result<int> run_render_command(App& app, const RenderFlags& f) {
-  app.prepare();
+Result<int> run_render(Session& session, RenderFlags& f) {
+  mesh::JoinOptions& options = f.mesh.options;
+  options.read_only = true;  // render needs only the reads
+  options.wait = false;
   if (f.mesh.print_permissions)
-    return print_required_permissions("render", f.mesh, true);
-  if (f.output != "yaml" && f.output != "json")
-    return Error(Errc::usage, "render prints -o yaml or -o json", "or write files with --out-dir DIR");
-  if (f.mesh.clusters.all().size() < 2)
-    return Error(Errc::usage, "render needs at least two contexts", "meshctl render iad pdx --out-dir mesh/");
-  TRY_ASSIGN(auto options, mesh_options(f.mesh));
-  TRY_ASSIGN(auto config, app.load_kubeconfig());
-  TRY_ASSIGN(auto clusters, mesh::open_clusters(config, options.members, app.client_options()));
-
+    return print_required_permissions("render", options);
+  TRY(finish_mesh_options("render", f.mesh));
+  TRY_ASSIGN(auto config, session.load_kubeconfig());
+  TRY_ASSIGN(auto clusters, mesh::open_clusters(config, options.members, session.client_options()));
   auto report = mesh::run_render(clusters, options, f.include_credentials);
-  std::fputs(log::redact(output::preflight_problem_lines(report.problems)).c_str(), stderr);
-  if (!report.problems.empty())
-    return exit_code(report.outcome());
-  for (const auto& w : report.warnings)
-    log::warn("{}", w);
-  if (f.include_credentials) {
+  if (f.include_credentials && report.problems.empty())
     log::warn(
-        "{} holds the federation tokens of the clusters: keep it out of version control unless sealed "
-        "or encrypted",
+        "{} holds the federation tokens of the clusters: keep it out of version control unless sealed or "
+        "encrypted",
         f.out_dir.empty() ? std::string("the output") : "every link Secret file (mode 0600)");
-  }
-  const std::string fill = fill_command(f);
-  if (f.out_dir.empty()) {
-    if (f.output == "json")
-      fmt::print("{}", output::serialize(output::render_json(report), output::Format::json));
-    else
-      fmt::print("{}", output::render_stream(report, fill));
-    return exit_code(report.outcome());
-  }
-  TRY(output::write_render_directory(f.out_dir, output::render_files(report, fill)));
-  fmt::print("{}", summary(report, f.out_dir));
-  return exit_code(report.outcome());
+  if (f.out_dir.empty())
+    return output::show(report, session.view(f.format), fill_command(f));
+  return output::write(report, f.out_dir, fill_command(f));
 }
 
 }  // namespace
 
-void add_render_command(CLI::App& root, App& app) {
+void add_render_command(CLI::App& root, Session& session) {
   auto f = std::make_shared<RenderFlags>();
   auto* cmd = root.add_subcommand(
       "render", "Write the objects join would write, per cluster and in apply order, for GitOps (read-only)");
@@ -104,8 +74,8 @@ void add_render_command(CLI::App& root, App& app) {
                   "Write DIR/<cluster>/NN-<kind>-<name>.yaml and DIR/<cluster>/kustomization.yaml");
   cmd->add_flag("--include-credentials", f->include_credentials,
                 "Write the remotes' federation tokens into the link Secrets instead of placeholders");
-  cmd->add_option("-o,--output", f->output, "yaml|json (without --out-dir)")->capture_default_str();
-  cmd->callback([&app, f] { run_and_finish([&]() -> Result<int> { return run_render_command(app, *f); }); });
+  add_output_flag(*cmd, f->format, "yaml|json");
+  on_run(cmd, session, [&session, f] { return run_render(session, *f); });
 }
 
 }  // namespace meshctl::cli

@@ -1,16 +1,14 @@
-// Shell completion. One engine, `meshctl __complete WORDS...`, answers in the
-// protocol cobra programs (kubectl among them) use: one "candidate<TAB>help"
-// per line, then ":<directive>". The bash, zsh and fish scripts are thin shims
-// around it, and kubectl's plugin completion (kubectl_complete-meshctl) calls
-// it directly, so every shell offers the same commands, flags and contexts and
-// none of them can drift from the flags that exist.
+// The engine answers in cobra's protocol: one "candidate<TAB>help" per line,
+// then ":<directive>".
+#include "cli/completion.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <set>
 
-#include "app.h"
-#include "program_name.h"
+#include "cli/program_name.h"
+#include "kube/kubeconfig.h"
 
 namespace meshctl::cli {
 namespace {
@@ -253,23 +251,10 @@ std::string script_for(const std::string& shell) {
 
 }  // namespace
 
-void add_completion_command(CLI::App& root, App& app) {
-  auto shell = std::make_shared<std::string>();
-  auto* cmd = root.add_subcommand("completion", "Print a shell completion script (bash, zsh, fish)");
-  cmd->footer(
-      "\nExamples:\n  source <(meshctl completion bash)\n  source <(meshctl completion zsh)\n"
-      "  meshctl completion fish | source\n"
-      "  meshctl completion zsh > \"${fpath[1]}/_meshctl\"   # once, for every new shell\n\n"
-      "As the kubectl plugin (kubectl meshctl), completion comes through kubectl 1.26+ and the\n"
-      "kubectl_complete-meshctl script installed beside meshctl (on PATH); no script to load.");
-  cmd->add_option("shell", *shell, "bash|zsh|fish")->required();
-  cmd->callback([&app, shell] {
-    app.prepare();
-    if (*shell != "bash" && *shell != "zsh" && *shell != "fish") {
-      finish(fail(Error(Errc::usage, "unsupported shell \"" + *shell + "\"", "use bash, zsh or fish")));
-    }
-    fmt::print("{}", script_for(*shell));
-  });
+Result<std::string> completion_script(const std::string& shell) {
+  if (shell != "bash" && shell != "zsh" && shell != "fish")
+    return Error(Errc::usage, "unsupported shell \"" + shell + "\"", "use bash, zsh or fish");
+  return script_for(shell);
 }
 
 int answer_completion(const CLI::App& root, const std::vector<std::string>& words) {

@@ -1,11 +1,10 @@
-// The man page, generated from the command tree at build time (hidden command
-// `meshctl __man`), so it lists exactly the commands and flags that exist.
+#include "cli/man_page.h"
+
 #include <fmt/format.h>
 
 #include <sstream>
 
-#include "app.h"
-#include "program_name.h"
+#include "cli/usage.h"
 
 namespace meshctl::cli {
 namespace {
@@ -54,6 +53,8 @@ void options_section(std::string& page, const CLI::App& cmd) {
   }
 }
 
+}  // namespace
+
 std::string man_page(const CLI::App& root) {
   std::string page = fmt::format(
       ".TH MESHCTL 1 \"\" \"meshctl {}\" \"User Commands\"\n"
@@ -83,17 +84,6 @@ std::string man_page(const CLI::App& root) {
       ".SH FILES\n.TP\n.I ~/.kube/config\nThe kubeconfig read when neither \\-\\-kubeconfig nor KUBECONFIG "
       "is set. meshctl never writes it.\n.SH SEE ALSO\n.BR kubectl (1)\n";
   return page;
-}
-
-}  // namespace
-
-void add_man_command(CLI::App& root, App& app) {
-  auto* cmd = root.add_subcommand("__man", "");
-  cmd->group("");
-  cmd->callback([&app, &root] {
-    app.prepare();
-    fmt::print("{}", man_page(root));
-  });
 }
 
 }  // namespace meshctl::cli

@@ -1,4 +1,4 @@
-#include "program_name.h"
+#include "cli/program_name.h"
 
 #include <cctype>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "app.h"
+#include "cli/session.h"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -11,14 +11,15 @@
 #include <map>
 #include <mutex>
 
+#include "cli/flags.h"
+#include "cli/program_name.h"
 #include "output/errors.h"
-#include "program_name.h"
 #include "util/duration.h"
 #include "util/log.h"
 
 namespace meshctl::cli {
 
-void App::prepare() {
+void Session::prepare() {
   log::set_level(flags.verbosity >= 2   ? log::Level::debug
                  : flags.verbosity == 1 ? log::Level::info
                                         : log::Level::warn);
@@ -29,11 +30,11 @@ void finish(int code) {
   throw CLI::RuntimeError(code);
 }
 
-Result<kube::Kubeconfig> App::load_kubeconfig() const {
+Result<kube::Kubeconfig> Session::load_kubeconfig() const {
   return kube::load_kubeconfig(kube::load_options_from_environment(flags.kubeconfig));
 }
 
-kube::ClientOptions App::client_options() const {
+kube::ClientOptions Session::client_options() const {
   kube::ClientOptions options;
   if (auto timeout = parse_duration(flags.request_timeout))  // checked by duration_check()
     options.request_timeout = *timeout;
@@ -42,7 +43,15 @@ kube::ClientOptions App::client_options() const {
   return options;
 }
 
-mesh::ProgressFn App::progress() const {
+kube::ClientOptions Session::quick_look_client_options() const {
+  auto options = client_options();
+  options.request_timeout = std::min(options.request_timeout, std::chrono::milliseconds(10000));
+  options.connect_timeout = std::min(options.connect_timeout, options.request_timeout);
+  options.max_retries = 1;
+  return options;
+}
+
+mesh::ProgressFn Session::progress() const {
   // A line per step of each cluster on stderr (stdout stays the result): in
   // colour on a terminal, plain in CI logs; a step that repeats itself (a
   // wait loop polling) is shown once. --quiet drops them.
@@ -116,51 +125,17 @@ bool ask_yes_no(const std::string& question) {
   return answer == "y" || answer == "yes";
 }
 
-void add_dry_run_flag(CLI::App& cmd, std::string& mode, const std::string& description,
-                      bool client_possible) {
-  // A flag, not an option: a bare --dry-run must not take the next context
-  // as its value, so a mode is given as --dry-run=MODE, as kubectl has it.
-  cmd.add_flag("--dry-run", mode,
-               description + (client_possible ? " (--dry-run=server|client|none, as kubectl)"
-                                              : " (--dry-run=server|none; the clusters must be read)"));
-}
-
-Result<DryRun> parse_dry_run(const std::string& command, const std::string& mode, bool client_possible) {
-  if (mode.empty() || mode == "none" || mode == "false")
-    return DryRun::none;
-  if (mode == "server" || mode == "true")  // "true": the bare flag
-    return DryRun::server;
-  if (mode != "client")
-    return Error(Errc::usage, "--dry-run=" + mode + " is not a dry-run mode",
-                 "use --dry-run=server or client");
-  if (!client_possible) {
-    return Error(Errc::usage,
-                 command +
-                     " --dry-run=client is not possible: what it changes depends on what the "
-                     "clusters hold",
-                 "use --dry-run (server): it reads the clusters and changes nothing");
-  }
-  return DryRun::client;
-}
-
-std::vector<std::string> ContextArgs::all() const {
-  std::vector<std::string> out = positional;
-  out.insert(out.end(), flagged.begin(), flagged.end());
-  return out;
-}
-
-void add_context_args(CLI::App& cmd, ContextArgs& args, const std::string& description) {
-  cmd.add_option("clusters", args.positional, description);
-  cmd.add_option("--context", args.flagged, "The same, as a flag (repeatable): --context iad --context pdx");
-}
-
-CLI::Validator duration_check() {
-  return CLI::Validator(
-      [](std::string& text) {
-        auto parsed = parse_duration(text);
-        return parsed ? std::string() : parsed.error().message + " (" + parsed.error().hint + ")";
-      },
-      "DURATION");
+void add_global_flags(CLI::App& root, Session& session) {
+  GlobalFlags& f = session.flags;
+  root.add_option("--kubeconfig", f.kubeconfig,
+                  "Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)")
+      ->type_name("FILE");
+  root.add_flag("-v,--verbose", f.verbosity, "More detail on stderr (repeat for API requests)");
+  root.add_flag("--no-color", f.no_color, "No colours (also when NO_COLOR is set)");
+  root.add_flag("-q,--quiet", f.quiet, "No progress lines on stderr (results, warnings and errors stay)");
+  root.add_option("--request-timeout", f.request_timeout, "Timeout of a single API request")
+      ->check(duration_check())
+      ->capture_default_str();
 }
 
 int fail(const Error& error) {

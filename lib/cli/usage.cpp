@@ -1,6 +1,5 @@
-#include "cli.h"
+#include "cli/usage.h"
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -8,8 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "app.h"
-#include "program_name.h"
+#include "cli/completion.h"
+#include "cli/program_name.h"
+#include "cli/session.h"
 #include "util/interrupt.h"
 #include "util/log.h"
 #include "util/suggest.h"
@@ -164,48 +164,20 @@ std::string exit_codes_text() {
   return kExitCodes;
 }
 
-int run(int argc, char** argv) {
+void begin(int argc, char** argv) {
   // First of all: a SIGINT/SIGTERM that arrives while the command tree is
   // being built must still end in the documented report and exit 130, not
   // in the default action (death by signal, 143 for SIGTERM).
   install_interrupt_handler();
   watch_stderr();
   set_program_from_argv0(argc > 0 ? argv[0] : nullptr);
-  App app;
-  CLI::App root{
-      "meshctl connects Kubernetes clusters into a Calico Enterprise / Calico Cloud cluster mesh.\n"
-      "It reads your kubeconfig (never writes it), creates the federation identity, RBAC, Secrets\n"
-      "and RemoteClusterConfigurations per directed link, and proves each link through Typha.",
-      program_display()};
-  root.require_subcommand(1);
-  root.fallthrough();
-  root.add_option("--kubeconfig", app.flags.kubeconfig,
-                  "Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)")
-      ->type_name("FILE");
-  root.add_flag("-v,--verbose", app.flags.verbosity, "More detail on stderr (repeat for API requests)");
-  root.add_flag("--no-color", app.flags.no_color, "No colours (also when NO_COLOR is set)");
-  root.add_flag("-q,--quiet", app.flags.quiet,
-                "No progress lines on stderr (results, warnings and errors stay)");
-  root.add_option("--request-timeout", app.flags.request_timeout, "Timeout of a single API request")
-      ->check(duration_check())
-      ->capture_default_str();
+}
 
-  add_version_command(root, app);
-  add_contexts_command(root, app);
-  add_join_command(root, app);
-  add_render_command(root, app);
-  add_rotate_command(root, app);
-  add_status_command(root, app);
-  add_teardown_commands(root, app);
-  add_federate_commands(root, app);
-  add_completion_command(root, app);
-  add_man_command(root, app);
+int run_command_line(CLI::App& root, int argc, char** argv) {
   complete_help(root);
-
   auto args = kubectl_style(argc, argv);
   if (args.size() > 1 && args[1] == kCompletionEngine)
     return answer_completion(root, {args.begin() + 2, args.end()});
-  curl_global_init(CURL_GLOBAL_DEFAULT);
   int code = 0;
   std::vector<char*> pointers;
   for (auto& a : args)
@@ -221,7 +193,6 @@ int run(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return fail(usage_error(e, root, args));
   }
-  curl_global_cleanup();
   // Every non-zero exit leaves a line on stderr, even where the command's
   // answer (a table, a JSON document) went to stdout.
   if (code != 0 && !stderr_written())
