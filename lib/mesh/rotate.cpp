@@ -340,8 +340,15 @@ RotatedCluster rotate_one(Cluster& target, const ClusterFacts& facts, std::vecto
 }  // namespace
 
 Outcome RotateReport::outcome() const {
-  if (!problems.empty())
-    return problem_outcome;
+  if (!problems.empty()) {
+    Outcome out = Outcome::ok;
+    for (const auto& p : problems) {
+      // A named cluster that cannot be read is a precondition, not a failed write.
+      const Outcome o = outcome_of(p.code);
+      out = worst(out, o == Outcome::failed ? Outcome::precondition : o);
+    }
+    return out;
+  }
   if (interrupted)
     return Outcome::interrupted;
   Outcome out = Outcome::ok;
@@ -366,11 +373,8 @@ RotateReport run_rotate(std::vector<Cluster>& rotated, std::vector<Cluster>& oth
       continue;
     const Error& e = *facts[i].error;
     if (i < rotated.size() && !options.every_context) {
-      report.problems.push_back(fmt::format("{}: {}{}; nothing was changed", all[i]->member.context,
-                                            e.message, e.hint.empty() ? "" : " (hint: " + e.hint + ")"));
-      Outcome o = outcome_of(e.code);
-      report.problem_outcome =
-          worst(report.problem_outcome, o == Outcome::failed ? Outcome::precondition : o);
+      report.problems.push_back(
+          {all[i]->member.mesh_name, e.code, all[i]->member.context + ": " + e.message, e.hint});
     } else {
       report.unsearched.push_back(all[i]->member.context);
       report.warnings.push_back(

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "mesh/options.h"
+#include "mesh/preflight.h"
 #include "mesh/verify.h"
 #include "util/outcome.h"
 
@@ -50,9 +51,8 @@ struct RotatedCluster {
 struct RotateReport {
   bool dry_run = false;
   bool interrupted = false;
-  std::vector<std::string> problems;  // refusals before any write (one line each)
-  Outcome problem_outcome = Outcome::ok;
-  std::vector<std::string> unsearched;  // contexts that could not be searched for links
+  std::vector<PreflightProblem> problems;  // refusals before any write: a named cluster unreadable
+  std::vector<std::string> unsearched;     // contexts that could not be searched for links
   std::vector<RotatedCluster> clusters;
   std::vector<std::string> warnings;
 

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "output/errors.h"
+#include "output/reports.h"
 #include "output/table.h"
 
 namespace meshctl::output {
@@ -37,9 +39,7 @@ Json federate_json(const mesh::FederateReport& report, const mesh::FederateOptio
               {"dryRun", report.dry_run},
               {"service", {{"namespace", o.namespace_}, {"backing", o.service}, {"federated", o.name}}},
               {"selector", mesh::federation_selector(o)}};
-  doc["problems"] = Json::array();
-  for (const auto& p : report.problems)
-    doc["problems"].push_back({{"cluster", p.cluster}, {"message", p.message}, {"hint", p.hint}});
+  doc["problems"] = problems_json(report.problems);
   doc["backing"] = Json::array();
   for (const auto& b : report.backing) {
     doc["backing"].push_back({{"cluster", b.cluster},

@@ -119,11 +119,7 @@ Json join_json(const mesh::JoinReport& report) {
     doc["clusters"].push_back(
         {{"name", c.name}, {"calico", flavour_json(c.flavour)}, {"overlayRouting", c.overlay_routing}});
   }
-  doc["preflightProblems"] = Json::array();
-  for (const auto& p : report.preflight_problems) {
-    doc["preflightProblems"].push_back(
-        {{"cluster", p.cluster}, {"reason", errc_name(p.code)}, {"message", p.message}, {"hint", p.hint}});
-  }
+  doc["preflightProblems"] = problems_json(report.preflight_problems);
   doc["objects"] = Json::array();
   for (const auto& o : report.objects) {
     Json j = {{"cluster", o.cluster},
@@ -344,6 +340,14 @@ std::string teardown_table(const mesh::TeardownReport& report, const TerminalSty
 
 // One line per problem, each saying that nothing was written, so that a single
 // problem is a single line that stands alone.
+Json problems_json(const std::vector<mesh::PreflightProblem>& problems) {
+  Json out = Json::array();
+  for (const auto& p : problems)
+    out.push_back(
+        {{"cluster", p.cluster}, {"reason", errc_name(p.code)}, {"message", p.message}, {"hint", p.hint}});
+  return out;
+}
+
 std::string preflight_problem_lines(const std::vector<mesh::PreflightProblem>& problems) {
   std::string out;
   for (const auto& p : problems)

@@ -4,6 +4,8 @@
 #include <fmt/ranges.h>
 
 #include "calico/link_state.h"
+#include "output/errors.h"
+#include "output/reports.h"
 #include "output/table.h"
 
 namespace meshctl::output {
@@ -65,7 +67,7 @@ nlohmann::json rotate_json(const mesh::RotateReport& report) {
           {"dryRun", report.dry_run},
           {"interrupted", report.interrupted},
           {"exitCode", exit_code(report.outcome())},
-          {"problems", report.problems},
+          {"problems", problems_json(report.problems)},
           {"unsearched", report.unsearched},
           {"warnings", report.warnings},
           {"clusters", std::move(clusters)}};
@@ -94,7 +96,7 @@ std::string rotate_table(const mesh::RotateReport& report, const TerminalStyle& 
 std::string rotate_problem_lines(const mesh::RotateReport& report) {
   std::string out;
   for (const auto& p : report.problems)
-    out += "meshctl: error: " + p + "\n";
+    out += "meshctl: error: " + with_hint(p.message, p.hint) + "; nothing was changed\n";
   return out;
 }
 

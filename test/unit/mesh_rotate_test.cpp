@@ -126,9 +126,14 @@ TEST_CASE("a rotation's exit code: refusals first, then an interrupt, then the w
   CHECK(report.outcome() == Outcome::links_degraded);
   report.interrupted = true;
   CHECK(report.outcome() == Outcome::interrupted);
-  report.problems = {"pdx: connection refused; nothing was changed"};
-  report.problem_outcome = Outcome::unreachable;
+  report.problems = {
+      {"pdx", meshctl::Errc::transport_refused, "pdx: connection refused", "is the API server up?"}};
   CHECK(report.outcome() == Outcome::unreachable);
+  report.problems.push_back({"fra", meshctl::Errc::server_error, "fra: the token list failed", ""});
+  CHECK(report.outcome() ==
+        Outcome::unreachable);  // unreachable outranks the precondition a failed read makes
+  report.problems.erase(report.problems.begin());
+  CHECK(report.outcome() == Outcome::precondition);
 }
 
 TEST_CASE("RotateResult and the table name the credential, the links and what was retired") {
