@@ -35,7 +35,7 @@ ObjectResult result_for(const std::string& cluster, const DesiredObject& d) {
 // Marks an object join took over (it existed without meshctl's label), so
 // that leave and teardown release it instead of deleting what someone else
 // made. Its own field manager keeps meshctl's later applies from removing it.
-Result<Json> record_adoption(kube::Client& client, const DesiredObject& d, const JoinOptions& options) {
+Result<Json> record_adoption(kube::ClusterApi& client, const DesiredObject& d, const JoinOptions& options) {
   Json patch = {
       {"metadata", {{"annotations", {{std::string(calico::kAdoptedAnnotation), kube::now_rfc3339()}}}}}};
   return client.merge_patch(d.resource, d.namespace_, d.name, patch,
@@ -71,7 +71,7 @@ bool apply_refused(const Error& e) {
 // object (its resourceVersion guards against a concurrent change) with
 // meshctl's labels and annotations added and its content (spec, data, ...)
 // replaced by the desired one.
-Result<kube::Applied> write_without_apply(kube::Client& client, const DesiredObject& d,
+Result<kube::Applied> write_without_apply(kube::ClusterApi& client, const DesiredObject& d,
                                           const kube::ApplyOptions& apply_options) {
   for (int attempt = 0;; ++attempt) {
     auto current = client.get(d.resource, d.namespace_, d.name);
@@ -117,7 +117,7 @@ struct Written {
   std::optional<Json> object;  // the server's answer, when it wrote something
 };
 
-Written apply_object(kube::Client& client, const std::string& cluster, const DesiredObject& d,
+Written apply_object(kube::ClusterApi& client, const std::string& cluster, const DesiredObject& d,
                      const LiveState& live, const JoinOptions& options) {
   ObjectResult r = result_for(cluster, d);
   const Json* existing = live.find(d);
@@ -187,7 +187,7 @@ const char* action_name(Action action) {
   return "unknown";
 }
 
-std::vector<ObjectResult> remove_stale_remote_pools(kube::Client& client, const std::string& cluster,
+std::vector<ObjectResult> remove_stale_remote_pools(kube::ClusterApi& client, const std::string& cluster,
                                                     const std::string& remote, const kube::Resource& pools,
                                                     const std::vector<DesiredObject>& keep,
                                                     const LiveState& live, const JoinOptions& options) {
@@ -221,7 +221,7 @@ std::vector<ObjectResult> remove_stale_remote_pools(kube::Client& client, const 
   return out;
 }
 
-Result<Json> release_adopted(kube::Client& client, const kube::Resource& resource, const std::string& ns,
+Result<Json> release_adopted(kube::ClusterApi& client, const kube::Resource& resource, const std::string& ns,
                              const std::string& name, kube::DryRun dry_run) {
   Json labels = Json::object();
   for (auto key :
@@ -233,7 +233,7 @@ Result<Json> release_adopted(kube::Client& client, const kube::Resource& resourc
   return client.merge_patch(resource, ns, name, patch, std::string(calico::kAdoptionFieldManager), dry_run);
 }
 
-std::vector<ObjectResult> apply_objects(kube::Client& client, const std::string& cluster,
+std::vector<ObjectResult> apply_objects(kube::ClusterApi& client, const std::string& cluster,
                                         const std::vector<DesiredObject>& objects, const LiveState& live,
                                         const JoinOptions& options, LiveState* record) {
   std::vector<ObjectResult> results;

@@ -32,7 +32,7 @@ struct ObjectResult {
 // written after its Secret failed. Results keep the objects' order. Observed kinds
 // are compared with `live`; when `record` is given, the server's answers for
 // them are stored there.
-std::vector<ObjectResult> apply_objects(kube::Client& client, const std::string& cluster,
+std::vector<ObjectResult> apply_objects(kube::ClusterApi& client, const std::string& cluster,
                                         const std::vector<DesiredObject>& objects, const LiveState& live,
                                         const JoinOptions& options, LiveState* record = nullptr);
 
@@ -40,7 +40,7 @@ std::vector<ObjectResult> apply_objects(kube::Client& client, const std::string&
 // `remote` and are not among `keep` (by name): R's pod CIDRs changed, or the
 // routing became Enabled. `live` is what preflight listed (labelled pools).
 // Pools join took over (they existed before it) are never deleted.
-std::vector<ObjectResult> remove_stale_remote_pools(kube::Client& client, const std::string& cluster,
+std::vector<ObjectResult> remove_stale_remote_pools(kube::ClusterApi& client, const std::string& cluster,
                                                     const std::string& remote, const kube::Resource& pools,
                                                     const std::vector<DesiredObject>& keep,
                                                     const LiveState& live, const JoinOptions& options);
@@ -48,7 +48,7 @@ std::vector<ObjectResult> remove_stale_remote_pools(kube::Client& client, const 
 // Gives an object join took over back as it was found: meshctl's labels and
 // the takeover record removed, the object itself kept (leave, teardown, and
 // rotate's retiring of a token Secret made before meshctl).
-Result<Json> release_adopted(kube::Client& client, const kube::Resource& resource, const std::string& ns,
+Result<Json> release_adopted(kube::ClusterApi& client, const kube::Resource& resource, const std::string& ns,
                              const std::string& name, kube::DryRun dry_run);
 
 }  // namespace meshctl::mesh

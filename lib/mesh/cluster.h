@@ -27,7 +27,7 @@ Status check_members(const std::vector<Member>& members);
 struct Cluster {
   Member member;
   kube::ResolvedContext context;
-  std::unique_ptr<kube::Client> client;
+  std::unique_ptr<kube::ClusterApi> client;  // a kube::Client; a fake in unit tests
 };
 
 // Resolves every member's context and creates its client. One problem is

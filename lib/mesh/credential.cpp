@@ -54,7 +54,7 @@ std::string result_for_error(Errc code) {
 // projectcalico.org when only that is served (native v3 CRDs), and
 // crd.projectcalico.org when discovery fails. A remote that does not answer
 // at all is that error: the question after it would only wait again.
-Result<std::string> calico_group_served(kube::Client& client) {
+Result<std::string> calico_group_served(kube::ClusterApi& client) {
   auto response = client.request("GET", "/apis");
   if (!response && outcome_of(response.error().code) == Outcome::unreachable)
     return response.error();

@@ -44,7 +44,7 @@ bool is_ready_pod(const Json& pod) {
 
 MemberFacts read_member(Cluster& c, const FederateOptions& o) {
   MemberFacts f;
-  kube::Client& client = *c.client;
+  kube::ClusterApi& client = *c.client;
   auto ns = client.get(r::namespaces, "", o.namespace_);
   if (!ns && ns.error().code != Errc::not_found) {
     f.problems.emplace_back(ns.error().code, fmt::format("{}: {}", c.member.context, ns.error().message),
@@ -80,7 +80,7 @@ MemberFacts read_member(Cluster& c, const FederateOptions& o) {
 
 }  // namespace
 
-int ready_endpoints(kube::Client& client, const std::string& ns, const std::string& service) {
+int ready_endpoints(kube::ClusterApi& client, const std::string& ns, const std::string& service) {
   auto slices = client.list(kEndpointSlices, ns, std::string(kServiceNameLabel) + "=" + service);
   if (!slices)
     return 0;
@@ -199,7 +199,7 @@ Json federated_service(const FederateOptions& o, const std::vector<Json>& backin
   return service;
 }
 
-Result<std::string> label_backing(kube::Client& client, const Json& backing, const FederateOptions& o) {
+Result<std::string> label_backing(kube::ClusterApi& client, const Json& backing, const FederateOptions& o) {
   const bool already = kube::label_of(backing, o.label_key) == o.label_value;
   Json intent = {
       {"apiVersion", "v1"},
@@ -217,7 +217,7 @@ Result<std::string> label_backing(kube::Client& client, const Json& backing, con
 
 }  // namespace
 
-FederatedTarget read_federated(kube::Client& client, const std::string& local, const std::string& ns,
+FederatedTarget read_federated(kube::ClusterApi& client, const std::string& local, const std::string& ns,
                                const std::string& name, const std::map<std::string, int>& ready_by_cluster) {
   FederatedTarget t;
   t.cluster = local;
@@ -418,7 +418,7 @@ UnfederateReport run_unfederate(std::vector<Cluster>& clusters, const FederateOp
   const auto dry_run = o.dry_run ? kube::DryRun::yes : kube::DryRun::no;
   auto per_cluster = parallel_map<std::vector<DeletedObject>>(clusters.size(), [&](size_t i) {
     std::vector<DeletedObject> out;
-    kube::Client& client = *clusters[i].client;
+    kube::ClusterApi& client = *clusters[i].client;
     const std::string& cluster = clusters[i].member.mesh_name;
     if (auto federated = client.get(r::services, o.namespace_, o.name)) {
       DeletedObject d{cluster, "Service", o.namespace_, o.name, "", ""};

@@ -97,12 +97,12 @@ struct UnfederateReport {
 UnfederateReport run_unfederate(std::vector<Cluster>& clusters, const FederateOptions& options);
 
 // Ready endpoints of Service ns/service in one cluster, from its EndpointSlices.
-int ready_endpoints(kube::Client& client, const std::string& ns, const std::string& service);
+int ready_endpoints(kube::ClusterApi& client, const std::string& ns, const std::string& service);
 
 // What the federated Service ns/name in `local` lists (its Endpoints and the
 // EndpointSlices mirrored from them), and which clusters with ready backends
 // (`ready_by_cluster`) it does not list yet.
-FederatedTarget read_federated(kube::Client& client, const std::string& local, const std::string& ns,
+FederatedTarget read_federated(kube::ClusterApi& client, const std::string& local, const std::string& ns,
                                const std::string& name, const std::map<std::string, int>& ready_by_cluster);
 
 // The endpoints of a federated Service in `local`, by source cluster: an

@@ -26,7 +26,7 @@ struct ServedGroups {
   bool answered = true;  // false: the cluster did not answer discovery at all (not reached, timed out)
 };
 
-ServedGroups served_groups(kube::Client& client, calico::Flavour& f) {
+ServedGroups served_groups(kube::ClusterApi& client, calico::Flavour& f) {
   ServedGroups out;
   auto response = client.request("GET", "/apis");
   auto doc = response ? Json::parse(response->body, nullptr, false) : Json();
@@ -64,7 +64,7 @@ bool past(const std::string& rfc3339) {
 // The reads after discovery, independent of each other. Each sets its own
 // fields; `unread` is shared and guarded.
 struct Reads {
-  kube::Client& client;
+  kube::ClusterApi& client;
   ServedGroups groups;
   calico::Flavour& f;
   std::mutex unread_mutex;
@@ -271,7 +271,7 @@ OwnPools own_pools_from(Reads& reads, calico::ApiMode mode) {
 
 }  // namespace
 
-calico::Flavour read_flavour(kube::Client& client, FlavourReads what, OwnPools* own_pools) {
+calico::Flavour read_flavour(kube::ClusterApi& client, FlavourReads what, OwnPools* own_pools) {
   calico::Flavour f;
   ServedGroups groups = served_groups(client, f);
   if (!groups.answered) {

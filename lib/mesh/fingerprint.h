@@ -29,7 +29,7 @@ struct OwnPools {
   std::string unlisted;  // why they could not be listed; "" when listed
 };
 
-calico::Flavour read_flavour(kube::Client& client, FlavourReads what, OwnPools* own_pools = nullptr);
+calico::Flavour read_flavour(kube::ClusterApi& client, FlavourReads what, OwnPools* own_pools = nullptr);
 
 struct FlavouredCluster {
   std::string name;  // mesh name

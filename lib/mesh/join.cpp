@@ -41,8 +41,8 @@ struct RemoteOffer {
   LiveState live;
 };
 
-Result<Json> wait_for_token(kube::Client& client, Cluster& c, const std::string& ns, const std::string& name,
-                            const JoinOptions& o) {
+Result<Json> wait_for_token(kube::ClusterApi& client, Cluster& c, const std::string& ns,
+                            const std::string& name, const JoinOptions& o) {
   auto filled = client.wait_for(
       kube::resources::secrets, ns, name,
       [](const Json& s) { return !s.value("data", Json::object()).value("token", "").empty(); },
@@ -60,7 +60,7 @@ Result<Json> wait_for_token(kube::Client& client, Cluster& c, const std::string&
 }
 
 // The UID of the federation ServiceAccount as it is now (applied this run, or read).
-std::string service_account_uid(kube::Client& client, const std::string& ns, const LiveState& live) {
+std::string service_account_uid(kube::ClusterApi& client, const std::string& ns, const LiveState& live) {
   const std::string name(calico::kFederationName);
   auto it = live.objects.find(object_key(kube::resources::service_accounts, ns, name));
   if (it != live.objects.end())
@@ -77,7 +77,7 @@ std::string service_account_uid(kube::Client& client, const std::string& ns, con
 // Secret is deleted and written again, with growing pauses while the
 // controller's cache still lags (up to the token wait, --token-wait), so peers
 // never store a dead token.
-Result<Json> filled_token(kube::Client& client, Cluster& c, const std::string& ns, LiveState& live,
+Result<Json> filled_token(kube::ClusterApi& client, Cluster& c, const std::string& ns, LiveState& live,
                           const DesiredObject& token_object, const JoinOptions& o,
                           std::vector<std::string>& warnings) {
   const auto key = object_key(token_object.resource, ns, token_object.name);
@@ -131,7 +131,7 @@ Result<Json> filled_token(kube::Client& client, Cluster& c, const std::string& n
   }
 }
 
-Result<Secret> token_from_secret(kube::Client& client, Cluster& c, const std::string& ns, LiveState& live,
+Result<Secret> token_from_secret(kube::ClusterApi& client, Cluster& c, const std::string& ns, LiveState& live,
                                  const DesiredObject& token_object, const JoinOptions& o, std::string& ca_out,
                                  std::vector<std::string>& warnings) {
   const Json* existing = live.find(token_object);
@@ -153,7 +153,7 @@ RemoteOffer prepare_remote(Cluster& c, PreflightFacts& facts, const JoinOptions&
                            const ProgressFn& progress) {
   RemoteOffer offer;
   const std::string& name = c.member.mesh_name;
-  kube::Client& client = *c.client;
+  kube::ClusterApi& client = *c.client;
   offer.live = std::move(facts.live);
   auto objects = federation_objects(name, facts.federation_namespace, facts.legacy_federation_namespace, o,
                                     facts.token_generation);

@@ -87,7 +87,7 @@ using RulesCache = std::map<std::string, kube::RulesReview>;
 // first namespace's rules. An authorizer that cannot list its rules says
 // `incomplete`; then what the rules do not grant is asked with a
 // SelfSubjectAccessReview each.
-Result<std::vector<std::string>> denied_permissions(kube::Client& client,
+Result<std::vector<std::string>> denied_permissions(kube::ClusterApi& client,
                                                     const std::vector<AccessCheck>& needs,
                                                     const std::string& default_ns, RulesCache& cache) {
   std::vector<std::string> denied;
@@ -110,7 +110,8 @@ Result<std::vector<std::string>> denied_permissions(kube::Client& client,
   return denied;
 }
 
-Status check_namespaces(kube::Client& client, const Cluster& c, const JoinOptions& o, ClusterOutcome& out) {
+Status check_namespaces(kube::ClusterApi& client, const Cluster& c, const JoinOptions& o,
+                        ClusterOutcome& out) {
   TRY_ASSIGN(kube::Json list, client.list(kube::resources::namespaces, ""));
   std::set<std::string> present;
   for (const auto& ns : list["items"]) {
@@ -132,7 +133,7 @@ Status check_namespaces(kube::Client& client, const Cluster& c, const JoinOption
 // Finds the federation ServiceAccount with one list across namespaces: in the
 // asked namespace, or in kube-system when older Enterprise manifests made it
 // there (then meshctl adopts that one instead of making a second).
-Status find_federation_account(kube::Client& client, const JoinOptions& o, ClusterOutcome& out) {
+Status find_federation_account(kube::ClusterApi& client, const JoinOptions& o, ClusterOutcome& out) {
   const std::string name(calico::kFederationName);
   const std::string scope = o.federation_namespace_given ? o.federation_namespace : "";
   TRY_ASSIGN(kube::Json list,
@@ -155,7 +156,7 @@ Status find_federation_account(kube::Client& client, const JoinOptions& o, Clust
   return {};
 }
 
-Status list_managed(kube::Client& client, const kube::Resource& resource, const std::string& ns,
+Status list_managed(kube::ClusterApi& client, const kube::Resource& resource, const std::string& ns,
                     LiveState& live) {
   TRY_ASSIGN(kube::Json list, client.list(resource, ns, calico::managed_selector()));
   for (auto& item : list["items"]) {
@@ -177,7 +178,7 @@ struct Observation {
 // The federation ClusterRole and its binding carry the names the documented
 // procedure uses too: read by name, labelled or not, so that join can tell
 // taking one over from creating it.
-Status get_by_name(kube::Client& client, const kube::Resource& resource, std::string_view name,
+Status get_by_name(kube::ClusterApi& client, const kube::Resource& resource, std::string_view name,
                    LiveState& live) {
   auto object = client.get(resource, "", std::string(name));
   if (object)
@@ -191,8 +192,8 @@ Status get_by_name(kube::Client& client, const kube::Resource& resource, std::st
 // writing, all at once. A 404 on the RCC list means the API is not served:
 // the same answer discovery would give. The first failure, in this order, is
 // the one reported.
-Status observe(kube::Client& client, const Cluster& c, const JoinOptions& o, const std::string& federation_ns,
-               LiveState& live) {
+Status observe(kube::ClusterApi& client, const Cluster& c, const JoinOptions& o,
+               const std::string& federation_ns, LiveState& live) {
   std::vector<std::function<Status(LiveState&)>> reads;
   auto managed = [&](const kube::Resource& resource, std::string ns) {
     reads.push_back([&client, &resource, ns](LiveState& l) { return list_managed(client, resource, ns, l); });
@@ -232,7 +233,7 @@ Status observe(kube::Client& client, const Cluster& c, const JoinOptions& o, con
 
 // Adds a problem naming every permission the caller lacks; false when any
 // check could not be made or something is missing.
-bool permitted(kube::Client& client, const Cluster& c, const JoinOptions& o, const std::string& fed_ns,
+bool permitted(kube::ClusterApi& client, const Cluster& c, const JoinOptions& o, const std::string& fed_ns,
                RulesCache& cache, std::vector<Error>& problems) {
   auto denied = denied_permissions(client, needs_for(o, fed_ns), o.secret_namespace, cache);
   if (!denied) {
@@ -260,7 +261,7 @@ bool permitted(kube::Client& client, const Cluster& c, const JoinOptions& o, con
 // cluster does not answer) the other reads' failures say nothing more.
 ClusterOutcome check_cluster(Cluster& c, const JoinOptions& o) {
   ClusterOutcome out;
-  kube::Client& client = *c.client;
+  kube::ClusterApi& client = *c.client;
   RulesCache rules;
   bool allowed = false;
   std::vector<Error> permission_problems;

@@ -90,7 +90,7 @@ void mark_adoption(DesiredObject& d, const LiveState& live) {
 
 // Preflight lists meshctl's objects by label; one made by other means under
 // the same name is found only by asking for it.
-Status read_unseen(kube::Client& client, const std::vector<DesiredObject>& objects, LiveState& live) {
+Status read_unseen(kube::ClusterApi& client, const std::vector<DesiredObject>& objects, LiveState& live) {
   for (const auto& d : objects) {
     if (live.find(d) != nullptr)
       continue;

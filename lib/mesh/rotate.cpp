@@ -32,7 +32,7 @@ struct ClusterFacts {
   std::map<std::string, Json> links;  // remote mesh name -> meshctl's link Secret for it
 };
 
-Status find_account(kube::Client& client, const JoinOptions& o, ClusterFacts& f) {
+Status find_account(kube::ClusterApi& client, const JoinOptions& o, ClusterFacts& f) {
   const std::string name(calico::kFederationName);
   const std::string scope = o.federation_namespace_given ? o.federation_namespace : "";
   TRY_ASSIGN(Json list, client.list(kube::resources::service_accounts, scope, "", "metadata.name=" + name));
@@ -50,7 +50,7 @@ Status find_account(kube::Client& client, const JoinOptions& o, ClusterFacts& f)
   return {};
 }
 
-Status read_secrets(kube::Client& client, const JoinOptions& o, ClusterFacts& f) {
+Status read_secrets(kube::ClusterApi& client, const JoinOptions& o, ClusterFacts& f) {
   TRY_ASSIGN(Json tokens,
              client.list(kube::resources::secrets, f.federation_namespace, calico::managed_selector()));
   for (const auto& item : kube::items(tokens)) {

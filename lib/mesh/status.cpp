@@ -51,7 +51,7 @@ std::string access_secret_key(const Json& rcc, const StatusOptions& o) {
 }
 
 // The Secrets the RCCs name, each read by name (hand-made links may name any).
-std::map<std::string, Json> referenced_secrets(kube::Client& client, const std::vector<Json>& rccs,
+std::map<std::string, Json> referenced_secrets(kube::ClusterApi& client, const std::vector<Json>& rccs,
                                                const StatusOptions& o) {
   std::vector<std::string> keys;
   for (const auto& rcc : rccs) {
@@ -71,7 +71,7 @@ std::map<std::string, Json> referenced_secrets(kube::Client& client, const std::
   return out;
 }
 
-std::map<std::string, Json> managed_by_name(kube::Client& client, const kube::Resource& res,
+std::map<std::string, Json> managed_by_name(kube::ClusterApi& client, const kube::Resource& res,
                                             const std::string& ns) {
   std::map<std::string, Json> out;
   if (auto list = client.list(res, ns, calico::managed_selector())) {
@@ -84,7 +84,7 @@ std::map<std::string, Json> managed_by_name(kube::Client& client, const kube::Re
 // The current federation token: meshctl's highest generation (after
 // rotations), else the one under the documented name (also hand-made); the
 // first namespace that has one. Both reads of every namespace go together.
-std::optional<Json> federation_token(kube::Client& client, const StatusOptions& o) {
+std::optional<Json> federation_token(kube::ClusterApi& client, const StatusOptions& o) {
   const auto& namespaces = o.federation_namespaces;
   auto read = parallel_map<std::pair<Result<Json>, Result<Json>>>(namespaces.size(), [&](size_t i) {
     std::pair<Result<Json>, Result<Json>> out{Error(Errc::internal, "not read"), Error(Errc::internal, "")};
@@ -121,7 +121,7 @@ std::optional<Json> federation_token(kube::Client& client, const StatusOptions& 
 // one per read.
 ClusterFacts read_cluster(Cluster& c, const StatusOptions& o) {
   ClusterFacts f;
-  kube::Client& client = *c.client;
+  kube::ClusterApi& client = *c.client;
   Result<Json> rccs = Error(Errc::internal, "not read");
   OwnPools own_pools;
   const std::vector<std::function<void()>> reads{

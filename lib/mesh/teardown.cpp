@@ -32,7 +32,7 @@ std::string label(const Json& object, std::string_view key) {
 // The objects to remove from one cluster, in deletion order: RCCs first so
 // Typha stops using a link before its pools, Secret and RBAC go, the federation
 // identity last.
-Result<std::vector<Found>> find_targets(kube::Client& client, const std::string& self,
+Result<std::vector<Found>> find_targets(kube::ClusterApi& client, const std::string& self,
                                         const TeardownOptions& o) {
   const bool leaving = o.leaving.count(self) > 0;
   auto wanted = [&](const Json& obj) {
@@ -101,7 +101,7 @@ Result<std::vector<Found>> find_targets(kube::Client& client, const std::string&
   return out;
 }
 
-std::vector<DeletedObject> delete_targets(kube::Client& client, const std::string& cluster,
+std::vector<DeletedObject> delete_targets(kube::ClusterApi& client, const std::string& cluster,
                                           const std::vector<Found>& targets, const TeardownOptions& o) {
   std::vector<DeletedObject> out;
   for (const auto& t : targets) {

@@ -81,7 +81,7 @@ void add_log_words(calico::TyphaReport& from_gauge, calico::TyphaReport from_log
   from_gauge.unattributed = std::move(from_log.unattributed);
 }
 
-ReplicaView read_replica(kube::Client& client, const kube::Json& pod, const TyphaReadOptions& options) {
+ReplicaView read_replica(kube::ClusterApi& client, const kube::Json& pod, const TyphaReadOptions& options) {
   ReplicaView view;
   view.pod = pod_name(pod);
   view.deployment = app_label(pod);
@@ -130,7 +130,7 @@ ReplicaView read_replica(kube::Client& client, const kube::Json& pod, const Typh
 
 // calico-kube-controllers: one pod; absent in a cluster without the federation
 // controller (or with a licence that does not start it).
-std::optional<ReplicaView> read_kube_controllers(kube::Client& client, const TyphaReadOptions& options) {
+std::optional<ReplicaView> read_kube_controllers(kube::ClusterApi& client, const TyphaReadOptions& options) {
   const std::string ns(calico::kCalicoNamespace);
   auto pods = client.list(kube::resources::pods, ns, std::string(calico::kKubeControllersPodSelector));
   if (!pods || kube::items(*pods).empty())
@@ -169,7 +169,7 @@ std::string_view complete_lines(const std::string& text) {
   return end == std::string::npos ? std::string_view() : std::string_view(text).substr(0, end + 1);
 }
 
-ReplicaView follow_replica(kube::Client& client, const kube::Json& pod, const TyphaReadOptions& options,
+ReplicaView follow_replica(kube::ClusterApi& client, const kube::Json& pod, const TyphaReadOptions& options,
                            const std::vector<std::string>& remotes, std::chrono::milliseconds timeout) {
   ReplicaView view;
   view.pod = pod_name(pod);
@@ -199,7 +199,7 @@ ReplicaView follow_replica(kube::Client& client, const kube::Json& pod, const Ty
 // Lists the Typha pods of every Typha Deployment and reads each replica (in
 // parallel) with `read`.
 template <class ReadReplica>
-TyphaView read_each_replica(kube::Client& client, ReadReplica&& read) {
+TyphaView read_each_replica(kube::ClusterApi& client, ReadReplica&& read) {
   TyphaView view;
   auto pods = client.list(kube::resources::pods, std::string(calico::kCalicoNamespace),
                           std::string(calico::kTyphaPodSelector));
@@ -268,7 +268,7 @@ std::vector<std::string> TyphaView::deployments() const {
   return out;
 }
 
-TyphaView read_typha(kube::Client& client, const TyphaReadOptions& options) {
+TyphaView read_typha(kube::ClusterApi& client, const TyphaReadOptions& options) {
   // calico-kube-controllers is read beside the Typha replicas; its view
   // counts only where Typha's pods could be listed.
   TyphaView view;
@@ -286,13 +286,13 @@ TyphaView read_typha(kube::Client& client, const TyphaReadOptions& options) {
   return view;
 }
 
-TyphaView follow_typha(kube::Client& client, const TyphaReadOptions& options,
+TyphaView follow_typha(kube::ClusterApi& client, const TyphaReadOptions& options,
                        const std::vector<std::string>& remotes, std::chrono::milliseconds timeout) {
   return read_each_replica(
       client, [&](const kube::Json& pod) { return follow_replica(client, pod, options, remotes, timeout); });
 }
 
-Result<std::vector<std::string>> restart_typha(kube::Client& client) {
+Result<std::vector<std::string>> restart_typha(kube::ClusterApi& client) {
   kube::Json patch = {
       {"spec",
        {{"template",

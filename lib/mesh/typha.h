@@ -47,20 +47,20 @@ struct TyphaReadOptions {
 
 // Reads each replica's whole log since its container started (and its gauge
 // where served), and calico-kube-controllers' log.
-TyphaView read_typha(kube::Client& client, const TyphaReadOptions& options);
+TyphaView read_typha(kube::ClusterApi& client, const TyphaReadOptions& options);
 
 // Follows the log of every Ready Typha replica, starting `options.since_seconds`
 // ago, until that replica reports every link in `remotes` in sync, its log ends
 // (a restart) or `timeout` passes. One request per replica for the whole wait,
 // where polling would send several a second. A replica that is not Ready
 // reports an error at once; the caller decides whether to look again.
-TyphaView follow_typha(kube::Client& client, const TyphaReadOptions& options,
+TyphaView follow_typha(kube::ClusterApi& client, const TyphaReadOptions& options,
                        const std::vector<std::string>& remotes, std::chrono::milliseconds timeout);
 
 // Restarts every Typha Deployment in calico-system as `kubectl rollout restart`
 // does (a new kubectl.kubernetes.io/restartedAt pod-template annotation), the
 // only way to make Typha re-verify a link after a failure it never takes back.
 // Returns the Deployments restarted.
-Result<std::vector<std::string>> restart_typha(kube::Client& client);
+Result<std::vector<std::string>> restart_typha(kube::ClusterApi& client);
 
 }  // namespace meshctl::mesh

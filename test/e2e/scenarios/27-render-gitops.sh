@@ -60,13 +60,25 @@ check "kubectl reads every document of the stream" bash -c \
 
 echo "-- apply with kubectl, then render again with the tokens"
 for c in "${CLUSTERS[@]}"; do kc "$c" apply -k "$render_dir/$c" >"$ARTIFACTS/render-apply-1-$c.log" 2>&1; done
+# The token must be for the ServiceAccount that exists now. When one of the
+# same name was deleted moments before (the teardown that empties the mesh),
+# Kubernetes' token controller can fill the Secret from its stale cache, then
+# deletes it once its cache catches up; a GitOps tool puts the Secret back on
+# its next sync, as the re-apply here does.
 token_filled() {
-  local c
+  local c sa_uid filled_for
   for c in "${CLUSTERS[@]}"; do
-    [[ -n "$(kc "$c" get secret -n calico-system tigera-federation-remote-cluster -o jsonpath='{.data.token}')" ]] || return 1
+    sa_uid=$(kc "$c" get serviceaccount -n calico-system tigera-federation-remote-cluster -o jsonpath='{.metadata.uid}')
+    filled_for=$(kc "$c" get secret -n calico-system tigera-federation-remote-cluster --ignore-not-found \
+      -o jsonpath='{.metadata.annotations.kubernetes\.io/service-account\.uid} {.data.token}')
+    if [[ -z "$filled_for" ]]; then
+      kc "$c" apply -k "$render_dir/$c" >>"$ARTIFACTS/render-apply-1-$c.log" 2>&1
+      return 1
+    fi
+    [[ "$filled_for" == "$sa_uid "?* ]] || return 1
   done
 }
-wait_for 60 "each cluster's token controller filled the applied token Secret" token_filled
+wait_for 60 "each cluster's token controller filled the applied token Secret for its current ServiceAccount" token_filled
 mark_audit
 meshctl render iad pdx fra --out-dir "$render_dir" --allow-loopback-servers --include-credentials
 expect_rc 0 "render with credentials"
