@@ -120,7 +120,9 @@ Status check_namespaces(kube::ClusterApi& client, const Cluster& c, const JoinOp
     if (meta.value("name", "") == "kube-system")
       out.facts.kube_system_uid = meta.value("uid", "");
   }
-  for (const auto& ns : {o.secret_namespace, std::string(calico::kCalicoNamespace)}) {
+  // A set: with the default secret namespace both are calico-system, and a
+  // missing namespace is one line, not two.
+  for (const auto& ns : std::set<std::string>{o.secret_namespace, std::string(calico::kCalicoNamespace)}) {
     if (present.count(ns) == 0) {
       out.problems.push_back(Error(Errc::precondition,
                                    c.member.context + ": namespace " + ns + " does not exist",

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <sstream>
 
 namespace meshctl::test {
@@ -113,8 +114,9 @@ Status FakeCluster::served(const kube::Resource& r) const {
 
 Json FakeCluster::stamped(Json object) {
   auto& metadata = object["metadata"];
+  static std::atomic<int> next_uid{1};  // unique across fakes: it tells clusters apart
   if (!metadata.contains("uid"))
-    metadata["uid"] = fmt::format("uid-{}", next_version_);
+    metadata["uid"] = fmt::format("uid-{}", next_uid++);
   metadata["resourceVersion"] = std::to_string(next_version_++);
   return object;
 }
