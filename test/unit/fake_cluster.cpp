@@ -5,6 +5,9 @@
 #include <atomic>
 #include <sstream>
 
+#include "test_jwt.h"
+#include "util/base64.h"
+
 namespace meshctl::test {
 namespace {
 
@@ -27,30 +30,65 @@ std::string label_of(const Json& object, const std::string& key, bool& present) 
   return present && labels[key].is_string() ? labels[key].get<std::string>() : "";
 }
 
-// Kubernetes' equality-based selector terms: k=v, k==v, k!=v, k, !k.
-bool selected(const Json& object, const std::string& selector) {
-  for (const auto& term : split(selector, ',')) {
-    bool present = false;
-    if (term[0] == '!') {
-      label_of(object, term.substr(1), present);
-      if (present)
-        return false;
-      continue;
-    }
-    const auto not_equal = term.find("!=");
-    const auto equal = term.find('=');
-    if (not_equal != std::string::npos) {
-      if (label_of(object, term.substr(0, not_equal), present) == term.substr(not_equal + 2) && present)
-        return false;
-    } else if (equal != std::string::npos) {
-      const size_t value_at = term.compare(equal, 2, "==") == 0 ? equal + 2 : equal + 1;
-      if (label_of(object, term.substr(0, equal), present) != term.substr(value_at) || !present)
-        return false;
+// Selector terms split at the commas outside parentheses: "a=b,k in (x,y)".
+std::vector<std::string> selector_terms(const std::string& selector) {
+  std::vector<std::string> terms;
+  std::string term;
+  int depth = 0;
+  for (char c : selector) {
+    depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+    if (c == ',' && depth == 0) {
+      terms.push_back(term);
+      term.clear();
     } else {
-      label_of(object, term, present);
-      if (!present)
-        return false;
+      term += c;
     }
+  }
+  if (!term.empty())
+    terms.push_back(term);
+  return terms;
+}
+
+std::string trimmed(const std::string& text) {
+  const auto first = text.find_first_not_of(' ');
+  const auto last = text.find_last_not_of(' ');
+  return first == std::string::npos ? "" : text.substr(first, last - first + 1);
+}
+
+// Kubernetes' label selector terms: k=v, k==v, k!=v, k, !k, k in (a,b), k notin (a,b).
+bool term_holds(const Json& object, const std::string& term) {
+  bool present = false;
+  for (const char* op : {" notin ", " in "}) {
+    const auto at = term.find(op);
+    if (at == std::string::npos)
+      continue;
+    const std::string value = label_of(object, trimmed(term.substr(0, at)), present);
+    const std::string list = term.substr(term.find('(') + 1, term.rfind(')') - term.find('(') - 1);
+    bool listed = false;
+    for (const auto& v : split(list, ','))
+      listed = listed || (present && trimmed(v) == value);
+    return std::string(op) == " in " ? listed : !listed;
+  }
+  if (term[0] == '!') {
+    label_of(object, term.substr(1), present);
+    return !present;
+  }
+  const auto not_equal = term.find("!=");
+  const auto equal = term.find('=');
+  if (not_equal != std::string::npos)
+    return !(label_of(object, term.substr(0, not_equal), present) == term.substr(not_equal + 2) && present);
+  if (equal != std::string::npos) {
+    const size_t value_at = term.compare(equal, 2, "==") == 0 ? equal + 2 : equal + 1;
+    return label_of(object, term.substr(0, equal), present) == term.substr(value_at) && present;
+  }
+  label_of(object, term, present);
+  return present;
+}
+
+bool selected(const Json& object, const std::string& selector) {
+  for (const auto& term : selector_terms(selector)) {
+    if (!term_holds(object, trimmed(term)))
+      return false;
   }
   return true;
 }
@@ -159,6 +197,28 @@ void FakeCluster::set_pod_log(const std::string& ns, const std::string& pod, std
   logs_[ns + "/" + pod] = std::move(text);
 }
 
+void FakeCluster::fill_tokens() {
+  std::lock_guard lock(mutex_);
+  fill_tokens_ = true;
+}
+
+void FakeCluster::fill_token_of(Json& secret) const {
+  if (!fill_tokens_ || secret.value("type", "") != "kubernetes.io/service-account-token")
+    return;
+  const auto& annotations = secret["metadata"].value("annotations", Json::object());
+  const std::string account = annotations.value("kubernetes.io/service-account.name", "");
+  auto it = objects_.find(
+      key(kube::resources::service_accounts, secret["metadata"].value("namespace", ""), account));
+  if (it == objects_.end())
+    return;  // the real controller waits for the account too
+  secret["metadata"]["annotations"]["kubernetes.io/service-account.uid"] = it->second["metadata"]["uid"];
+  const std::string jwt =
+      b64url(R"({"alg":"RS256"})") + "." +
+      b64url(R"({"sub":"system:serviceaccount:)" + it->first.ns + ":" + account + R"("})") + ".signature";
+  secret["data"]["token"] = base64_encode(jwt);
+  secret["data"]["ca.crt"] = base64_encode("-----BEGIN CERTIFICATE-----\nfake\n-----END CERTIFICATE-----\n");
+}
+
 std::vector<std::string> FakeCluster::writes() const {
   std::lock_guard lock(mutex_);
   return writes_;
@@ -199,6 +259,7 @@ Result<Json> FakeCluster::create_object(const kube::Resource& r, const std::stri
   if (r.namespaced)
     object["metadata"]["namespace"] = ns;
   object = stamped(std::move(object));
+  fill_token_of(object);
   if (dry_run == kube::DryRun::no) {
     objects_[key(r, ns, name)] = object;
     record("create", r, ns, name);
@@ -240,6 +301,8 @@ Result<kube::Applied> FakeCluster::apply(const kube::Resource& r, const std::str
   if (r.namespaced)
     object["metadata"]["namespace"] = ns;
   object = stamped(std::move(object));
+  if (created)
+    fill_token_of(object);
   if (options.dry_run == kube::DryRun::no) {
     objects_[key(r, ns, name)] = object;
     record("apply", r, ns, name);

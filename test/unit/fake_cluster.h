@@ -39,6 +39,11 @@ class FakeCluster final : public kube::ClusterApi {
   void set_pod_log(const std::string& ns, const std::string& pod, std::string text);
   // Every write as "VERB plural ns/name" ("apply secrets calico-system/x"), dry runs excluded.
   std::vector<std::string> writes() const;
+  // Behave as Kubernetes' token controller for ServiceAccount token Secrets
+  // written from now on: fill data.token and data.ca.crt and record the
+  // account's UID, as soon as the Secret is written (the real one takes a
+  // moment; join's wait for it is tested against the lab).
+  void fill_tokens();
 
   Result<kube::Json> get(const kube::Resource& r, const std::string& ns, const std::string& name) override;
   Result<kube::Json> list(const kube::Resource& r, const std::string& ns,
@@ -88,6 +93,7 @@ class FakeCluster final : public kube::ClusterApi {
   Key key(const kube::Resource& r, const std::string& ns, const std::string& name) const;
   Status served(const kube::Resource& r) const;
   kube::Json stamped(kube::Json object);
+  void fill_token_of(kube::Json& secret) const;
   void record(const std::string& verb, const kube::Resource& r, const std::string& ns,
               const std::string& name);
 
@@ -98,6 +104,7 @@ class FakeCluster final : public kube::ClusterApi {
   std::map<std::string, std::string> logs_;  // "ns/pod" -> text
   std::vector<std::string> writes_;
   int next_version_ = 1;
+  bool fill_tokens_ = false;
 };
 
 // Shorthands for objects as the API holds them.
