@@ -72,11 +72,10 @@ Result<std::vector<Cluster>> open_clusters(const kube::Kubeconfig& config, const
   if (problems.size() == 1)
     return problems.front();  // keeps its code and hint
   if (!problems.empty()) {
-    // One line per context, each with its own hint.
-    std::string lines;
-    for (const auto& e : problems)
-      lines += (lines.empty() ? "" : "\n") + e.message + (e.hint.empty() ? "" : " (hint: " + e.hint + ")");
-    return Error(Errc::config, lines);
+    // One line per context, each with its own hint (output::error_lines).
+    Error several(Errc::config, problems.front().message, problems.front().hint);
+    several.also.assign(problems.begin() + 1, problems.end());
+    return several;
   }
   return clusters;
 }

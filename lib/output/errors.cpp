@@ -7,7 +7,9 @@ std::string with_hint(const std::string& message, const std::string& hint) {
 }
 
 std::string error_lines(const Error& error) {
-  const std::string text = with_hint(error.message, error.hint);
+  std::string text = with_hint(error.message, error.hint);
+  for (const auto& more : error.also)
+    text += "\n" + with_hint(more.message, more.hint);
   std::string out;
   std::size_t start = 0;
   while (start <= text.size()) {

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace meshctl {
 
@@ -46,6 +47,9 @@ struct Error {
   std::string hint;
   // HTTP status when the error came from an API answer, else 0.
   int http_status = 0;
+  // Further errors of the same step, each with its own message and hint (e.g.
+  // several contexts that cannot be opened): one line each, after this one.
+  std::vector<Error> also;
 
   Error() = default;
   Error(Errc c, std::string msg, std::string hint_text = {}, int status = 0)

@@ -6,6 +6,7 @@
 
 #include "kube/kubeconfig.h"
 #include "mesh/cluster.h"
+#include "output/errors.h"
 
 using namespace meshctl;
 using namespace meshctl::mesh;
@@ -77,11 +78,20 @@ TEST_CASE("open_clusters keeps the hint of a single kubeconfig problem") {
 TEST_CASE("open_clusters reports several problems one line each, each with its hint") {
   auto opened = open_clusters(config(kTwoContexts), members({"no-cluster", "no-user"}), {});
   REQUIRE_FALSE(opened);
-  const std::string& text = opened.error().message;
-  REQUIRE(std::count(text.begin(), text.end(), '\n') == 1);
-  const std::string first = text.substr(0, text.find('\n'));
-  const std::string second = text.substr(text.find('\n') + 1);
-  CHECK(first.find(R"(context "no-cluster": cluster "missing" not found (hint: )") != std::string::npos);
-  CHECK(second.find(R"(context "no-user": user "missing" not found (hint: )") != std::string::npos);
-  CHECK(opened.error().hint.empty());
+  const Error& e = opened.error();
+  CHECK(e.code == Errc::config);
+  CHECK(e.message == R"(kubeconfig /x/config: context "no-cluster": cluster "missing" not found)");
+  CHECK_FALSE(e.hint.empty());
+  REQUIRE(e.also.size() == 1);
+  CHECK(e.also[0].message == R"(kubeconfig /x/config: context "no-user": user "missing" not found)");
+  CHECK_FALSE(e.also[0].hint.empty());
+  // The view: one line per context, each with its hint.
+  const std::string lines = output::error_lines(e);
+  REQUIRE(std::count(lines.begin(), lines.end(), '\n') == 2);
+  CHECK(
+      lines.find(
+          R"(meshctl: error: kubeconfig /x/config: context "no-cluster": cluster "missing" not found (hint: )") ==
+      0);
+  CHECK(lines.find("\nmeshctl: error: kubeconfig /x/config: context \"no-user\": user \"missing\" not found "
+                   "(hint: ") != std::string::npos);
 }
