@@ -54,8 +54,10 @@ void add_contexts_command(CLI::App& root, Session& session) {
       return exit_code(Outcome::ok);
     }
     TRY_ASSIGN(auto format, output::parse_format(f->output));
-    return output::show(mesh::inspect_contexts(config, f->check, session.quick_look_client_options()),
-                        session.view(format));
+    return output::show(
+        mesh::inspect_contexts(config, f->check ? mesh::ContextProbe::connect : mesh::ContextProbe::none,
+                               session.quick_look_client_options()),
+        session.view(format));
   });
 }
 

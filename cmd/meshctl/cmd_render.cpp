@@ -40,7 +40,9 @@ Result<int> run_render(Session& session, RenderFlags& f) {
   TRY(finish_mesh_options("render", f.mesh));
   TRY_ASSIGN(auto config, session.load_kubeconfig());
   TRY_ASSIGN(auto clusters, mesh::open_clusters(config, options.members, session.client_options()));
-  auto report = mesh::run_render(clusters, options, f.include_credentials);
+  auto report =
+      mesh::run_render(clusters, options,
+                       f.include_credentials ? mesh::Credentials::included : mesh::Credentials::placeholders);
   if (f.include_credentials && report.problems.empty())
     log::warn(
         "{} holds the federation tokens of the clusters: keep it out of version control unless sealed or "

@@ -12,7 +12,7 @@
 namespace meshctl::cli {
 namespace {
 
-enum class Scope { leavers, whole_mesh };
+using Scope = mesh::TeardownScope;
 
 struct TeardownFlags {
   ContextArgs clusters;
@@ -56,8 +56,7 @@ Result<int> run_teardown(Session& session, TeardownFlags& f, Scope scope) {
                  "pass --yes, or name the contexts (meshctl teardown iad pdx); --dry-run lists what it would "
                  "delete");
   TRY_ASSIGN(auto config, session.load_kubeconfig());
-  TRY_ASSIGN(auto targets,
-             mesh::open_for_teardown(config, named, scope == Scope::whole_mesh, session.client_options()));
+  TRY_ASSIGN(auto targets, mesh::open_for_teardown(config, named, scope, session.client_options()));
   f.options.leaving = targets.leaving;
   const auto view = session.view(f.format);
   if (ask) {

@@ -45,8 +45,10 @@ ContextCheck inspect(const kube::Kubeconfig& config, const kube::ContextSummary&
 
 }  // namespace
 
-ContextList inspect_contexts(const kube::Kubeconfig& config, bool check, const kube::ClientOptions& options) {
+ContextList inspect_contexts(const kube::Kubeconfig& config, ContextProbe probe,
+                             const kube::ClientOptions& options) {
   auto summaries = config.contexts();
+  const bool check = probe == ContextProbe::connect;
   ContextList list{config.current_context(), check, {}};
   list.contexts = parallel_map<ContextCheck>(
       summaries.size(), [&](size_t i) { return inspect(config, summaries[i], check, options); });

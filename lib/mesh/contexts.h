@@ -23,10 +23,12 @@ struct ContextList {
   std::vector<ContextCheck> contexts;
 };
 
-// Every context, resolved; with CHECK, each is also asked (in parallel) for a
-// SelfSubjectAccessReview, which needs an authenticated caller as /version
-// does not.
-ContextList inspect_contexts(const kube::Kubeconfig& config, bool check, const kube::ClientOptions& options);
+// Every context, resolved; with ContextProbe::connect each is also asked (in
+// parallel) for a SelfSubjectAccessReview, which needs an authenticated
+// caller as /version does not.
+enum class ContextProbe { none, connect };
+ContextList inspect_contexts(const kube::Kubeconfig& config, ContextProbe probe,
+                             const kube::ClientOptions& options);
 
 // The gitVersion CONTEXT's API server reports.
 Result<std::string> server_version(const kube::Kubeconfig& config, const std::string& context,

@@ -181,7 +181,7 @@ Result<std::vector<Cluster>> open_or_discover(const kube::Kubeconfig& config,
 }
 
 Result<TeardownTargets> open_for_teardown(const kube::Kubeconfig& config,
-                                          const std::vector<std::string>& named, bool whole_mesh,
+                                          const std::vector<std::string>& named, TeardownScope scope,
                                           const kube::ClientOptions& options) {
   std::vector<Member> leaving;
   for (const auto& arg : named) {
@@ -198,7 +198,7 @@ Result<TeardownTargets> open_for_teardown(const kube::Kubeconfig& config,
   auto peers = peers_worth_searching(out.clusters, open_all_contexts(config, leaving, options));
   out.discovered.assign(out.clusters.size(), false);
   for (auto& p : peers) {
-    if (whole_mesh && leaving.empty())
+    if (scope == TeardownScope::whole_mesh && leaving.empty())
       out.leaving.insert(p.member.mesh_name);
     out.clusters.push_back(std::move(p));
     out.discovered.push_back(true);

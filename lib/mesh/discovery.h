@@ -48,15 +48,16 @@ Result<std::vector<Cluster>> open_or_discover(const kube::Kubeconfig& config,
                                               const kube::ClientOptions& options);
 
 // The clusters leave and teardown work on: the named ones, then the peers
-// worth searching for links to them (discovered[i] true). TEARDOWN with no
-// names makes every searched context a leaver.
+// worth searching for links to them (discovered[i] true). The whole mesh
+// with no names makes every searched context a leaver.
+enum class TeardownScope { leavers, whole_mesh };
 struct TeardownTargets {
   std::vector<Cluster> clusters;
   std::vector<bool> discovered;
   std::set<std::string> leaving;  // mesh names
 };
 Result<TeardownTargets> open_for_teardown(const kube::Kubeconfig& config,
-                                          const std::vector<std::string>& named, bool whole_mesh,
+                                          const std::vector<std::string>& named, TeardownScope scope,
                                           const kube::ClientOptions& options);
 
 // rotate: the clusters whose credential is rotated (the named ones, or every

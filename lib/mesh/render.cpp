@@ -53,10 +53,11 @@ StoredToken stored_token(const PreflightFacts& facts) {
 }
 
 Offer offer_of(const Cluster& remote, const PreflightFacts& facts, const JoinOptions& o,
-               bool include_credentials, std::vector<std::string>& warnings) {
+               Credentials credentials, std::vector<std::string>& warnings) {
   Offer offer;
   StoredToken stored = stored_token(facts);
   Secret token(token_placeholder(remote.member.mesh_name));
+  const bool include_credentials = credentials == Credentials::included;
   if (include_credentials && stored.missing.empty()) {
     log::register_secret(stored.token);
     token = Secret(stored.token);
@@ -136,10 +137,10 @@ Outcome RenderReport::outcome() const {
 
 std::vector<RenderedCluster> plan_render(const std::vector<Cluster>& clusters,
                                          const std::vector<PreflightFacts>& facts, const JoinOptions& o,
-                                         bool include_credentials, std::vector<std::string>& warnings) {
+                                         Credentials credentials, std::vector<std::string>& warnings) {
   std::vector<Offer> offers;
   for (size_t r = 0; r < clusters.size(); ++r)
-    offers.push_back(offer_of(clusters[r], facts[r], o, include_credentials, warnings));
+    offers.push_back(offer_of(clusters[r], facts[r], o, credentials, warnings));
   std::vector<RenderedCluster> out;
   for (size_t i = 0; i < clusters.size(); ++i) {
     const Cluster& local = clusters[i];
@@ -190,16 +191,16 @@ RenderReport render_offline(const std::vector<Cluster>& clusters, const JoinOpti
         "clusters");
   }
   std::vector<PreflightFacts> facts(clusters.size(), fresh);
-  report.clusters = plan_render(clusters, facts, options, false, report.warnings);
+  report.clusters = plan_render(clusters, facts, options, Credentials::placeholders, report.warnings);
   return report;
 }
 
-RenderReport run_render(std::vector<Cluster>& clusters, JoinOptions options, bool include_credentials) {
+RenderReport run_render(std::vector<Cluster>& clusters, JoinOptions options, Credentials credentials) {
   options.read_only = true;
   options.wait = false;
   options.dry_run = true;
   RenderReport report;
-  report.include_credentials = include_credentials;
+  report.include_credentials = credentials == Credentials::included;
   auto preflight = run_preflight(clusters, options);
   report.problems = preflight.problems;
   if (!preflight.ok())
@@ -218,7 +219,7 @@ RenderReport run_render(std::vector<Cluster>& clusters, JoinOptions options, boo
   }
   if (!report.problems.empty())
     return report;
-  report.clusters = plan_render(clusters, preflight.facts, options, include_credentials, report.warnings);
+  report.clusters = plan_render(clusters, preflight.facts, options, credentials, report.warnings);
   return report;
 }
 

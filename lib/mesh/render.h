@@ -43,7 +43,10 @@ struct RenderReport {
 // Reads every cluster and plans its objects. `options.read_only` and
 // `options.wait` are set by it; bound tokens cannot be rendered (join issues
 // them at apply time) and are refused by the caller.
-RenderReport run_render(std::vector<Cluster>& clusters, JoinOptions options, bool include_credentials);
+// Whether link Secrets get the remotes' tokens or placeholders.
+enum class Credentials { placeholders, included };
+
+RenderReport run_render(std::vector<Cluster>& clusters, JoinOptions options, Credentials credentials);
 
 // join --dry-run=client: what join would write into clusters that hold none
 // of its objects yet, from the kubeconfig alone. No API call and no login
@@ -54,11 +57,11 @@ RenderReport render_offline(const std::vector<Cluster>& clusters, const JoinOpti
 
 // The planning step alone, from preflight's facts (each cluster's LiveState
 // holding whatever of its objects exist): exposed for unit tests. A federation
-// token is used only with `include_credentials` and when it belongs to the
+// token is used only with Credentials::included and when it belongs to the
 // current ServiceAccount; otherwise the remote's links hold the placeholder
 // (with a warning when credentials were asked for).
 std::vector<RenderedCluster> plan_render(const std::vector<Cluster>& clusters,
                                          const std::vector<PreflightFacts>& facts, const JoinOptions& options,
-                                         bool include_credentials, std::vector<std::string>& warnings);
+                                         Credentials credentials, std::vector<std::string>& warnings);
 
 }  // namespace meshctl::mesh

@@ -89,8 +89,8 @@ std::string stored_token(const DesiredObject& link_secret) {
 TEST_CASE("render plans join's objects per cluster: federation first, then Secret, Role, RoleBinding, RCC") {
   auto clusters = two_clusters();
   std::vector<std::string> warnings;
-  auto rendered =
-      meshctl::mesh::plan_render(clusters, facts_iad_token_pdx_nothing(), JoinOptions{}, false, warnings);
+  auto rendered = meshctl::mesh::plan_render(clusters, facts_iad_token_pdx_nothing(), JoinOptions{},
+                                             meshctl::mesh::Credentials::placeholders, warnings);
   REQUIRE(rendered.size() == 2);
   std::vector<std::string> kinds;
   for (const auto& d : rendered[0].objects)
@@ -110,7 +110,8 @@ TEST_CASE("Disabled routing: a disabled, unencapsulated IPPool per pod CIDR of t
       {"default-ipv4-ippool", "10.11.0.0/16", 24}, {"v6", "FD00:11::/64", 0}};
   facts[0].flavour.data_plane.enabled_pools = std::vector<meshctl::calico::Pool>{{"p", "10.10.0.0/16", 0}};
   std::vector<std::string> warnings;
-  auto rendered = meshctl::mesh::plan_render(clusters, facts, JoinOptions{}, false, warnings);
+  auto rendered = meshctl::mesh::plan_render(clusters, facts, JoinOptions{},
+                                             meshctl::mesh::Credentials::placeholders, warnings);
   REQUIRE(rendered.size() == 2);
   const auto& objects = rendered[0].objects;
   REQUIRE(objects.size() == 12);
@@ -160,8 +161,8 @@ TEST_CASE(
 TEST_CASE("without --include-credentials every link Secret holds the placeholder and no token appears") {
   auto clusters = two_clusters();
   std::vector<std::string> warnings;
-  auto rendered =
-      meshctl::mesh::plan_render(clusters, facts_iad_token_pdx_nothing(), JoinOptions{}, false, warnings);
+  auto rendered = meshctl::mesh::plan_render(clusters, facts_iad_token_pdx_nothing(), JoinOptions{},
+                                             meshctl::mesh::Credentials::placeholders, warnings);
   CHECK(rendered[0].placeholders == std::vector<std::string>{"pdx"});
   CHECK(rendered[1].placeholders == std::vector<std::string>{"iad"});
   CHECK(stored_token(find(rendered[1], "Secret", "remote-cluster-iad")) ==
@@ -184,8 +185,8 @@ TEST_CASE("without --include-credentials every link Secret holds the placeholder
 TEST_CASE("with --include-credentials a remote's own token is used where it exists; elsewhere a warning") {
   auto clusters = two_clusters();
   std::vector<std::string> warnings;
-  auto rendered =
-      meshctl::mesh::plan_render(clusters, facts_iad_token_pdx_nothing(), JoinOptions{}, true, warnings);
+  auto rendered = meshctl::mesh::plan_render(clusters, facts_iad_token_pdx_nothing(), JoinOptions{},
+                                             meshctl::mesh::Credentials::included, warnings);
   CHECK(stored_token(find(rendered[1], "Secret", "remote-cluster-iad")) == kIadToken);
   CHECK(rendered[1].placeholders.empty());
   CHECK(stored_token(find(rendered[0], "Secret", "remote-cluster-pdx")) ==
@@ -200,7 +201,7 @@ TEST_CASE("a token issued for an earlier ServiceAccount is never rendered") {
   auto clusters = two_clusters();
   std::vector<std::string> warnings;
   auto rendered = meshctl::mesh::plan_render(clusters, facts_iad_token_pdx_nothing("uid-0"), JoinOptions{},
-                                             true, warnings);
+                                             meshctl::mesh::Credentials::included, warnings);
   CHECK(stored_token(find(rendered[1], "Secret", "remote-cluster-iad")) ==
         meshctl::mesh::token_placeholder("iad"));
   REQUIRE(warnings.size() == 2);
@@ -213,8 +214,8 @@ TEST_CASE("a peer stores the kubeconfig's CA, or the root CA from the token Secr
   clusters[0].context.cluster.ca_pem.clear();
   clusters[0].context.cluster.insecure_skip_tls_verify = true;
   std::vector<std::string> warnings;
-  auto rendered =
-      meshctl::mesh::plan_render(clusters, facts_iad_token_pdx_nothing(), JoinOptions{}, false, warnings);
+  auto rendered = meshctl::mesh::plan_render(clusters, facts_iad_token_pdx_nothing(), JoinOptions{},
+                                             meshctl::mesh::Credentials::placeholders, warnings);
   auto stored = meshctl::calico::read_remote_kubeconfig(
       meshctl::mesh::secret_data(find(rendered[1], "Secret", "remote-cluster-iad").body, "kubeconfig"));
   REQUIRE(stored.has_value());
@@ -241,7 +242,8 @@ TEST_CASE(
         {"labels", {{"app.kubernetes.io/managed-by", "meshctl"}}},
         {"annotations", {{adopted, "2026-01-02T03:04:05Z"}}}}}};
   std::vector<std::string> warnings;
-  auto rendered = meshctl::mesh::plan_render(clusters, facts, JoinOptions{}, false, warnings);
+  auto rendered = meshctl::mesh::plan_render(clusters, facts, JoinOptions{},
+                                             meshctl::mesh::Credentials::placeholders, warnings);
   const auto& role = find(rendered[1], "ClusterRole", kFed);
   CHECK_FALSE(role.body["metadata"]["annotations"].value(adopted, "").empty());
   CHECK(find(rendered[1], "ServiceAccount", kFed).body["metadata"]["annotations"][adopted] ==
@@ -254,8 +256,8 @@ TEST_CASE("render_files: one directory per cluster, kustomization in apply order
   auto clusters = two_clusters();
   std::vector<std::string> warnings;
   RenderReport report;
-  report.clusters =
-      meshctl::mesh::plan_render(clusters, facts_iad_token_pdx_nothing(), JoinOptions{}, false, warnings);
+  report.clusters = meshctl::mesh::plan_render(clusters, facts_iad_token_pdx_nothing(), JoinOptions{},
+                                               meshctl::mesh::Credentials::placeholders, warnings);
   auto files = meshctl::output::render_files(report, "FILL-COMMAND");
   REQUIRE(files.size() == 22);
   CHECK(files[0].path == "iad/01-serviceaccount-tigera-federation-remote-cluster.yaml");
