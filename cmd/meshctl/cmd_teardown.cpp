@@ -1,13 +1,10 @@
 // meshctl leave CTX... and meshctl teardown [CTX...]
 #include <fmt/format.h>
 
-#include <optional>
-
 #include "cli/flags.h"
 #include "commands.h"
 #include "mesh/discovery.h"
 #include "mesh/teardown.h"
-#include "util/interrupt.h"
 
 namespace meshctl::cli {
 namespace {
@@ -20,29 +17,6 @@ struct TeardownFlags {
   bool yes = false;
   output::Format format = output::Format::table;
 };
-
-// teardown without contexts deletes in every context of the kubeconfig: a
-// person sees the dry run on a terminal and confirms (nothing to delete asks
-// nothing). Returns the exit code to end with, or nothing to go on deleting.
-std::optional<int> ask_first(Session& session, mesh::TeardownTargets& targets, mesh::TeardownOptions options,
-                             const output::View& view) {
-  options.dry_run = true;
-  auto preview = mesh::run_teardown(targets.clusters, targets.discovered, options, session.progress());
-  // An unreachable cluster stops here unless --force, which goes on with the rest.
-  const bool forced_past =
-      options.force && preview.errors.empty() && preview.outcome() == Outcome::unreachable;
-  if (preview.outcome() != Outcome::ok && !forced_past)
-    return output::show(preview, view);
-  const size_t deletes = output::show_preview(preview, view);
-  const bool yes =
-      deletes == 0 || ask_yes_no(fmt::format("Delete these {} objects in the contexts above?", deletes));
-  if (interrupted())
-    return exit_code(Outcome::interrupted);
-  if (yes)
-    return std::nullopt;
-  std::fputs("meshctl: teardown not confirmed; nothing was deleted\n", stderr);
-  return 1;
-}
 
 Result<int> run_teardown(Session& session, TeardownFlags& f, Scope scope) {
   const auto named = f.clusters.all();
@@ -59,9 +33,12 @@ Result<int> run_teardown(Session& session, TeardownFlags& f, Scope scope) {
   TRY_ASSIGN(auto targets, mesh::open_for_teardown(config, named, scope, session.client_options()));
   f.options.leaving = targets.leaving;
   const auto view = session.view(f.format);
-  if (ask) {
-    if (auto code = ask_first(session, targets, f.options, view))
-      return *code;
+  if (ask) {  // a person sees what would be deleted, on a terminal, and says yes
+    f.options.confirm = [&view](const mesh::TeardownReport& preview) {
+      const size_t deletes = output::show_preview(preview, view);
+      return deletes == 0 ||
+             ask_yes_no(fmt::format("Delete these {} objects in the contexts above?", deletes));
+    };
   }
   return output::show(mesh::run_teardown(targets.clusters, targets.discovered, f.options, session.progress()),
                       view);

@@ -142,6 +142,10 @@ std::vector<DeletedObject> delete_targets(kube::ClusterApi& client, const std::s
 }  // namespace
 
 Outcome TeardownReport::outcome() const {
+  if (interrupted)
+    return Outcome::interrupted;
+  if (not_confirmed)
+    return Outcome::failed;
   Outcome out = unreachable.empty() ? Outcome::ok : Outcome::unreachable;
   if (!errors.empty())
     out = worst(out, Outcome::failed);
@@ -195,16 +199,31 @@ TeardownReport run_teardown(std::vector<Cluster>& clusters, const std::vector<bo
   if (blocked)
     return report;
 
-  auto deleted = parallel_map<std::vector<DeletedObject>>(clusters.size(), [&](size_t i) {
-    if (!found[i])
-      return std::vector<DeletedObject>{};
-    auto result = delete_targets(*clusters[i].client, clusters[i].member.mesh_name, *found[i], options);
-    progress(clusters[i].member.mesh_name, fmt::format("{} object(s) {}", result.size(),
-                                                       options.dry_run ? "would be deleted" : "processed"));
-    return result;
-  });
-  for (auto& list : deleted)
-    report.objects.insert(report.objects.end(), list.begin(), list.end());
+  auto delete_found = [&](const TeardownOptions& o, TeardownReport& into) {
+    auto deleted = parallel_map<std::vector<DeletedObject>>(clusters.size(), [&](size_t i) {
+      if (!found[i])
+        return std::vector<DeletedObject>{};
+      auto result = delete_targets(*clusters[i].client, clusters[i].member.mesh_name, *found[i], o);
+      progress(clusters[i].member.mesh_name,
+               fmt::format("{} object(s) {}", result.size(), o.dry_run ? "would be deleted" : "processed"));
+      return result;
+    });
+    for (auto& list : deleted)
+      into.objects.insert(into.objects.end(), list.begin(), list.end());
+  };
+  if (options.confirm && !options.dry_run) {
+    TeardownOptions preview_options = options;
+    preview_options.dry_run = true;
+    TeardownReport preview = report;
+    preview.dry_run = true;
+    delete_found(preview_options, preview);
+    const bool yes = options.confirm(preview);
+    report.interrupted = interrupted();
+    report.not_confirmed = !yes && !report.interrupted;
+    if (!yes || report.interrupted)
+      return report;
+  }
+  delete_found(options, report);
   return report;
 }
 

@@ -4,6 +4,7 @@
 // point at a leaver. Hand-made RCCs are reported and kept unless asked.
 #pragma once
 
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -14,6 +15,8 @@
 
 namespace meshctl::mesh {
 
+struct TeardownReport;
+
 struct TeardownOptions {
   std::set<std::string> leaving;  // mesh names
   std::string secret_namespace{calico::kCalicoNamespace};
@@ -23,6 +26,9 @@ struct TeardownOptions {
   bool include_adopted = false;  // delete objects join took over, too (default: release them)
   bool force = false;            // go on when a cluster is unreachable
   bool dry_run = false;
+  // When set (and not a dry run): shown what would be deleted, says whether
+  // to go on. The clusters are searched once; the answer decides the deletes.
+  std::function<bool(const TeardownReport& preview)> confirm;
 };
 
 struct DeletedObject {
@@ -37,7 +43,9 @@ struct TeardownReport {
   std::vector<std::string> errors;
   std::vector<std::string> warnings;
   bool dry_run = false;
-  bool forced = false;  // --force: the reachable clusters were cleaned despite an unreachable one
+  bool forced = false;         // --force: the reachable clusters were cleaned despite an unreachable one
+  bool not_confirmed = false;  // the person asked said no: nothing was deleted
+  bool interrupted = false;    // while asking: nothing was deleted
   // A cluster unreachable (nothing deleted without --force; with --force the
   // rest was cleaned), then a delete that failed.
   Outcome outcome() const;

@@ -60,6 +60,11 @@ int show(const mesh::StatusReport& report, const View& view) {
 }
 
 int show(const mesh::TeardownReport& report, const View& view) {
+  if (report.not_confirmed || report.interrupted) {
+    std::fprintf(stderr, "meshctl: teardown %s; nothing was deleted\n",
+                 report.interrupted ? "interrupted" : "not confirmed");
+    return report.exit_code();
+  }
   warn_each(report.warnings);
   if (view.structured())
     print_document(teardown_json(report), view);

@@ -128,3 +128,24 @@ TEST_CASE("pools meshctl made for the leaver's pod CIDRs go; those for other clu
   CHECK(iad->find(r::ip_pools, "", "remote-fra-10-12-0-0-16") != nullptr);
   CHECK(iad->find(r::ip_pools, "", "default-ipv4-ippool") != nullptr);
 }
+
+TEST_CASE("teardown that asks first: the preview writes nothing, a no deletes nothing, a yes deletes") {
+  for (bool answer : {false, true}) {
+    std::vector<mesh::Cluster> clusters;
+    FakeCluster* iad = add_cluster(clusters, "iad", {"pdx"});
+    mesh::TeardownOptions options;
+    options.leaving = {"iad"};
+    size_t previewed = 0;
+    options.confirm = [&](const mesh::TeardownReport& preview) {
+      CHECK(iad->writes().empty());
+      for (const auto& o : preview.objects)
+        previewed += o.action == "would-delete" ? 1u : 0u;
+      return answer;
+    };
+    auto report = mesh::run_teardown(clusters, {false}, options, [](auto, auto) {});
+    CHECK(previewed == 7);
+    CHECK(report.not_confirmed == !answer);
+    CHECK(report.exit_code() == (answer ? 0 : 1));
+    CHECK((iad->find(r::service_accounts, kNs, std::string(calico::kFederationName)) == nullptr) == answer);
+  }
+}
