@@ -14,7 +14,6 @@
 #include "cli/flags.h"
 #include "cli/program_name.h"
 #include "output/errors.h"
-#include "util/duration.h"
 #include "util/log.h"
 
 namespace meshctl::cli {
@@ -36,8 +35,7 @@ Result<kube::Kubeconfig> Session::load_kubeconfig() const {
 
 kube::ClientOptions Session::client_options() const {
   kube::ClientOptions options;
-  if (auto timeout = parse_duration(flags.request_timeout))  // checked by duration_check()
-    options.request_timeout = *timeout;
+  options.request_timeout = flags.request_timeout;
   options.user_agent = std::string("meshctl/") + MESHCTL_VERSION;
   options.exec.stdin_is_terminal = isatty(STDIN_FILENO) != 0;
   return options;
@@ -133,9 +131,7 @@ void add_global_flags(CLI::App& root, Session& session) {
   root.add_flag("-v,--verbose", f.verbosity, "More detail on stderr (repeat for API requests)");
   root.add_flag("--no-color", f.no_color, "No colours (also when NO_COLOR is set)");
   root.add_flag("-q,--quiet", f.quiet, "No progress lines on stderr (results, warnings and errors stay)");
-  root.add_option("--request-timeout", f.request_timeout, "Timeout of a single API request")
-      ->check(duration_check())
-      ->capture_default_str();
+  add_duration_flag(root, "--request-timeout", f.request_timeout, "Timeout of a single API request", "30s");
 }
 
 int fail(const Error& error) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <string>
 
 #include "kube/client.h"
@@ -19,7 +20,7 @@ struct GlobalFlags {
   int verbosity = 0;
   bool no_color = false;
   bool quiet = false;  // no progress lines
-  std::string request_timeout = "30s";
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
 };
 
 struct Session {
