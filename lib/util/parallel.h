@@ -24,10 +24,14 @@ std::vector<T> parallel_map(std::size_t count, Fn&& fn, std::size_t max_threads 
       slots[i].emplace(fn(i));
   };
   std::size_t n_threads = max_threads == 0 ? count : std::min(count, max_threads);
+  // The calling thread is one of the workers: it would only wait otherwise,
+  // and each thread costs a stack and, in glibc, possibly a malloc arena.
   std::vector<std::thread> threads;
-  threads.reserve(n_threads);
-  for (std::size_t t = 0; t < n_threads; ++t)
+  threads.reserve(n_threads > 0 ? n_threads - 1 : 0);
+  for (std::size_t t = 1; t < n_threads; ++t)
     threads.emplace_back(worker);
+  if (n_threads > 0)
+    worker();
   for (auto& t : threads)
     t.join();
   std::vector<T> results;
