@@ -15,32 +15,23 @@ std::string auth_label(const kube::UserEntry& user) {
 
 ContextCheck inspect(const kube::Kubeconfig& config, const kube::ContextSummary& summary, bool check,
                      const kube::ClientOptions& options) {
-  ContextCheck row{summary, "", "", "-", true};
+  // Built whole at each return: GCC 12 at -O3 warns (-Wrestrict, a false
+  // positive) on assigning short literals to the fields one by one.
   auto resolved = config.resolve(summary.name);
-  if (!resolved) {
-    row.auth = "?";
-    row.check = "invalid: " + resolved.error().message;
-    row.ok = false;
-    return row;
-  }
-  row.server = resolved->cluster.server;
-  row.auth = auth_label(resolved->user);
+  if (!resolved)
+    return ContextCheck{summary, "", "?", "invalid: " + resolved.error().message, false};
+  const std::string server = resolved->cluster.server;
+  const std::string auth = auth_label(resolved->user);
   if (!check)
-    return row;
+    return ContextCheck{summary, server, auth, "-", true};
   auto client = kube::Client::create(*resolved, options);
-  if (!client) {
-    row.check = client.error().message;
-    row.ok = false;
-    return row;
-  }
+  if (!client)
+    return ContextCheck{summary, server, auth, client.error().message, false};
   auto allowed = (*client)->can_i({"get", "", "namespaces", "", "", ""});
-  if (!allowed) {
-    row.check = std::string(errc_name(allowed.error().code)) + ": " + allowed.error().message;
-    row.ok = false;
-  } else {
-    row.check = "ok";
-  }
-  return row;
+  if (!allowed)
+    return ContextCheck{summary, server, auth,
+                        std::string(errc_name(allowed.error().code)) + ": " + allowed.error().message, false};
+  return ContextCheck{summary, server, auth, "ok", true};
 }
 
 }  // namespace

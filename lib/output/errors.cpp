@@ -8,8 +8,10 @@ std::string with_hint(const std::string& message, const std::string& hint) {
 
 std::string error_lines(const Error& error) {
   std::string text = with_hint(error.message, error.hint);
-  for (const auto& more : error.also)
-    text += "\n" + with_hint(more.message, more.hint);
+  for (const auto& more : error.also) {
+    text += '\n';
+    text += with_hint(more.message, more.hint);
+  }
   std::string out;
   std::size_t start = 0;
   while (start <= text.size()) {
