@@ -28,10 +28,11 @@ def run(cmd, env=None, check=True, capture=True):
 
 
 class Lab:
-    def __init__(self, n, base_dir, latency=""):
+    def __init__(self, n, base_dir, latency="", calico_api=""):
         self.names = NAMES[:n]
         self.dir = Path(base_dir) / f"lab-{n}"
         extra = ["--latency", latency] if latency else []
+        extra += ["--calico-api", calico_api] if calico_api else []
         out = subprocess.run([str(LAB), "up", "--clusters", ",".join(self.names), "--dir", str(self.dir), *extra],
                              check=True, text=True, stdout=subprocess.PIPE).stdout  # progress stays on stderr
         self.kubeconfig = out.strip().splitlines()[-1]
@@ -191,9 +192,9 @@ def timed_script(lab, name):
 NOT_RUN = (float("nan"), float("nan"), float("nan"))
 
 
-def bench_size(n, reps, meshctl, base_dir, latency="", yardsticks=("baseline", "fair")):
+def bench_size(n, reps, meshctl, base_dir, latency="", yardsticks=("baseline", "fair"), calico_api=""):
     lab_start = time.monotonic()
-    lab = Lab(n, base_dir, latency)
+    lab = Lab(n, base_dir, latency, calico_api)
     lab_up_s = time.monotonic() - lab_start
     lab_rss_mib = lab.rss_kib() / 1024
     rows = []
@@ -378,16 +379,20 @@ def main():
                     help="which kubectl scripts to run beside meshctl (baseline.sh takes minutes from N=8)")
     ap.add_argument("--latency", default="", help="one-way delay per apiserver, passed to `lab up --latency` "
                     "(e.g. iad=0ms,pdx=35ms,fra=45ms; a bare value applies to every cluster not named)")
+    ap.add_argument("--calico-api", default="",
+                    help="the lab's Calico API shape, passed to `lab up --calico-api` (legacy|apiserver|v3crd; "
+                         "default: the lab's, legacy)")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for n in [int(x) for x in args.sizes.split(",")]:
         rows += bench_size(n, args.reps, args.meshctl, out, args.latency,
-                           tuple(filter(None, args.yardsticks.split(","))))
+                           tuple(filter(None, args.yardsticks.split(","))), args.calico_api)
     summary = summarize(rows)
     machine = f"{os.cpu_count()} cores, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, {os.uname().sysname} {os.uname().release}"
     (out / "results.json").write_text(json.dumps(without_nan({"machine": machine, "latency": args.latency,
+                                                              "calicoApi": args.calico_api or "legacy",
                                                               "rows": rows, "summary": summary}), indent=2))
     (out / "results.md").write_text(markdown(summary, machine, args.latency))
     plot(summary, out / "time-vs-n.png")
