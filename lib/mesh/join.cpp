@@ -33,9 +33,7 @@ using kube::Json;
 struct RemoteOffer {
   bool ready = false;
   calico::RemoteAccess access;
-  std::string error;
-  Errc error_code = Errc::internal;
-  int error_http_status = 0;
+  Error error;  // why not ready
   std::vector<ObjectResult> objects;
   std::vector<std::string> warnings;
   LiveState live;
@@ -158,15 +156,14 @@ RemoteOffer prepare_remote(Cluster& c, PreflightFacts& facts, const JoinOptions&
   auto objects = federation_objects(name, facts.federation_namespace, facts.legacy_federation_namespace, o,
                                     facts.token_generation);
   if (!objects) {
-    offer.error = objects.error().message;
+    offer.error = objects.error();
     return offer;
   }
   offer.objects = apply_objects(client, name, *objects, offer.live, o, &offer.live);
   for (const auto& r : offer.objects) {
     if (r.action == Action::failed || r.action == Action::skipped) {
-      offer.error = r.error;
-      offer.error_code = r.action == Action::failed ? r.error_code : Errc::interrupted;
-      offer.error_http_status = r.error_http_status;
+      offer.error = Error(r.action == Action::failed ? r.error_code : Errc::interrupted, r.error, "",
+                          r.error_http_status);
       return offer;
     }
   }
@@ -195,9 +192,7 @@ RemoteOffer prepare_remote(Cluster& c, PreflightFacts& facts, const JoinOptions&
     }
   }
   if (!token) {
-    offer.error_code = token.error().code;
-    offer.error_http_status = token.error().http_status;
-    offer.error = token.error().message + (token.error().hint.empty() ? "" : " (" + token.error().hint + ")");
+    offer.error = token.error();
     return offer;
   }
   progress(name, "federation token ready");
@@ -291,7 +286,7 @@ LinkOutcome write_link(Cluster& local, const PreflightFacts& facts, const LiveSt
   LinkOutcome out;
   out.link = LinkResult{local.member.mesh_name, remote, calico::LinkState::unknown, "", false, false};
   if (!offer.ready) {
-    out.link.detail = "not written: " + remote + " is not ready (" + offer.error + ")";
+    out.link.detail = "not written: " + remote + " is not ready (" + offer.error.message + ")";
     return out;
   }
   auto objects = link_objects(local.member.mesh_name, access_for_link(live, offer.access, o),
@@ -457,9 +452,9 @@ JoinReport run_join(std::vector<Cluster>& clusters, const JoinOptions& options, 
   for (size_t i = 0; i < n; ++i) {
     // An interrupted cluster is reported with the other skipped work, not as an error.
     const RemoteOffer& offer = offers.offers[i];
-    if (!offer.ready && offer.error_code != Errc::interrupted)
+    if (!offer.ready && offer.error.code != Errc::interrupted)
       report.errors.push_back(offer.error);
-    if (!offer.ready && lost_contact(offer.error_code, offer.error_http_status))
+    if (!offer.ready && lost_contact(offer.error.code, offer.error.http_status))
       unreachable.insert(clusters[i].member.mesh_name);
   }
   for (auto& outcome : outcomes) {

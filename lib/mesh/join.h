@@ -30,7 +30,7 @@ struct JoinReport {
   std::vector<ObjectResult> objects;
   std::vector<LinkResult> links;
   std::vector<std::string> warnings;
-  std::vector<std::string> errors;  // failures outside single objects (e.g. token never filled)
+  std::vector<Error> errors;  // failures outside single objects (e.g. token never filled)
   // Clusters that stopped answering (or refused the credentials) after preflight, mid-run.
   std::vector<std::string> unreachable;
 

@@ -143,7 +143,9 @@ Json join_json(const mesh::JoinReport& report) {
                             {"detail", l.detail}});
   }
   doc["warnings"] = report.warnings;
-  doc["errors"] = report.errors;
+  doc["errors"] = Json::array();
+  for (const auto& e : report.errors)
+    doc["errors"].push_back(with_hint(e.message, e.hint));
   doc["unreachable"] = report.unreachable;
   return doc;
 }
@@ -315,7 +317,7 @@ Json teardown_json(const mesh::TeardownReport& report) {
                               {"kind", o.kind},
                               {"namespace", o.namespace_},
                               {"name", o.name},
-                              {"action", o.action},
+                              {"action", mesh::removal_name(o.action)},
                               {"detail", o.detail}});
   }
   doc["unreachable"] = report.unreachable;
@@ -326,11 +328,12 @@ Json teardown_json(const mesh::TeardownReport& report) {
 std::string teardown_table(const mesh::TeardownReport& report, const TerminalStyle& style) {
   Table table({"CLUSTER", "KIND", "NAMESPACE", "NAME", "ACTION"});
   for (const auto& o : report.objects) {
-    Tone tone = o.action == "failed"                                     ? Tone::bad
-                : o.action == "kept-unmanaged" || o.action == "released" ? Tone::warn
-                                                                         : Tone::ok;
-    table.add_row(
-        {o.cluster, o.kind, o.namespace_.empty() ? "-" : o.namespace_, o.name, paint(style, tone, o.action)});
+    Tone tone = o.action == mesh::Removal::failed ? Tone::bad
+                : o.action == mesh::Removal::kept_unmanaged || o.action == mesh::Removal::released
+                    ? Tone::warn
+                    : Tone::ok;
+    table.add_row({o.cluster, o.kind, o.namespace_.empty() ? "-" : o.namespace_, o.name,
+                   paint(style, tone, mesh::removal_name(o.action))});
   }
   std::string out = report.objects.empty() ? "nothing to delete\n" : table.render();
   for (const auto& u : report.unreachable)

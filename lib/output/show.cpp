@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "output/errors.h"
 #include "output/federate.h"
 #include "output/render.h"
 #include "output/rotate.h"
@@ -35,7 +36,7 @@ int show(const mesh::JoinReport& report, const View& view) {
   to_stderr(join_problem_lines(report));
   warn_each(report.warnings);
   for (const auto& e : report.errors)
-    std::fprintf(stderr, "meshctl: error: %s\n", log::redact(e).c_str());
+    to_stderr(error_lines(e));
   if (view.structured())
     print_document(join_json(report), view);
   else
@@ -82,7 +83,7 @@ size_t show_preview(const mesh::TeardownReport& preview, const View& view) {
   std::fputs(teardown_table(preview, on_stderr(view.style)).c_str(), stderr);
   return static_cast<size_t>(
       std::count_if(preview.objects.begin(), preview.objects.end(),
-                    [](const mesh::DeletedObject& o) { return o.action == "would-delete"; }));
+                    [](const mesh::DeletedObject& o) { return o.action == mesh::Removal::would_delete; }));
 }
 
 int show(const mesh::RotateReport& report, const View& view) {
