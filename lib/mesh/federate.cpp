@@ -402,7 +402,7 @@ Result<std::vector<std::string>> resolve_targets(const std::vector<std::string>&
 Outcome UnfederateReport::outcome() const {
   Outcome out = errors.empty() ? Outcome::ok : Outcome::unreachable;
   for (const auto& c : changes) {
-    if (c.action == "failed")
+    if (c.action == Removal::failed)
       out = worst(out, Outcome::failed);
   }
   return out;
@@ -421,21 +421,21 @@ UnfederateReport run_unfederate(std::vector<Cluster>& clusters, const FederateOp
     kube::ClusterApi& client = *clusters[i].client;
     const std::string& cluster = clusters[i].member.mesh_name;
     if (auto federated = client.get(r::services, o.namespace_, o.name)) {
-      DeletedObject d{cluster, "Service", o.namespace_, o.name, "", ""};
+      DeletedObject d{cluster, "Service", o.namespace_, o.name, Removal::failed, ""};
       if (!carries_managed_label(*federated)) {
-        d.action = "kept-unmanaged";
+        d.action = Removal::kept_unmanaged;
         d.detail = "not made by meshctl";
       } else if (auto removed =
                      client.remove(r::services, o.namespace_, o.name, kube::Propagation::background, dry_run);
                  !removed) {
-        d.action = "failed";
+        d.action = Removal::failed;
         d.detail = removed.error().message;
       } else {
-        d.action = o.dry_run ? "would-delete" : "deleted";
+        d.action = o.dry_run ? Removal::would_delete : Removal::deleted;
       }
       out.push_back(std::move(d));
     } else if (federated.error().code != Errc::not_found) {
-      out.push_back({cluster, "Service", o.namespace_, o.name, "failed", federated.error().message});
+      out.push_back({cluster, "Service", o.namespace_, o.name, Removal::failed, federated.error().message});
     }
     auto backing = client.get(r::services, o.namespace_, o.service);
     if (!backing || kube::label_of(*backing, o.label_key) != o.label_value)
@@ -448,16 +448,16 @@ UnfederateReport run_unfederate(std::vector<Cluster>& clusters, const FederateOp
     kube::ApplyOptions apply;
     apply.field_manager = federation_field_manager(o);
     apply.dry_run = dry_run;
-    DeletedObject d{cluster, "Service", o.namespace_, o.service, "", ""};
+    DeletedObject d{cluster, "Service", o.namespace_, o.service, Removal::failed, ""};
     auto applied = client.apply(r::services, o.namespace_, o.service, intent, apply);
     if (!applied) {
-      d.action = "failed";
+      d.action = Removal::failed;
       d.detail = applied.error().message;
     } else if (kube::label_of(applied->object, o.label_key) == o.label_value) {
-      d.action = "kept-unmanaged";
+      d.action = Removal::kept_unmanaged;
       d.detail = fmt::format("label {}={} was also set by another hand: kept", o.label_key, o.label_value);
     } else {
-      d.action = "unlabelled";
+      d.action = Removal::unlabelled;
       d.detail = fmt::format("label {} removed", o.label_key);
     }
     out.push_back(std::move(d));

@@ -216,7 +216,7 @@ Status retire_old_secrets(Cluster& c, const ClusterFacts& f, const std::string& 
 }
 
 void fail(RotatedCluster& out, const Error& e) {
-  out.state = e.code == Errc::interrupted ? "interrupted" : "failed";
+  out.state = e.code == Errc::interrupted ? Rotation::interrupted : Rotation::failed;
   out.detail = e.message + (e.hint.empty() ? "" : " (" + e.hint + ")");
   Outcome o = outcome_of(e.code);
   out.outcome = o == Outcome::usage ? Outcome::failed : o;
@@ -241,7 +241,7 @@ RotatedCluster rotate_one(Cluster& target, const ClusterFacts& facts, std::vecto
   }
   out.mode = bound ? "bound" : "secret";
   if (peers.empty()) {
-    out.state = "no-links";
+    out.state = Rotation::no_links;
     out.detail = "no context of the kubeconfig stores a meshctl link to " + name + "; nothing was changed";
     return out;
   }
@@ -295,13 +295,13 @@ RotatedCluster rotate_one(Cluster& target, const ClusterFacts& facts, std::vecto
     out.links.push_back(std::move(r.link));
   }
   if (interrupted()) {
-    out.state = "interrupted";
+    out.state = Rotation::interrupted;
     out.outcome = Outcome::interrupted;
     out.detail = "every link holds the old or the new credential, both valid; re-run to finish";
     return out;
   }
   if (!all_in_sync) {
-    out.state = "incomplete";
+    out.state = Rotation::incomplete;
     out.detail =
         "not every link is in sync with the new credential, so the old one was kept (both are valid); "
         "fix what the links show, then re-run `meshctl rotate " +
@@ -309,13 +309,13 @@ RotatedCluster rotate_one(Cluster& target, const ClusterFacts& facts, std::vecto
     return out;
   }
   if (bound) {
-    out.state = o.join.dry_run ? "would-rotate" : "rotated";
+    out.state = o.join.dry_run ? Rotation::would_rotate : Rotation::rotated;
     out.detail = (out.detail.empty() ? "" : out.detail + "; ") +
                  "earlier bound tokens cannot be revoked one by one: they stay valid until they expire";
     return out;
   }
   if (!unsearched.empty() && !o.force) {
-    out.state = "incomplete";
+    out.state = Rotation::incomplete;
     out.outcome = worst(out.outcome, Outcome::unreachable);
     out.detail = fmt::format(
         "the old credential was kept: {} could not be searched for links to {} (pass --force "
@@ -327,7 +327,7 @@ RotatedCluster rotate_one(Cluster& target, const ClusterFacts& facts, std::vecto
     fail(out, retired.error());
     return out;
   }
-  out.state = o.join.dry_run ? "would-rotate" : "rotated";
+  out.state = o.join.dry_run ? Rotation::would_rotate : Rotation::rotated;
   if (!out.released.empty()) {
     out.detail = fmt::format(
         "{} existed before meshctl took it over and was released, not deleted: its token "
@@ -338,6 +338,24 @@ RotatedCluster rotate_one(Cluster& target, const ClusterFacts& facts, std::vecto
 }
 
 }  // namespace
+
+const char* rotation_name(Rotation rotation) {
+  switch (rotation) {
+    case Rotation::rotated:
+      return "rotated";
+    case Rotation::would_rotate:
+      return "would-rotate";
+    case Rotation::no_links:
+      return "no-links";
+    case Rotation::incomplete:
+      return "incomplete";
+    case Rotation::interrupted:
+      return "interrupted";
+    case Rotation::failed:
+      break;
+  }
+  return "failed";
+}
 
 Outcome RotateReport::outcome() const {
   if (!problems.empty()) {

@@ -34,6 +34,10 @@ struct RotateOptions {
   bool every_context = false;
 };
 
+enum class Rotation { rotated, would_rotate, no_links, incomplete, failed, interrupted };
+// "rotated", "would-rotate", ... as -o json and the table spell them.
+const char* rotation_name(Rotation rotation);
+
 struct RotatedCluster {
   std::string name, context;
   std::string mode;                   // secret | bound
@@ -43,8 +47,8 @@ struct RotatedCluster {
   std::vector<std::string> updated;   // peers whose link Secret now holds the new credential
   std::vector<std::string> revoked;   // old token Secrets deleted
   std::vector<std::string> released;  // old token Secrets made before meshctl: kept, labels removed
-  std::string state;                  // rotated | would-rotate | no-links | incomplete | failed | interrupted
-  std::string detail;                 // why not rotated, or what stays valid
+  Rotation state = Rotation::failed;
+  std::string detail;  // why not rotated, or what stays valid
   Outcome outcome = Outcome::ok;
 };
 

@@ -105,21 +105,21 @@ std::vector<DeletedObject> delete_targets(kube::ClusterApi& client, const std::s
                                           const std::vector<Found>& targets, const TeardownOptions& o) {
   std::vector<DeletedObject> out;
   for (const auto& t : targets) {
-    DeletedObject d{cluster, t.kind, t.namespace_, t.name, "", ""};
+    DeletedObject d{cluster, t.kind, t.namespace_, t.name, Removal::failed, ""};
     if (!t.managed && !o.include_unmanaged) {
-      d.action = "kept-unmanaged";
+      d.action = Removal::kept_unmanaged;
       d.detail = "not made by meshctl; pass --include-unmanaged to delete it";
     } else if (interrupted()) {
-      d.action = "failed";
+      d.action = Removal::failed;
       d.detail = "interrupted";
     } else if (t.adopted && !o.include_adopted) {
       auto released = release_adopted(client, *t.resource, t.namespace_, t.name,
                                       o.dry_run ? kube::DryRun::yes : kube::DryRun::no);
       if (!released) {
-        d.action = "failed";
+        d.action = Removal::failed;
         d.detail = released.error().message;
       } else {
-        d.action = o.dry_run ? "would-release" : "released";
+        d.action = o.dry_run ? Removal::would_release : Removal::released;
         d.detail =
             "existed before meshctl took it over: kept, meshctl's labels removed; --include-adopted deletes "
             "it";
@@ -128,10 +128,10 @@ std::vector<DeletedObject> delete_targets(kube::ClusterApi& client, const std::s
       auto removed = client.remove(*t.resource, t.namespace_, t.name, kube::Propagation::background,
                                    o.dry_run ? kube::DryRun::yes : kube::DryRun::no);
       if (!removed) {
-        d.action = "failed";
+        d.action = Removal::failed;
         d.detail = removed.error().message;
       } else {
-        d.action = o.dry_run ? "would-delete" : (*removed ? "deleted" : "already-gone");
+        d.action = o.dry_run ? Removal::would_delete : (*removed ? Removal::deleted : Removal::already_gone);
       }
     }
     out.push_back(std::move(d));
@@ -140,6 +140,28 @@ std::vector<DeletedObject> delete_targets(kube::ClusterApi& client, const std::s
 }
 
 }  // namespace
+
+const char* removal_name(Removal removal) {
+  switch (removal) {
+    case Removal::deleted:
+      return "deleted";
+    case Removal::would_delete:
+      return "would-delete";
+    case Removal::already_gone:
+      return "already-gone";
+    case Removal::released:
+      return "released";
+    case Removal::would_release:
+      return "would-release";
+    case Removal::kept_unmanaged:
+      return "kept-unmanaged";
+    case Removal::unlabelled:
+      return "unlabelled";
+    case Removal::failed:
+      break;
+  }
+  return "failed";
+}
 
 Outcome TeardownReport::outcome() const {
   if (interrupted)
@@ -150,7 +172,7 @@ Outcome TeardownReport::outcome() const {
   if (!errors.empty())
     out = worst(out, Outcome::failed);
   for (const auto& o : objects) {
-    if (o.action == "failed")
+    if (o.action == Removal::failed)
       out = worst(out, Outcome::failed);
   }
   return out;

@@ -31,9 +31,22 @@ struct TeardownOptions {
   std::function<bool(const TeardownReport& preview)> confirm;
 };
 
+enum class Removal {
+  deleted,
+  would_delete,
+  already_gone,
+  released,  // meshctl's labels and takeover record removed, the object kept
+  would_release,
+  kept_unmanaged,  // not meshctl's: reported, not deleted
+  unlabelled,      // unfederate: federate's label removed from a backing Service
+  failed,
+};
+// "deleted", "would-delete", ... as -o json and the table spell them.
+const char* removal_name(Removal removal);
+
 struct DeletedObject {
   std::string cluster, kind, namespace_, name;
-  std::string action;  // deleted | would-delete | released | would-release | failed | kept-unmanaged
+  Removal action = Removal::failed;
   std::string detail;
 };
 

@@ -91,7 +91,7 @@ Json unfederate_json(const mesh::UnfederateReport& report) {
                               {"kind", c.kind},
                               {"namespace", c.namespace_},
                               {"name", c.name},
-                              {"action", c.action},
+                              {"action", mesh::removal_name(c.action)},
                               {"detail", c.detail}});
   }
   doc["errors"] = report.errors;
@@ -103,7 +103,8 @@ std::string unfederate_table(const mesh::UnfederateReport& report) {
     return "nothing of federate's found\n";
   Table table({"CLUSTER", "KIND", "NAMESPACE", "NAME", "ACTION", "DETAIL"});
   for (const auto& c : report.changes)
-    table.add_row({c.cluster, c.kind, c.namespace_, c.name, c.action, c.detail.empty() ? "-" : c.detail});
+    table.add_row({c.cluster, c.kind, c.namespace_, c.name, mesh::removal_name(c.action),
+                   c.detail.empty() ? "-" : c.detail});
   return table.render();
 }
 

@@ -12,9 +12,9 @@ namespace meshctl::output {
 namespace {
 
 Tone tone_of(const mesh::RotatedCluster& c) {
-  if (c.state == "rotated" || c.state == "would-rotate")
+  if (c.state == mesh::Rotation::rotated || c.state == mesh::Rotation::would_rotate)
     return Tone::ok;
-  return c.state == "no-links" ? Tone::dim : Tone::bad;
+  return c.state == mesh::Rotation::no_links ? Tone::dim : Tone::bad;
 }
 
 std::string links_summary(const mesh::RotatedCluster& c, bool dry_run) {
@@ -55,7 +55,7 @@ nlohmann::json rotate_json(const mesh::RotateReport& report) {
                         {"mode", c.mode},
                         {"credential", c.credential},
                         {"resumed", c.resumed},
-                        {"state", c.state},
+                        {"state", mesh::rotation_name(c.state)},
                         {"detail", c.detail},
                         {"updated", c.updated},
                         {"revoked", c.revoked},
@@ -77,7 +77,8 @@ std::string rotate_table(const mesh::RotateReport& report, const TerminalStyle& 
   Table table({"CLUSTER", "MODE", "CREDENTIAL", "LINKS", "RETIRED", "STATE"});
   for (const auto& c : report.clusters) {
     table.add_row({c.name, c.mode, c.credential.empty() ? "-" : c.credential,
-                   links_summary(c, report.dry_run), retired(c), paint(style, tone_of(c), c.state)});
+                   links_summary(c, report.dry_run), retired(c),
+                   paint(style, tone_of(c), mesh::rotation_name(c.state))});
   }
   std::string out = report.clusters.empty() ? "nothing to rotate\n" : table.render();
   for (const auto& c : report.clusters) {

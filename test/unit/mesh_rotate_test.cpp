@@ -119,8 +119,8 @@ TEST_CASE("a TokenRequest granted less than asked is said, with the server's fla
 TEST_CASE("a rotation's exit code: refusals first, then an interrupt, then the worst cluster") {
   meshctl::mesh::RotateReport report;
   meshctl::mesh::RotatedCluster ok, degraded;
-  ok.state = "rotated";
-  degraded.state = "incomplete";
+  ok.state = meshctl::mesh::Rotation::rotated;
+  degraded.state = meshctl::mesh::Rotation::incomplete;
   degraded.outcome = Outcome::links_degraded;
   report.clusters = {ok, degraded};
   CHECK(report.outcome() == Outcome::links_degraded);
@@ -143,7 +143,7 @@ TEST_CASE("RotateResult and the table name the credential, the links and what wa
   c.context = "iad";
   c.mode = "secret";
   c.credential = "tigera-federation-remote-cluster-r1";
-  c.state = "rotated";
+  c.state = meshctl::mesh::Rotation::rotated;
   c.updated = {"pdx"};
   c.revoked = {"tigera-federation-remote-cluster"};
   c.links = {{"pdx", "iad", meshctl::calico::LinkState::in_sync, "Sending in-sync update", true, true}};

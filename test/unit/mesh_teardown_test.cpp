@@ -84,7 +84,7 @@ TEST_CASE("a hand-made RCC named after the leaver is reported, not deleted") {
   CHECK(pdx->find(r::remote_cluster_configurations, "", "iad") != nullptr);
   bool reported = false;
   for (const auto& o : report.objects)
-    reported = reported || (o.name == "iad" && o.action == "kept-unmanaged");
+    reported = reported || (o.name == "iad" && o.action == mesh::Removal::kept_unmanaged);
   CHECK(reported);
 }
 
@@ -112,7 +112,7 @@ TEST_CASE("--dry-run lists the deletes and writes nothing") {
   CHECK(iad->writes().empty());
   size_t would = 0;
   for (const auto& o : report.objects)
-    would += o.action == "would-delete" ? 1u : 0u;
+    would += o.action == mesh::Removal::would_delete ? 1u : 0u;
   CHECK(would == 7);  // the link's RCC, Secret, Role, RoleBinding; the account, its token, its ClusterRole
 }
 
@@ -139,7 +139,7 @@ TEST_CASE("teardown that asks first: the preview writes nothing, a no deletes no
     options.confirm = [&](const mesh::TeardownReport& preview) {
       CHECK(iad->writes().empty());
       for (const auto& o : preview.objects)
-        previewed += o.action == "would-delete" ? 1u : 0u;
+        previewed += o.action == mesh::Removal::would_delete ? 1u : 0u;
       return answer;
     };
     auto report = mesh::run_teardown(clusters, {false}, options, [](auto, auto) {});
