@@ -199,7 +199,7 @@ Json federated_service(const FederateOptions& o, const std::vector<Json>& backin
   return service;
 }
 
-Result<std::string> label_backing(kube::ClusterApi& client, const Json& backing, const FederateOptions& o) {
+Result<Action> label_backing(kube::ClusterApi& client, const Json& backing, const FederateOptions& o) {
   const bool already = kube::label_of(backing, o.label_key) == o.label_value;
   Json intent = {
       {"apiVersion", "v1"},
@@ -212,7 +212,7 @@ Result<std::string> label_backing(kube::ClusterApi& client, const Json& backing,
   auto applied = client.apply(r::services, o.namespace_, o.service, intent, apply);
   if (!applied)
     return applied.error();
-  return std::string(already ? "unchanged" : "create");
+  return already ? Action::unchanged : Action::create;
 }
 
 }  // namespace
@@ -265,11 +265,11 @@ Outcome FederateReport::outcome() const {
     return preflight_outcome(problems);
   Outcome out = Outcome::ok;
   for (const auto& b : backing) {
-    if (b.action == "failed")
+    if (b.action == Action::failed)
       out = worst(out, Outcome::failed);
   }
   for (const auto& t : targets) {
-    if (t.action == "failed")
+    if (t.action == Action::failed)
       out = worst(out, Outcome::failed);
     else if (waited && !t.missing.empty())
       out = worst(out, Outcome::links_degraded);
@@ -304,11 +304,11 @@ FederateReport run_federate(std::vector<Cluster>& clusters, const FederateOption
   }
   const Json desired = federated_service(o, backing);
   report.backing = parallel_map<BackingService>(clusters.size(), [&](size_t i) {
-    BackingService b{clusters[i].member.mesh_name, facts[i].backing.has_value(), 0, "", ""};
+    BackingService b{clusters[i].member.mesh_name, facts[i].backing.has_value(), 0, Action::skipped, ""};
     if (!b.exists)
       return b;
     auto labelled = label_backing(*clusters[i].client, *facts[i].backing, o);
-    b.action = labelled ? *labelled : "failed";
+    b.action = labelled ? *labelled : Action::failed;
     b.error = labelled ? "" : labelled.error().message;
     b.ready_endpoints = ready_endpoints(*clusters[i].client, o.namespace_, o.service);
     progress(b.cluster, fmt::format("Service {}/{}: labelled {}={}, {} ready endpoint(s)", o.namespace_,
@@ -329,7 +329,7 @@ FederateReport run_federate(std::vector<Cluster>& clusters, const FederateOption
     const auto& existing = facts[targets[k]].federated;
     auto applied = c.client->apply(r::services, o.namespace_, o.name, desired, apply);
     if (!applied) {
-      t.action = "failed";
+      t.action = Action::failed;
       t.error = applied.error().message;
       return t;
     }
@@ -338,10 +338,11 @@ FederateReport run_federate(std::vector<Cluster>& clusters, const FederateOption
         {"metadata",
          {{"labels", desired["metadata"]["labels"]}, {"annotations", desired["metadata"]["annotations"]}}},
         {"spec", desired["spec"]}};
-    t.action = applied->created                              ? "create"
-               : existing && json_contains(*existing, owned) ? "unchanged"
-                                                             : "update";
-    progress(t.cluster, fmt::format("federated Service {}/{}: {}", o.namespace_, o.name, t.action));
+    t.action = applied->created                              ? Action::create
+               : existing && json_contains(*existing, owned) ? Action::unchanged
+                                                             : Action::update;
+    progress(t.cluster,
+             fmt::format("federated Service {}/{}: {}", o.namespace_, o.name, action_name(t.action)));
     return t;
   });
   if (!o.wait || o.dry_run)
@@ -349,7 +350,7 @@ FederateReport run_federate(std::vector<Cluster>& clusters, const FederateOption
   report.waited = true;
   const auto deadline = Clock::now() + o.timeout;
   for (size_t k = 0; k < targets.size(); ++k) {
-    if (report.targets[k].action == "failed")
+    if (report.targets[k].action == Action::failed)
       continue;
     Cluster& c = clusters[targets[k]];
     poll_until(deadline, std::chrono::milliseconds(500), [&] {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "mesh/apply.h"
 #include "mesh/cluster.h"
 #include "mesh/options.h"
 #include "mesh/preflight.h"
@@ -45,14 +46,14 @@ std::string federation_field_manager(const FederateOptions& options);
 struct BackingService {
   std::string cluster;
   bool exists = false;
-  int ready_endpoints = 0;  // in its EndpointSlices
-  std::string action;       // label: create (added), unchanged (already there), failed, ""
+  int ready_endpoints = 0;          // in its EndpointSlices
+  Action action = Action::skipped;  // the label: create (added), unchanged (already there), failed
   std::string error;
 };
 
 struct FederatedTarget {
   std::string cluster;
-  std::string action;  // the federated Service: create, update, unchanged, failed
+  Action action = Action::skipped;  // the federated Service: create, update, unchanged, failed
   std::string error;
   std::map<std::string, int> endpoints_by_source;  // Endpoints addresses by cluster (targetRef "<rcc>/<pod>")
   int mirrored = 0;                                // addresses in the EndpointSlices mirrored from them

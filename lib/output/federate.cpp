@@ -24,9 +24,9 @@ std::string state_cell(const mesh::FederatedTarget& t, const mesh::FederateRepor
   if (!t.error.empty())
     return "failed: " + t.error;
   if (report.dry_run)
-    return "would " + t.action;
+    return std::string("would ") + mesh::action_name(t.action);
   if (!report.waited)
-    return t.action + " (not waited for)";
+    return std::string(mesh::action_name(t.action)) + " (not waited for)";
   return t.missing.empty() ? "complete" : fmt::format("missing {}", fmt::join(t.missing, ", "));
 }
 
@@ -45,13 +45,13 @@ Json federate_json(const mesh::FederateReport& report, const mesh::FederateOptio
     doc["backing"].push_back({{"cluster", b.cluster},
                               {"exists", b.exists},
                               {"readyEndpoints", b.ready_endpoints},
-                              {"label", b.action},
+                              {"label", b.exists ? mesh::action_name(b.action) : ""},
                               {"error", b.error}});
   }
   doc["federated"] = Json::array();
   for (const auto& t : report.targets) {
     doc["federated"].push_back({{"cluster", t.cluster},
-                                {"action", t.action},
+                                {"action", mesh::action_name(t.action)},
                                 {"error", t.error},
                                 {"endpointsBySource", t.endpoints_by_source},
                                 {"mirroredEndpoints", t.mirrored},
@@ -68,13 +68,13 @@ std::string federate_table(const mesh::FederateReport& report, const TerminalSty
   Table backing({"CLUSTER", "BACKING SERVICE", "LABEL", "READY ENDPOINTS"});
   for (const auto& b : report.backing) {
     backing.add_row({b.cluster, b.exists ? "yes" : "-",
-                     b.exists ? (b.error.empty() ? b.action : "failed: " + b.error) : "-",
+                     b.exists ? (b.error.empty() ? mesh::action_name(b.action) : "failed: " + b.error) : "-",
                      b.exists ? std::to_string(b.ready_endpoints) : "-"});
   }
   Table federated({"CLUSTER", "FEDERATED SERVICE", "ENDPOINTS BY SOURCE", "STATE"});
   for (const auto& t : report.targets) {
     const bool good = t.error.empty() && (!report.waited || t.missing.empty());
-    federated.add_row({t.cluster, t.action, sources_cell(t),
+    federated.add_row({t.cluster, mesh::action_name(t.action), sources_cell(t),
                        paint(style, good ? Tone::ok : Tone::bad, state_cell(t, report))});
   }
   return backing.render() + "\n" + federated.render();
