@@ -15,21 +15,21 @@ struct FederateFlags {
   output::Format format = output::Format::table;
 };
 
-enum class Action { federate, unfederate };
+enum class Verb { federate, unfederate };
 
-Result<int> run(Session& session, FederateFlags& f, Action action) {
+Result<int> run(Session& session, FederateFlags& f, Verb verb) {
   mesh::FederateOptions& options = f.options;
   TRY(mesh::complete_options(options, f.selector));
   TRY_ASSIGN(auto config, session.load_kubeconfig());
   TRY_ASSIGN(auto clusters, mesh::open_or_discover(config, f.clusters.all(), session.client_options()));
-  if (action == Action::unfederate)
+  if (verb == Verb::unfederate)
     return output::show(mesh::run_unfederate(clusters, options), session.view(f.format));
   TRY_ASSIGN(options.targets, mesh::resolve_targets(f.in, clusters));
   return output::show(mesh::run_federate(clusters, options, session.progress()), options,
                       session.view(f.format));
 }
 
-CLI::App* add_command(CLI::App& root, Session& session, Action action, const std::string& name,
+CLI::App* add_command(CLI::App& root, Session& session, Verb verb, const std::string& name,
                       const std::string& summary) {
   auto f = std::make_shared<FederateFlags>();
   auto* cmd = root.add_subcommand(name, summary);
@@ -46,20 +46,20 @@ CLI::App* add_command(CLI::App& root, Session& session, Action action, const std
                   "meshctl.projectcalico.org/federated-as=NAME)");
   add_dry_run_flag(*cmd, f->options.dry_run, "Ask the API servers, change nothing");
   add_output_flag(*cmd, f->format, "table|json|yaml");
-  if (action == Action::federate) {
+  if (verb == Verb::federate) {
     cmd->add_option("--in", f->in, "Create the federated Service only in these members (repeatable)");
     cmd->add_flag("--wait,!--no-wait", f->options.wait,
                   "Wait until every cluster's endpoints are listed (default), or --no-wait");
     add_duration_flag(*cmd, "--timeout", f->options.timeout, "Limit of the wait", "2m");
   }
-  on_run(cmd, session, [&session, f, action] { return run(session, *f, action); });
+  on_run(cmd, session, [&session, f, verb] { return run(session, *f, verb); });
   return cmd;
 }
 
 }  // namespace
 
 void add_federate_commands(CLI::App& root, Session& session) {
-  add_command(root, session, Action::federate, "federate",
+  add_command(root, session, Verb::federate, "federate",
               "Make a Service answer from every cluster of the mesh")
       ->footer(
           "\nLabels the backing Service in every member that has it, creates the selector-less federated\n"
@@ -70,7 +70,7 @@ void add_federate_commands(CLI::App& root, Session& session) {
           "Examples:\n  meshctl federate testdb -n redis\n  meshctl federate testdb -n redis iad pdx --in "
           "iad\n"
           "  meshctl federate testdb -n redis --selector federation=yes --name testdb-global");
-  add_command(root, session, Action::unfederate, "unfederate", "Remove what federate made, and nothing else")
+  add_command(root, session, Verb::unfederate, "unfederate", "Remove what federate made, and nothing else")
       ->footer(
           "\nDeletes the federated Service where meshctl made it, and removes federate's label from the\n"
           "backing Services unless someone else set the same label too.\n\nExamples:\n"

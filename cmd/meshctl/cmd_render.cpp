@@ -77,6 +77,7 @@ void add_render_command(CLI::App& root, Session& session) {
   cmd->add_flag("--include-credentials", f->include_credentials,
                 "Write the remotes' federation tokens into the link Secrets instead of placeholders");
   add_output_flag(*cmd, f->format, "yaml|json");
+  cmd->get_option("--output")->description("yaml|json (without --out-dir)");
   on_run(cmd, session, [&session, f] { return run_render(session, *f); });
 }
 

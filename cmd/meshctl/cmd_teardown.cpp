@@ -34,7 +34,7 @@ Result<int> run_teardown(Session& session, TeardownFlags& f, Scope scope) {
   f.options.leaving = targets.leaving;
   const auto view = session.view(f.format);
   if (ask) {  // a person sees what would be deleted, on a terminal, and says yes
-    f.options.confirm = [&view](const mesh::TeardownReport& preview) {
+    f.options.confirm = [view](const mesh::TeardownReport& preview) {
       const size_t deletes = output::show_preview(preview, view);
       return deletes == 0 ||
              ask_yes_no(fmt::format("Delete these {} objects in the contexts above?", deletes));

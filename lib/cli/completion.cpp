@@ -48,6 +48,8 @@ struct Completion {
 // The values a flag's help lists as "a|b|c", as -o/--output does.
 std::vector<std::string> listed_values(const CLI::Option& opt) {
   std::string head = opt.get_description().substr(0, opt.get_description().find(' '));
+  while (!head.empty() && (head.back() == ',' || head.back() == ';' || head.back() == '.'))
+    head.pop_back();  // "Enabled|Disabled, written into each RCC"
   if (head.find('|') == std::string::npos)
     return {};
   std::vector<std::string> values;

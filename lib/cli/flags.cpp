@@ -136,6 +136,8 @@ void add_federation_namespace_flag(CLI::App& cmd, mesh::JoinOptions& options,
   cmd.add_option_function<std::string>(
       "--namespace",
       [&options](const std::string& ns) {
+        if (ns.empty())
+          return;  // as if not given: the default, with the legacy lookup
         options.federation_namespace = ns;
         options.federation_namespace_given = true;
       },
@@ -157,7 +159,13 @@ void add_mesh_flags(CLI::App& cmd, MeshFlags& f) {
                  "would: Enabled where VXLAN or WireGuard is on). With Disabled (the network routes pod "
                  "addresses) each cluster also gets a disabled IPPool per remote pod CIDR, so that "
                  "natOutgoing does not rewrite cross-cluster traffic")
-      ->check(one_of({"Enabled", "Disabled"}, "an overlay routing mode"));
+      ->check(CLI::Validator(
+          [](std::string& mode) {  // empty: derived per cluster, as without the flag
+            return mode.empty() || mode == "Enabled" || mode == "Disabled"
+                       ? std::string()
+                       : "\"" + mode + "\" is not an overlay routing mode; use Enabled or Disabled";
+          },
+          ""));
   cmd.add_flag("--force", o.force, "Go on even while a Calico datastore migration is in progress");
   cmd.add_flag("--allow-loopback-servers", o.lab,
                "Expect loopback API server addresses (the local lab) instead of warning about them");

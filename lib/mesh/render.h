@@ -40,12 +40,12 @@ struct RenderReport {
   Outcome outcome() const;
 };
 
-// Reads every cluster and plans its objects. `options.read_only` and
-// `options.wait` are set by it; bound tokens cannot be rendered (join issues
-// them at apply time) and are refused by the caller.
 // Whether link Secrets get the remotes' tokens or placeholders.
 enum class Credentials { placeholders, included };
 
+// Reads every cluster and plans its objects. `options.read_only` and
+// `options.wait` are set by it; bound tokens cannot be rendered (join issues
+// them at apply time) and are refused by the caller.
 RenderReport run_render(std::vector<Cluster>& clusters, JoinOptions options, Credentials credentials);
 
 // join --dry-run=client: what join would write into clusters that hold none

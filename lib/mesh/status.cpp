@@ -486,10 +486,11 @@ StatusReport watch_status(std::vector<Cluster>& clusters, const std::vector<bool
                           const StatusOptions& options, std::chrono::milliseconds timeout,
                           const std::function<void(const StatusReport&)>& on_unhealthy) {
   StatusReport report;
-  poll_until(PollClock::now() + timeout, std::chrono::seconds(2), [&] {
+  const auto deadline = PollClock::now() + timeout;
+  poll_until(deadline, std::chrono::seconds(2), [&] {
     report = gather_status(clusters, discovered, options);
     const bool healthy = report.exit_code() == 0;
-    if (!healthy)
+    if (!healthy && PollClock::now() < deadline && !interrupted())  // another poll follows
       on_unhealthy(report);
     return healthy;
   });

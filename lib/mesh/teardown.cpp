@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "calico/names.h"
 #include "kube/fields.h"
 #include "mesh/apply.h"
@@ -239,6 +241,11 @@ TeardownReport run_teardown(std::vector<Cluster>& clusters, const std::vector<bo
     TeardownReport preview = report;
     preview.dry_run = true;
     delete_found(preview_options, preview);
+    // A delete the API already refuses in the dry run would leave the mesh
+    // half torn down: show that, do not ask.
+    if (std::any_of(preview.objects.begin(), preview.objects.end(),
+                    [](const DeletedObject& d) { return d.action == Removal::failed; }))
+      return preview;
     const bool yes = options.confirm(preview);
     report.interrupted = interrupted();
     report.not_confirmed = !yes && !report.interrupted;

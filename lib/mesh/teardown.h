@@ -28,6 +28,7 @@ struct TeardownOptions {
   bool dry_run = false;
   // When set (and not a dry run): shown what would be deleted, says whether
   // to go on. The clusters are searched once; the answer decides the deletes.
+  // A preview with a refused delete is the report itself: nothing is asked.
   std::function<bool(const TeardownReport& preview)> confirm;
 };
 
@@ -56,7 +57,7 @@ struct TeardownReport {
   std::vector<std::string> errors;
   std::vector<std::string> warnings;
   bool dry_run = false;
-  bool forced = false;         // --force: the reachable clusters were cleaned despite an unreachable one
+  bool forced = false;         // --force was given: an unreachable cluster does not stop the others
   bool not_confirmed = false;  // the person asked said no: nothing was deleted
   bool interrupted = false;    // while asking: nothing was deleted
   // A cluster unreachable (nothing deleted without --force; with --force the

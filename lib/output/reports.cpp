@@ -341,8 +341,6 @@ std::string teardown_table(const mesh::TeardownReport& report, const TerminalSty
   return out;
 }
 
-// One line per problem, each saying that nothing was written, so that a single
-// problem is a single line that stands alone.
 Json problems_json(const std::vector<mesh::PreflightProblem>& problems) {
   Json out = Json::array();
   for (const auto& p : problems)
@@ -351,6 +349,8 @@ Json problems_json(const std::vector<mesh::PreflightProblem>& problems) {
   return out;
 }
 
+// One line per problem, each saying that nothing was written, so that a single
+// problem is a single line that stands alone.
 std::string preflight_problem_lines(const std::vector<mesh::PreflightProblem>& problems) {
   std::string out;
   for (const auto& p : problems)

@@ -80,7 +80,7 @@ int show(const mesh::TeardownReport& report, const View& view) {
 }
 
 size_t show_preview(const mesh::TeardownReport& preview, const View& view) {
-  std::fputs(teardown_table(preview, on_stderr(view.style)).c_str(), stderr);
+  to_stderr(teardown_table(preview, on_stderr(view.style)));
   return static_cast<size_t>(
       std::count_if(preview.objects.begin(), preview.objects.end(),
                     [](const mesh::DeletedObject& o) { return o.action == mesh::Removal::would_delete; }));

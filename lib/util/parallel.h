@@ -1,4 +1,5 @@
-// Per-cluster work runs concurrently: one thread per item. The number of items
+// Per-cluster work runs concurrently: one worker per item, the calling thread
+// among them. The number of items
 // is the number of clusters (a handful to a few dozen), so a pool would only
 // add machinery. Work within one cluster (its links) takes a bound, so one
 // API server never sees more than a few requests at once from meshctl.

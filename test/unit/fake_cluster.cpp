@@ -150,6 +150,12 @@ Status FakeCluster::served(const kube::Resource& r) const {
   return {};
 }
 
+Status FakeCluster::allowed(const std::string& verb, const kube::Resource& r) const {
+  if (denied_.count(verb + " " + r.group + "/" + r.plural) > 0)
+    return Error(Errc::forbidden, "fake: " + verb + " " + r.plural + " is forbidden");
+  return {};
+}
+
 Json FakeCluster::stamped(Json object) {
   auto& metadata = object["metadata"];
   static std::atomic<int> next_uid{1};  // unique across fakes: it tells clusters apart
@@ -252,6 +258,7 @@ Result<Json> FakeCluster::create_object(const kube::Resource& r, const std::stri
                                         const std::string&, kube::DryRun dry_run) {
   std::lock_guard lock(mutex_);
   TRY(served(r));
+  TRY(allowed("create", r));
   const std::string name = body["metadata"].value("name", "");
   if (objects_.count(key(r, ns, name)) > 0)
     return Error(Errc::already_exists, "fake: " + r.plural + " \"" + name + "\" already exists");
@@ -272,6 +279,7 @@ Result<Json> FakeCluster::update_object(const kube::Resource& r, const std::stri
                                         kube::DryRun dry_run) {
   std::lock_guard lock(mutex_);
   TRY(served(r));
+  TRY(allowed("update", r));
   auto it = objects_.find(key(r, ns, name));
   if (it == objects_.end())
     return not_found(r.plural + " \"" + name + "\"");
@@ -293,6 +301,7 @@ Result<kube::Applied> FakeCluster::apply(const kube::Resource& r, const std::str
                                          const kube::ApplyOptions& options) {
   std::lock_guard lock(mutex_);
   TRY(served(r));
+  TRY(allowed("patch", r));
   auto it = objects_.find(key(r, ns, name));
   const bool created = it == objects_.end();
   Json object = created ? Json{{"metadata", Json::object()}} : it->second;
@@ -314,6 +323,7 @@ Result<Json> FakeCluster::merge_patch(const kube::Resource& r, const std::string
                                       const Json& patch, const std::string&, kube::DryRun dry_run) {
   std::lock_guard lock(mutex_);
   TRY(served(r));
+  TRY(allowed("patch", r));
   auto it = objects_.find(key(r, ns, name));
   if (it == objects_.end())
     return not_found(r.plural + " \"" + name + "\"");
@@ -331,6 +341,7 @@ Result<bool> FakeCluster::remove(const kube::Resource& r, const std::string& ns,
                                  kube::Propagation, kube::DryRun dry_run) {
   std::lock_guard lock(mutex_);
   TRY(served(r));
+  TRY(allowed("delete", r));
   auto it = objects_.find(key(r, ns, name));
   if (it == objects_.end())
     return false;

@@ -34,7 +34,8 @@ class FakeCluster final : public kube::ClusterApi {
   const kube::Json* find(const kube::Resource& r, const std::string& ns, const std::string& name) const;
   size_t count(const kube::Resource& r) const;
   // "verb group/resource", e.g. "create rbac.authorization.k8s.io/roles": refused
-  // to the caller (SelfSubjectAccessReview says no; the rules review is incomplete).
+  // to the caller (SelfSubjectAccessReview says no; the rules review is
+  // incomplete), and the write itself is Forbidden (apply is "patch").
   void deny(const std::string& verb, const std::string& group, const std::string& resource);
   void set_pod_log(const std::string& ns, const std::string& pod, std::string text);
   // Every write as "VERB plural ns/name" ("apply secrets calico-system/x"), dry runs excluded.
@@ -92,6 +93,7 @@ class FakeCluster final : public kube::ClusterApi {
   };
   Key key(const kube::Resource& r, const std::string& ns, const std::string& name) const;
   Status served(const kube::Resource& r) const;
+  Status allowed(const std::string& verb, const kube::Resource& r) const;
   kube::Json stamped(kube::Json object);
   void fill_token_of(kube::Json& secret) const;
   void record(const std::string& verb, const kube::Resource& r, const std::string& ns,

@@ -149,3 +149,21 @@ TEST_CASE("teardown that asks first: the preview writes nothing, a no deletes no
     CHECK((iad->find(r::service_accounts, kNs, std::string(calico::kFederationName)) == nullptr) == answer);
   }
 }
+
+TEST_CASE("teardown that asks first does not ask when the preview shows a refused delete") {
+  std::vector<mesh::Cluster> clusters;
+  FakeCluster* iad = add_cluster(clusters, "iad", {"pdx"});
+  iad->deny("delete", "", "secrets");
+  mesh::TeardownOptions options;
+  options.leaving = {"iad"};
+  bool asked = false;
+  options.confirm = [&](const mesh::TeardownReport&) {
+    asked = true;
+    return true;
+  };
+  auto report = mesh::run_teardown(clusters, {false}, options, [](auto, auto) {});
+  CHECK_FALSE(asked);
+  CHECK(report.dry_run);  // the preview is what the user sees
+  CHECK(report.exit_code() == 1);
+  CHECK(iad->writes().empty());
+}
