@@ -182,12 +182,7 @@ Status finish_mesh_options(const std::string& command, MeshFlags& f) {
   mesh::JoinOptions& o = f.options;
   if (f.clusters.all().size() < 2)
     return Error(Errc::usage, command + " needs at least two contexts", "meshctl " + command + " iad pdx");
-  o.members.clear();
-  for (const auto& arg : f.clusters.all()) {
-    TRY_ASSIGN(auto member, mesh::parse_member(arg));
-    o.members.push_back(member);
-  }
-  TRY(mesh::check_members(o.members));
+  TRY_ASSIGN(o.members, mesh::parse_members(f.clusters.all()));
   for (const auto& s : f.servers) {
     auto eq = s.find('=');
     if (eq == std::string::npos || s.find("://") == std::string::npos) {

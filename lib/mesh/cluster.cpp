@@ -52,6 +52,16 @@ Status check_members(const std::vector<Member>& members) {
                                : "name the clusters explicitly with NAME=CTX, e.g. " + example);
 }
 
+Result<std::vector<Member>> parse_members(const std::vector<std::string>& args) {
+  std::vector<Member> members;
+  for (const auto& arg : args) {
+    TRY_ASSIGN(auto member, parse_member(arg));
+    members.push_back(member);
+  }
+  TRY(check_members(members));
+  return members;
+}
+
 Result<std::vector<Cluster>> open_clusters(const kube::Kubeconfig& config, const std::vector<Member>& members,
                                            const kube::ClientOptions& options) {
   std::vector<Cluster> clusters;

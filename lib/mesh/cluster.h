@@ -24,6 +24,9 @@ Result<Member> parse_member(const std::string& arg);
 // in one Errc::usage line naming both contexts, with a NAME=CTX example.
 Status check_members(const std::vector<Member>& members);
 
+// The clusters a command names: each argument parsed, then all checked together.
+Result<std::vector<Member>> parse_members(const std::vector<std::string>& args);
+
 struct Cluster {
   Member member;
   kube::ResolvedContext context;

@@ -12,12 +12,7 @@ namespace meshctl::mesh {
 
 Result<std::vector<Cluster>> open_named(const kube::Kubeconfig& config, const std::vector<std::string>& args,
                                         const kube::ClientOptions& options) {
-  std::vector<Member> members;
-  for (const auto& arg : args) {
-    TRY_ASSIGN(auto member, parse_member(arg));
-    members.push_back(member);
-  }
-  TRY(check_members(members));
+  TRY_ASSIGN(auto members, parse_members(args));
   return open_clusters(config, members, options);
 }
 
@@ -183,12 +178,7 @@ Result<std::vector<Cluster>> open_or_discover(const kube::Kubeconfig& config,
 Result<TeardownTargets> open_for_teardown(const kube::Kubeconfig& config,
                                           const std::vector<std::string>& named, TeardownScope scope,
                                           const kube::ClientOptions& options) {
-  std::vector<Member> leaving;
-  for (const auto& arg : named) {
-    TRY_ASSIGN(auto m, parse_member(arg));
-    leaving.push_back(m);
-  }
-  TRY(check_members(leaving));
+  TRY_ASSIGN(auto leaving, parse_members(named));
   TeardownTargets out;
   TRY_ASSIGN(out.clusters, open_clusters(config, leaving, options));
   for (const auto& m : leaving)

@@ -65,9 +65,4 @@ Result<std::chrono::milliseconds> parse_duration(const std::string& text) {
   return std::chrono::milliseconds(static_cast<long long>(total_ms));
 }
 
-Result<std::chrono::seconds> parse_duration_seconds(const std::string& text) {
-  TRY_ASSIGN(auto ms, parse_duration(text));
-  return std::chrono::seconds((ms.count() + 999) / 1000);
-}
-
 }  // namespace meshctl

@@ -13,7 +13,4 @@ namespace meshctl {
 // ones included).
 Result<std::chrono::milliseconds> parse_duration(const std::string& text);
 
-// As parse_duration, in whole seconds (rounded up: "500ms" is 1 s, not 0).
-Result<std::chrono::seconds> parse_duration_seconds(const std::string& text);
-
 }  // namespace meshctl

@@ -31,7 +31,13 @@ TEST_CASE("durations land in the options, rounded up to whole seconds") {
   add_duration_flag(cmd, "--token-wait", o.token_fill_timeout, "", "60s");
   CHECK(parse(cmd, {"--timeout", "1h30m", "--token-wait=500ms"}) == "");
   CHECK(o.timeout == std::chrono::seconds(5400));
-  CHECK(o.token_fill_timeout == std::chrono::seconds(1));
+  CHECK(o.token_fill_timeout == std::chrono::seconds(1));  // a short timeout never becomes none
+  CLI::App again;
+  add_duration_flag(again, "--timeout", o.timeout, "", "3m");
+  add_duration_flag(again, "--token-ttl", o.token_ttl, "", "8760h");
+  CHECK(parse(again, {"--timeout", "0", "--token-ttl", "8760h"}) == "");
+  CHECK(o.timeout == std::chrono::seconds(0));
+  CHECK(o.token_ttl == std::chrono::seconds(8760 * 3600));
 }
 
 TEST_CASE("a bad duration is refused and the default stays") {

@@ -4,7 +4,6 @@
 #include "util/duration.h"
 
 using meshctl::parse_duration;
-using meshctl::parse_duration_seconds;
 using std::chrono::milliseconds;
 
 TEST_CASE("Go duration syntax, days and bare seconds") {
@@ -16,12 +15,6 @@ TEST_CASE("Go duration syntax, days and bare seconds") {
   CHECK(*parse_duration("0") == milliseconds(0));
   CHECK(*parse_duration("45") == milliseconds(45000));
   CHECK(*parse_duration("2m0s") == milliseconds(120000));
-}
-
-TEST_CASE("seconds round up, so a short timeout never becomes none") {
-  CHECK(parse_duration_seconds("500ms")->count() == 1);
-  CHECK(parse_duration_seconds("0")->count() == 0);
-  CHECK(parse_duration_seconds("8760h")->count() == 8760 * 3600);
 }
 
 TEST_CASE("anything else is a usage error with an example") {
