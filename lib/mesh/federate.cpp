@@ -401,7 +401,7 @@ Result<std::vector<std::string>> resolve_targets(const std::vector<std::string>&
 }
 
 Outcome UnfederateReport::outcome() const {
-  Outcome out = errors.empty() ? Outcome::ok : Outcome::unreachable;
+  Outcome out = Outcome::ok;
   for (const auto& c : changes) {
     if (c.action == Removal::failed)
       out = worst(out, Outcome::failed);

@@ -62,7 +62,7 @@ struct FederatedTarget {
 };
 
 struct FederateReport {
-  std::vector<PreflightProblem> problems;
+  std::vector<ClusterProblem> problems;
   std::vector<BackingService> backing;
   std::vector<FederatedTarget> targets;
   std::vector<std::string> warnings;
@@ -87,7 +87,6 @@ FederateReport run_federate(std::vector<Cluster>& clusters, const FederateOption
 
 struct UnfederateReport {
   std::vector<DeletedObject> changes;  // actions: deleted, would-delete, unlabelled, kept-unmanaged, failed
-  std::vector<std::string> errors;
   bool dry_run = false;
   Outcome outcome() const;
   int exit_code() const;

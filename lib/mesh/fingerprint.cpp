@@ -326,7 +326,7 @@ std::vector<ClusterProblem> flavour_problems(const std::vector<FlavouredCluster>
                                              const FlavourRules& rules) {
   std::vector<ClusterProblem> out;
   auto refuse = [&](const std::string& cluster, std::string message, std::string hint) {
-    out.push_back({cluster, Error(Errc::precondition, std::move(message), std::move(hint))});
+    out.push_back({cluster, Errc::precondition, std::move(message), std::move(hint)});
   };
   for (const auto& c : clusters) {
     const calico::Flavour& f = *c.flavour;

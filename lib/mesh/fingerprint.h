@@ -7,6 +7,7 @@
 
 #include "calico/flavour.h"
 #include "kube/client.h"
+#include "mesh/problem.h"
 #include "util/error.h"
 
 namespace meshctl::mesh {
@@ -42,12 +43,7 @@ struct FlavourRules {
   bool overlay_routing_given = false;  // --overlay-routing was given
 };
 
-struct ClusterProblem {
-  std::string cluster;  // the cluster to act on
-  Error error;
-};
-
-// One Errc::precondition error per problem, each naming the cluster(s), the
+// One Errc::precondition problem each, each naming the cluster(s), the
 // cause and the fix: a missing or expired licence (RCC writes are refused),
 // a datastore migration in progress, a reader that would sync a native-v3
 // remote without its pools and blocks, Enabled routing without an overlay.

@@ -26,7 +26,7 @@ struct JoinReport {
   bool dry_run = false;
   std::vector<ClusterFingerprint> clusters;
   bool interrupted = false;
-  std::vector<PreflightProblem> preflight_problems;
+  std::vector<ClusterProblem> preflight_problems;
   std::vector<ObjectResult> objects;
   std::vector<LinkResult> links;
   std::vector<std::string> warnings;

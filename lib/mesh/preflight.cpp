@@ -70,7 +70,7 @@ std::string describe(const AccessCheck& n) {
 }
 
 void add_problem(PreflightReport& report, const std::string& cluster, const Error& e) {
-  report.problems.push_back({cluster, e.code, e.message, e.hint});
+  report.problems.push_back(ClusterProblem::of(cluster, e));
 }
 
 struct ClusterOutcome {
@@ -379,8 +379,8 @@ void judge_flavours(const std::vector<Cluster>& clusters, const JoinOptions& o, 
   std::vector<FlavouredCluster> flavoured;
   for (size_t i = 0; i < clusters.size(); ++i)
     flavoured.push_back({clusters[i].member.mesh_name, &report.facts[i].flavour});
-  for (const auto& p : flavour_problems(flavoured, rules))
-    add_problem(report, p.cluster, p.error);
+  for (auto& p : flavour_problems(flavoured, rules))
+    report.problems.push_back(std::move(p));
   judge_data_plane(clusters, o, report);
   for (size_t i = 0; i < clusters.size(); ++i) {
     std::string note;
@@ -404,7 +404,7 @@ RemotePools remote_pools(const PreflightFacts& local, const PreflightFacts& remo
   return {ip_pool_resource(local.flavour.api_mode), pools ? *pools : std::vector<calico::Pool>{}};
 }
 
-Outcome preflight_outcome(const std::vector<PreflightProblem>& problems) {
+Outcome preflight_outcome(const std::vector<ClusterProblem>& problems) {
   Outcome out = Outcome::ok;
   for (const auto& p : problems) {
     Outcome o = outcome_of(p.code);

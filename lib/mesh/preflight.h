@@ -15,6 +15,7 @@
 #include "mesh/objects.h"
 #include "mesh/options.h"
 #include "mesh/plan.h"
+#include "mesh/problem.h"
 #include "util/outcome.h"
 
 namespace meshctl::mesh {
@@ -30,16 +31,9 @@ struct PreflightFacts {
   std::string pools_unlisted;                // why meshctl's IPPools here could not be listed; "" when listed
 };
 
-struct PreflightProblem {
-  std::string cluster;  // mesh name
-  Errc code;
-  std::string message;  // one line: cluster and cause
-  std::string hint;     // the fix; the views render it, it is not part of message
-};
-
 struct PreflightReport {
   std::vector<PreflightFacts> facts;  // index-aligned with the clusters
-  std::vector<PreflightProblem> problems;
+  std::vector<ClusterProblem> problems;
   std::vector<std::string> warnings;
   bool ok() const { return problems.empty(); }
 };
@@ -51,7 +45,7 @@ RemotePools remote_pools(const PreflightFacts& local, const PreflightFacts& remo
 
 // What preflight problems end a command with: unreachable or
 // unauthenticated, else local configuration, else precondition.
-Outcome preflight_outcome(const std::vector<PreflightProblem>& problems);
+Outcome preflight_outcome(const std::vector<ClusterProblem>& problems);
 
 PreflightReport run_preflight(std::vector<Cluster>& clusters, const JoinOptions& options);
 

@@ -32,7 +32,7 @@ struct RenderedCluster {
 
 struct RenderReport {
   bool include_credentials = false;
-  std::vector<PreflightProblem> problems;  // as join's preflight refuses
+  std::vector<ClusterProblem> problems;  // as join's preflight refuses
   std::vector<std::string> warnings;
   std::vector<RenderedCluster> clusters;  // empty when a problem was found
 

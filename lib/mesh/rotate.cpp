@@ -224,7 +224,7 @@ void fail(RotatedCluster& out, const Error& e) {
 
 RotatedCluster rotate_one(Cluster& target, const ClusterFacts& facts, std::vector<Cluster*>& all,
                           const std::vector<ClusterFacts>& all_facts,
-                          const std::vector<std::string>& unsearched, const RotateOptions& o,
+                          const std::vector<ClusterProblem>& unsearched, const RotateOptions& o,
                           Clock::time_point deadline, const ProgressFn& progress) {
   RotatedCluster out;
   const std::string& name = target.member.mesh_name;
@@ -315,12 +315,15 @@ RotatedCluster rotate_one(Cluster& target, const ClusterFacts& facts, std::vecto
     return out;
   }
   if (!unsearched.empty() && !o.force) {
+    std::vector<std::string> contexts;
+    for (const auto& u : unsearched)
+      contexts.push_back(u.cluster);
     out.state = Rotation::incomplete;
     out.outcome = worst(out.outcome, Outcome::unreachable);
     out.detail = fmt::format(
         "the old credential was kept: {} could not be searched for links to {} (pass --force "
         "to revoke it anyway)",
-        fmt::join(unsearched, ", "), name);
+        fmt::join(contexts, ", "), name);
     return out;
   }
   if (auto retired = retire_old_secrets(target, facts, out.credential, o, out); !retired) {
@@ -391,12 +394,9 @@ RotateReport run_rotate(std::vector<Cluster>& rotated, std::vector<Cluster>& oth
       continue;
     const Error& e = *facts[i].error;
     if (i < rotated.size() && !options.every_context) {
-      report.problems.push_back(
-          {all[i]->member.mesh_name, e.code, all[i]->member.context + ": " + e.message, e.hint});
+      report.problems.push_back(ClusterProblem::of(all[i]->member.mesh_name, e, all[i]->member.context));
     } else {
-      report.unsearched.push_back(all[i]->member.context);
-      report.warnings.push_back(
-          fmt::format("{}: could not be searched for links ({})", all[i]->member.context, e.message));
+      report.unsearched.push_back(ClusterProblem::of(all[i]->member.context, e));
     }
   }
   if (!report.problems.empty())

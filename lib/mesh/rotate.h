@@ -55,8 +55,8 @@ struct RotatedCluster {
 struct RotateReport {
   bool dry_run = false;
   bool interrupted = false;
-  std::vector<PreflightProblem> problems;  // refusals before any write: a named cluster unreadable
-  std::vector<std::string> unsearched;     // contexts that could not be searched for links
+  std::vector<ClusterProblem> problems;    // refusals before any write: a named cluster unreadable
+  std::vector<ClusterProblem> unsearched;  // contexts (in .cluster) that could not be searched for links
   std::vector<RotatedCluster> clusters;
   std::vector<std::string> warnings;
 

@@ -170,9 +170,9 @@ Outcome TeardownReport::outcome() const {
     return Outcome::interrupted;
   if (not_confirmed)
     return Outcome::failed;
-  Outcome out = unreachable.empty() ? Outcome::ok : Outcome::unreachable;
-  if (!errors.empty())
-    out = worst(out, Outcome::failed);
+  Outcome out = Outcome::ok;
+  for (const auto& u : unreachable)  // unreachable, or refusing the credentials or the search
+    out = worst(out, outcome_of(u.code));
   for (const auto& o : objects) {
     if (o.action == Removal::failed)
       out = worst(out, Outcome::failed);
@@ -217,7 +217,7 @@ TeardownReport run_teardown(std::vector<Cluster>& clusters, const std::vector<bo
                       clusters[i].member.context));
       continue;
     }
-    report.unreachable.push_back(name + ": " + found[i].error().message);
+    report.unreachable.push_back(ClusterProblem::of(name, found[i].error()));
     blocked = blocked || !options.force;
   }
   if (blocked)

@@ -11,6 +11,7 @@
 
 #include "calico/names.h"
 #include "mesh/options.h"
+#include "mesh/problem.h"
 #include "util/outcome.h"
 
 namespace meshctl::mesh {
@@ -53,8 +54,9 @@ struct DeletedObject {
 
 struct TeardownReport {
   std::vector<DeletedObject> objects;
-  std::vector<std::string> unreachable;  // clusters that could not be cleaned
-  std::vector<std::string> errors;
+  // Clusters that could not be searched, so not cleaned: unreachable, or
+  // refusing the credentials or the lists (a failed delete is in objects).
+  std::vector<ClusterProblem> unreachable;
   std::vector<std::string> warnings;
   bool dry_run = false;
   bool forced = false;         // --force was given: an unreachable cluster does not stop the others

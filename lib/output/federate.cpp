@@ -94,7 +94,7 @@ Json unfederate_json(const mesh::UnfederateReport& report) {
                               {"action", mesh::removal_name(c.action)},
                               {"detail", c.detail}});
   }
-  doc["errors"] = report.errors;
+  doc["errors"] = Json::array();  // v1alpha1 keeps the field; a failure is an object with action "failed"
   return doc;
 }
 

@@ -320,8 +320,11 @@ Json teardown_json(const mesh::TeardownReport& report) {
                               {"action", mesh::removal_name(o.action)},
                               {"detail", o.detail}});
   }
-  doc["unreachable"] = report.unreachable;
-  doc["errors"] = report.errors;
+  doc["unreachable"] = Json::array();  // "name: cause", as v1alpha1 has always spelled it
+  for (const auto& u : report.unreachable)
+    doc["unreachable"].push_back(u.cluster + ": " + u.message);
+  doc["errors"] =
+      Json::array();  // v1alpha1 keeps the field; a failed delete is an object with action "failed"
   return doc;
 }
 
@@ -337,11 +340,11 @@ std::string teardown_table(const mesh::TeardownReport& report, const TerminalSty
   }
   std::string out = report.objects.empty() ? "nothing to delete\n" : table.render();
   for (const auto& u : report.unreachable)
-    out += paint(style, Tone::bad, "not cleaned: " + u + "\n");
+    out += paint(style, Tone::bad, "not cleaned: " + with_hint(u.cluster + ": " + u.message, u.hint) + "\n");
   return out;
 }
 
-Json problems_json(const std::vector<mesh::PreflightProblem>& problems) {
+Json problems_json(const std::vector<mesh::ClusterProblem>& problems) {
   Json out = Json::array();
   for (const auto& p : problems)
     out.push_back(
@@ -351,7 +354,7 @@ Json problems_json(const std::vector<mesh::PreflightProblem>& problems) {
 
 // One line per problem, each saying that nothing was written, so that a single
 // problem is a single line that stands alone.
-std::string preflight_problem_lines(const std::vector<mesh::PreflightProblem>& problems) {
+std::string preflight_problem_lines(const std::vector<mesh::ClusterProblem>& problems) {
   std::string out;
   for (const auto& p : problems)
     out += fmt::format("meshctl: error: preflight: {}; nothing was written\n", with_hint(p.message, p.hint));

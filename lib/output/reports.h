@@ -29,8 +29,8 @@ std::string join_table(const mesh::JoinReport& report, const TerminalStyle& styl
 // written, by name, and that a re-run finishes it.
 std::string join_problem_lines(const mesh::JoinReport& report);
 // Refusals before anything was written, as JSON: [{cluster, reason, message, hint}].
-Json problems_json(const std::vector<mesh::PreflightProblem>& problems);
-std::string preflight_problem_lines(const std::vector<mesh::PreflightProblem>& problems);
+Json problems_json(const std::vector<mesh::ClusterProblem>& problems);
+std::string preflight_problem_lines(const std::vector<mesh::ClusterProblem>& problems);
 std::string join_interrupt_summary(const mesh::JoinReport& report);
 std::string status_table(const mesh::StatusReport& report, const TerminalStyle& style, Format format);
 // What keeps the mesh from healthy, in one line: "fra unreachable; 2 of 6

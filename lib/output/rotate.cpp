@@ -37,6 +37,13 @@ std::string retired(const mesh::RotatedCluster& c) {
   return parts.empty() ? "-" : fmt::format("{}", fmt::join(parts, "; "));
 }
 
+std::vector<std::string> unsearched_contexts(const mesh::RotateReport& report) {
+  std::vector<std::string> out;
+  for (const auto& u : report.unsearched)
+    out.push_back(u.cluster);
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json rotate_json(const mesh::RotateReport& report) {
@@ -68,8 +75,8 @@ nlohmann::json rotate_json(const mesh::RotateReport& report) {
           {"interrupted", report.interrupted},
           {"exitCode", exit_code(report.outcome())},
           {"problems", problems_json(report.problems)},
-          {"unsearched", report.unsearched},
-          {"warnings", report.warnings},
+          {"unsearched", unsearched_contexts(report)},
+          {"warnings", rotate_warnings(report)},
           {"clusters", std::move(clusters)}};
 }
 
@@ -91,6 +98,15 @@ std::string rotate_table(const mesh::RotateReport& report, const TerminalStyle& 
     if (!c.detail.empty())
       out += paint(style, tone_of(c) == Tone::bad ? Tone::bad : Tone::warn, c.name + ": " + c.detail + "\n");
   }
+  return out;
+}
+
+std::vector<std::string> rotate_warnings(const mesh::RotateReport& report) {
+  std::vector<std::string> out;
+  for (const auto& u : report.unsearched)
+    out.push_back(
+        with_hint(fmt::format("{}: could not be searched for links ({})", u.cluster, u.message), u.hint));
+  out.insert(out.end(), report.warnings.begin(), report.warnings.end());
   return out;
 }
 

@@ -12,6 +12,8 @@ namespace meshctl::output {
 
 nlohmann::json rotate_json(const mesh::RotateReport& report);
 std::string rotate_table(const mesh::RotateReport& report, const TerminalStyle& style);
+// Unsearched contexts (cause and fix), then the run's own warnings: one line each.
+std::vector<std::string> rotate_warnings(const mesh::RotateReport& report);
 // For stderr: one line per refusal (nothing was changed).
 std::string rotate_problem_lines(const mesh::RotateReport& report);
 

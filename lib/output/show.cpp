@@ -72,9 +72,10 @@ int show(const mesh::TeardownReport& report, const View& view) {
   else
     fmt::print("{}", teardown_table(report, view.style));
   if (!report.unreachable.empty() && !report.forced) {
-    std::fprintf(stderr,
-                 "meshctl: nothing was deleted because a cluster is unreachable; fix it, or pass --force to "
-                 "clean the reachable clusters now and finish later\n");
+    std::fprintf(
+        stderr,
+        "meshctl: nothing was deleted because a cluster could not be searched; fix it, or pass --force to "
+        "clean the reachable clusters now and finish later\n");
   }
   return report.exit_code();
 }
@@ -88,7 +89,7 @@ size_t show_preview(const mesh::TeardownReport& preview, const View& view) {
 
 int show(const mesh::RotateReport& report, const View& view) {
   to_stderr(rotate_problem_lines(report));
-  warn_each(report.warnings);
+  warn_each(rotate_warnings(report));
   if (view.structured())
     print_document(rotate_json(report), view);
   else if (report.problems.empty())

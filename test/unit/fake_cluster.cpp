@@ -233,6 +233,7 @@ std::vector<std::string> FakeCluster::writes() const {
 Result<Json> FakeCluster::get(const kube::Resource& r, const std::string& ns, const std::string& name) {
   std::lock_guard lock(mutex_);
   TRY(served(r));
+  TRY(allowed("get", r));
   auto it = objects_.find(key(r, ns, name));
   if (it == objects_.end())
     return not_found(r.plural + " \"" + name + "\"");
@@ -243,6 +244,7 @@ Result<Json> FakeCluster::list(const kube::Resource& r, const std::string& ns,
                                const std::string& label_selector, const std::string& field_selector) {
   std::lock_guard lock(mutex_);
   TRY(served(r));
+  TRY(allowed("list", r));
   const std::string resource = r.group + "/" + r.version + "/" + r.plural;
   Json items = Json::array();
   for (const auto& [k, object] : objects_) {

@@ -35,7 +35,7 @@ class FakeCluster final : public kube::ClusterApi {
   size_t count(const kube::Resource& r) const;
   // "verb group/resource", e.g. "create rbac.authorization.k8s.io/roles": refused
   // to the caller (SelfSubjectAccessReview says no; the rules review is
-  // incomplete), and the write itself is Forbidden (apply is "patch").
+  // incomplete), and the request itself is Forbidden (apply is "patch"; get and list too).
   void deny(const std::string& verb, const std::string& group, const std::string& resource);
   void set_pod_log(const std::string& ns, const std::string& pod, std::string text);
   // Every write as "VERB plural ns/name" ("apply secrets calico-system/x"), dry runs excluded.

@@ -29,10 +29,10 @@ Flavour flavour(ApiMode mode, const char* version) {
 std::vector<std::string> problems(const std::vector<FlavouredCluster>& clusters, FlavourRules rules = {}) {
   std::vector<std::string> out;
   for (const auto& p : meshctl::mesh::flavour_problems(clusters, rules)) {
-    CHECK(p.error.code == Errc::precondition);
-    CHECK(p.error.message.rfind(p.cluster, 0) == 0);  // every line starts with the cluster to act on
-    CHECK_FALSE(p.error.hint.empty());
-    out.push_back(p.error.message);
+    CHECK(p.code == Errc::precondition);
+    CHECK(p.message.rfind(p.cluster, 0) == 0);  // every line starts with the cluster to act on
+    CHECK_FALSE(p.hint.empty());
+    out.push_back(p.message);
   }
   return out;
 }

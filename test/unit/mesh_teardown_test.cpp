@@ -167,3 +167,18 @@ TEST_CASE("teardown that asks first does not ask when the preview shows a refuse
   CHECK(report.exit_code() == 1);
   CHECK(iad->writes().empty());
 }
+
+TEST_CASE("a named cluster that cannot be searched stops the run before any delete, with cause and fix") {
+  std::vector<mesh::Cluster> clusters;
+  FakeCluster* iad = add_cluster(clusters, "iad", {"pdx"});
+  FakeCluster* pdx = add_cluster(clusters, "pdx", {"iad"});
+  pdx->deny("list", "projectcalico.org", "remoteclusterconfigurations");
+  auto report = leave(clusters, {"iad"});
+  REQUIRE(report.unreachable.size() == 1);
+  CHECK(report.unreachable[0].cluster == "pdx");
+  CHECK(report.unreachable[0].code == Errc::forbidden);
+  CHECK(report.exit_code() == exit_code(Outcome::precondition));  // a refusal, not a lost connection
+  CHECK(report.objects.empty());
+  CHECK(iad->find(r::remote_cluster_configurations, "", "pdx") != nullptr);
+  CHECK(iad->writes().empty());
+}

@@ -61,8 +61,9 @@ TEST_CASE("a TLS failure is unreachable in join's preflight and in status alike"
 TEST_CASE("teardown: an unreachable cluster outranks a failed delete") {
   meshctl::mesh::TeardownReport report;
   CHECK(report.exit_code() == 0);
-  report.errors.push_back("iad: delete refused");
+  report.objects.push_back({"iad", "Secret", "calico-system", "remote-cluster-secret-pdx",
+                            meshctl::mesh::Removal::failed, "delete refused"});
   CHECK(report.exit_code() == 1);
-  report.unreachable.push_back("fra");
+  report.unreachable.push_back({"fra", meshctl::Errc::transport_refused, "connection refused", ""});
   CHECK(report.exit_code() == 4);
 }
