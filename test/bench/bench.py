@@ -83,14 +83,17 @@ class Lab:
         return {c: sum(1 for _ in open(self.dir / "clusters" / c / "audit.log")) for c in self.names}
 
     def requests_since(self, marks, agent_prefix):
+        # A watch is audited twice (stages ResponseStarted and ResponseComplete):
+        # count requests, not lines, by their auditID.
         total = 0
         for c in self.names:
+            seen = set()
             with open(self.dir / "clusters" / c / "audit.log") as f:
                 for i, line in enumerate(f):
-                    if i < marks[c]:
+                    if i < marks[c] or f'"userAgent":"{agent_prefix}' not in line:
                         continue
-                    if f'"userAgent":"{agent_prefix}' in line:
-                        total += 1
+                    seen.add(json.loads(line)["auditID"])
+            total += len(seen)
         return total
 
     def all_in_sync(self):
