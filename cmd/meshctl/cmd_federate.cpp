@@ -1,5 +1,6 @@
 // meshctl federate SERVICE -n NS [CTX...] and meshctl unfederate SERVICE -n NS [CTX...]
 #include "cli/flags.h"
+#include "cli/help.h"
 #include "commands.h"
 #include "mesh/discovery.h"
 #include "mesh/federate.h"
@@ -61,20 +62,9 @@ CLI::App* add_command(CLI::App& root, Session& session, Verb verb, const std::st
 void add_federate_commands(CLI::App& root, Session& session) {
   add_command(root, session, Verb::federate, "federate",
               "Make a Service answer from every cluster of the mesh")
-      ->footer(
-          "\nLabels the backing Service in every member that has it, creates the selector-less federated\n"
-          "Service (annotation federation.tigera.io/serviceSelector, ports copied by name) in every member\n"
-          "(or --in), and waits until Calico's federated-services controller lists, in each, the endpoints "
-          "of\n"
-          "every cluster with ready backends (its Endpoints and the EndpointSlices Kubernetes mirrors).\n\n"
-          "Examples:\n  meshctl federate testdb -n redis\n  meshctl federate testdb -n redis iad pdx --in "
-          "iad\n"
-          "  meshctl federate testdb -n redis --selector federation=yes --name testdb-global");
+      ->footer(long_help("federate"));
   add_command(root, session, Verb::unfederate, "unfederate", "Remove what federate made, and nothing else")
-      ->footer(
-          "\nDeletes the federated Service where meshctl made it, and removes federate's label from the\n"
-          "backing Services unless someone else set the same label too.\n\nExamples:\n"
-          "  meshctl unfederate testdb -n redis\n  meshctl unfederate testdb -n redis --dry-run");
+      ->footer(long_help("unfederate"));
 }
 
 }  // namespace meshctl::cli

@@ -3,6 +3,7 @@
 #include <fmt/ranges.h>
 
 #include "cli/flags.h"
+#include "cli/help.h"
 #include "commands.h"
 #include "mesh/join.h"
 #include "mesh/render.h"
@@ -38,16 +39,7 @@ void add_join_command(CLI::App& root, Session& session) {
   mesh::JoinOptions& o = f->mesh.options;
   auto* cmd = root.add_subcommand(
       "join", "Mesh the given contexts pairwise (every directed link) and verify each link");
-  cmd->footer(
-      "\nEach CTX is a kubeconfig context; its mesh name (the RemoteClusterConfiguration name peers use)\n"
-      "is the context made DNS-1123-safe, or NAME=CTX. Re-running is safe: unchanged objects are not "
-      "written.\n\n"
-      "Examples:\n"
-      "  meshctl join iad pdx fra\n"
-      "  meshctl join prod=arn:aws:eks:us-east-1:111122223333:cluster/prod stage=kind-stage \\\n"
-      "      --server stage=https://10.0.0.5:6443\n"
-      "  meshctl join iad pdx --dry-run -o yaml\n"
-      "  meshctl join iad pdx --restart-stale-typha   # after an outage Typha never reports recovering from");
+  cmd->footer(long_help("join"));
   add_mesh_flags(*cmd, f->mesh);
   cmd->add_option_function<std::string>(
          "--token",

@@ -1,5 +1,6 @@
 // meshctl rotate [CTX...]
 #include "cli/flags.h"
+#include "cli/help.h"
 #include "commands.h"
 #include "mesh/discovery.h"
 #include "mesh/rotate.h"
@@ -30,18 +31,7 @@ void add_rotate_command(CLI::App& root, Session& session) {
   mesh::RotateOptions& o = f->options;
   auto* cmd = root.add_subcommand(
       "rotate", "Give clusters a new federation credential, hand it to every peer, then revoke the old one");
-  cmd->footer(
-      "\nFor each CTX (default: every context of the kubeconfig): a new federation token Secret (generation\n"
-      "N+1) is issued, every context holding a meshctl link to it gets the new token, each of those links\n"
-      "must be reported in sync by the peer's Typha, and only then are the older token Secrets deleted.\n"
-      "Until then both credentials are valid, so no link breaks, and an interrupted rotation is finished by\n"
-      "running the same command again. Peers that store bound tokens (join --token bound) get a fresh one;\n"
-      "bound tokens cannot be revoked one by one and expire on their own. An old token Secret meshctl took\n"
-      "over from the documented procedure is released, not deleted, unless --include-adopted.\n\n"
-      "Examples:\n"
-      "  meshctl rotate iad              # iad's credential; its peers are found in the kubeconfig\n"
-      "  meshctl rotate --dry-run        # what rotating every cluster would change\n"
-      "  meshctl rotate iad pdx -o json");
+  cmd->footer(long_help("rotate"));
   add_context_args(*cmd, f->clusters, "Clusters whose credential is rotated: CTX or NAME=CTX");
   add_federation_namespace_flag(*cmd, o.join,
                                 "Namespace of the federation ServiceAccount (default calico-system, or "

@@ -1,5 +1,6 @@
 // meshctl status [CTX...]
 #include "cli/flags.h"
+#include "cli/help.h"
 #include "commands.h"
 #include "mesh/discovery.h"
 #include "mesh/status.h"
@@ -37,13 +38,7 @@ Result<int> run_status(Session& session, StatusFlags& f) {
 void add_status_command(CLI::App& root, Session& session) {
   auto f = std::make_shared<StatusFlags>();
   auto* cmd = root.add_subcommand("status", "Show every directed link of the mesh, as Typha reports it");
-  cmd->footer(
-      "\nWithout contexts, every kubeconfig context that has RemoteClusterConfigurations or meshctl "
-      "objects.\n"
-      "Each row is a link LOCAL <- REMOTE: Typha's state in LOCAL (every replica), whether the objects\n"
-      "match what join writes, and whether the stored credential still works against REMOTE (checked\n"
-      "from this machine). Exit code 0 only when every link is healthy.\n\n"
-      "Examples:\n  meshctl status\n  meshctl status iad pdx -o json\n  meshctl status --wait --timeout 10m");
+  cmd->footer(long_help("status"));
   add_context_args(*cmd, f->clusters, "Contexts (CTX or NAME=CTX); default: discover");
   add_output_flag(*cmd, f->format, "table|wide|json|yaml");
   cmd->add_option("--secret-namespace", f->options.secret_namespace,

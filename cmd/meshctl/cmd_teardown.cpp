@@ -1,7 +1,6 @@
 // meshctl leave CTX... and meshctl teardown [CTX...]
-#include <fmt/format.h>
-
 #include "cli/flags.h"
+#include "cli/help.h"
 #include "commands.h"
 #include "mesh/discovery.h"
 #include "mesh/teardown.h"
@@ -33,13 +32,8 @@ Result<int> run_teardown(Session& session, TeardownFlags& f, Scope scope) {
   TRY_ASSIGN(auto targets, mesh::open_for_teardown(config, named, scope, session.client_options()));
   f.options.leaving = targets.leaving;
   const auto view = session.view(f.format);
-  if (ask) {  // a person sees what would be deleted, on a terminal, and says yes
-    f.options.confirm = [view](const mesh::TeardownReport& preview) {
-      const size_t deletes = output::show_preview(preview, view);
-      return deletes == 0 ||
-             ask_yes_no(fmt::format("Delete these {} objects in the contexts above?", deletes));
-    };
-  }
+  if (ask)  // a person sees what would be deleted, on a terminal, and says yes
+    f.options.confirm = ask_before_deleting(view);
   return output::show(mesh::run_teardown(targets.clusters, targets.discovered, f.options, session.progress()),
                       view);
 }
@@ -63,13 +57,7 @@ void add_teardown_commands(CLI::App& root, Session& session) {
   auto leave_flags = std::make_shared<TeardownFlags>();
   auto* leave =
       root.add_subcommand("leave", "Remove clusters from the mesh, on their side and on every peer");
-  leave->footer(
-      "\nDeletes, by meshctl's labels: in each leaving cluster every meshctl object (its links and its\n"
-      "federation identity, so the token its peers held stops working); in every other context of the\n"
-      "kubeconfig the links that point at a leaver. Hand-made RemoteClusterConfigurations are reported,\n"
-      "not deleted, unless --include-unmanaged. Objects join took over (they existed before it) are\n"
-      "released (kept, meshctl's labels removed), unless --include-adopted.\n\n"
-      "Examples:\n  meshctl leave fra\n  meshctl leave fra --dry-run");
+  leave->footer(long_help("leave"));
   add_context_args(*leave, leave_flags->clusters, "Leaving contexts (CTX or NAME=CTX)");
   add_shared_flags(*leave, *leave_flags);
   on_run(leave, session, [&session, f = leave_flags] { return run_teardown(session, *f, Scope::leavers); });
@@ -77,11 +65,7 @@ void add_teardown_commands(CLI::App& root, Session& session) {
   auto teardown_flags = std::make_shared<TeardownFlags>();
   auto* teardown =
       root.add_subcommand("teardown", "Remove the whole mesh among the given clusters (default: all)");
-  teardown->footer(
-      "\nDeletes what leave deletes, for every named cluster at once. Without contexts it searches every\n"
-      "context of the kubeconfig and asks first on a terminal; a script passes --yes.\n\nExamples:\n"
-      "  meshctl teardown iad pdx fra\n  meshctl teardown --dry-run -o json\n"
-      "  meshctl teardown --yes        # every context, no prompt (CI)");
+  teardown->footer(long_help("teardown"));
   add_context_args(*teardown, teardown_flags->clusters, "Contexts (CTX or NAME=CTX); default: every context");
   add_shared_flags(*teardown, *teardown_flags);
   teardown->add_flag("-y,--yes", teardown_flags->yes,

@@ -17,7 +17,5 @@ void add_rotate_command(CLI::App& root, Session& session);
 void add_status_command(CLI::App& root, Session& session);
 void add_teardown_commands(CLI::App& root, Session& session);
 void add_federate_commands(CLI::App& root, Session& session);
-void add_completion_command(CLI::App& root, Session& session);
-void add_man_command(CLI::App& root, Session& session);
 
 }  // namespace meshctl::cli

@@ -1,4 +1,6 @@
 // meshctl: the command tree and its global flags.
+#include "cli/completion.h"
+#include "cli/man_page.h"
 #include "cli/program_name.h"
 #include "cli/usage.h"
 #include "commands.h"

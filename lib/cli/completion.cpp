@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <set>
 
+#include "cli/help.h"
 #include "cli/program_name.h"
 #include "kube/kubeconfig.h"
 
@@ -265,6 +266,18 @@ int answer_completion(const CLI::App& root, const std::vector<std::string>& word
     fmt::print("{}\t{}\n", word, help.substr(0, help.find('\n')));
   fmt::print(":{}\n", completion.directive);
   return 0;
+}
+
+void add_completion_command(CLI::App& root, Session& session) {
+  auto shell = std::make_shared<std::string>();
+  auto* cmd = root.add_subcommand("completion", "Print a shell completion script (bash, zsh, fish)");
+  cmd->footer(long_help("completion"));
+  cmd->add_option("shell", *shell, "bash|zsh|fish")->required();
+  on_run(cmd, session, [shell]() -> Result<int> {
+    TRY_ASSIGN(auto script, completion_script(*shell));
+    fmt::print("{}", script);
+    return 0;
+  });
 }
 
 }  // namespace meshctl::cli

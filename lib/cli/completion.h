@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/session.h"
 #include "util/result.h"
 
 namespace meshctl::cli {
@@ -20,5 +21,8 @@ int answer_completion(const CLI::App& root, const std::vector<std::string>& word
 
 // The script for bash, zsh or fish; Errc::usage for another shell.
 Result<std::string> completion_script(const std::string& shell);
+
+// `meshctl completion bash|zsh|fish`: prints completion_script.
+void add_completion_command(CLI::App& root, Session& session);
 
 }  // namespace meshctl::cli

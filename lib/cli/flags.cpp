@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "calico/dataplane.h"
+#include "calico/names.h"
 #include "mesh/preflight.h"
 #include "util/duration.h"
 #include "util/outcome.h"
@@ -196,6 +197,18 @@ Status finish_mesh_options(const std::string& command, MeshFlags& f) {
     o.server_overrides[name] = s.substr(eq + 1);
   }
   return {};
+}
+
+std::string render_fill_command(const MeshFlags& f, const std::string& out_dir) {
+  std::string command =
+      fmt::format("meshctl render {} --include-credentials", fmt::join(f.clusters.all(), " "));
+  for (const auto& s : f.servers)
+    command += " --server " + s;
+  if (f.options.federation_namespace_given)
+    command += " --namespace " + f.options.federation_namespace;
+  if (f.options.secret_namespace != calico::kCalicoNamespace)
+    command += " --secret-namespace " + f.options.secret_namespace;
+  return command + (out_dir.empty() ? " -o yaml" : " --out-dir " + out_dir);
 }
 
 int print_required_permissions(const std::string& command, const mesh::JoinOptions& options) {

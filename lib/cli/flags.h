@@ -70,6 +70,10 @@ void add_mesh_flags(CLI::App& cmd, MeshFlags& f);
 // that collide, or a --server that is not NAME=URL of one of them.
 Status finish_mesh_options(const std::string& command, MeshFlags& f);
 
+// The render command a placeholder's note names: the same clusters, servers
+// and namespaces, with --include-credentials, into OUT_DIR (or -o yaml).
+std::string render_fill_command(const MeshFlags& f, const std::string& out_dir);
+
 // `meshctl <command> --print-required-permissions`: what the options need in
 // every cluster.
 int print_required_permissions(const std::string& command, const mesh::JoinOptions& options);

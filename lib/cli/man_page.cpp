@@ -86,4 +86,13 @@ std::string man_page(const CLI::App& root) {
   return page;
 }
 
+void add_man_command(CLI::App& root, Session& session) {
+  auto* cmd = root.add_subcommand("__man", "");
+  cmd->group("");
+  on_run(cmd, session, [&root]() -> Result<int> {
+    fmt::print("{}", man_page(root));
+    return 0;
+  });
+}
+
 }  // namespace meshctl::cli

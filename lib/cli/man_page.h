@@ -6,8 +6,13 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "cli/session.h"
+
 namespace meshctl::cli {
 
 std::string man_page(const CLI::App& root);
+
+// The hidden `meshctl __man`: prints man_page(root) (the build installs it).
+void add_man_command(CLI::App& root, Session& session);
 
 }  // namespace meshctl::cli

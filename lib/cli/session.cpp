@@ -123,6 +123,13 @@ bool ask_yes_no(const std::string& question) {
   return answer == "y" || answer == "yes";
 }
 
+std::function<bool(const mesh::TeardownReport&)> ask_before_deleting(const output::View& view) {
+  return [view](const mesh::TeardownReport& preview) {
+    const size_t deletes = output::show_preview(preview, view);
+    return deletes == 0 || ask_yes_no(fmt::format("Delete these {} objects in the contexts above?", deletes));
+  };
+}
+
 void add_global_flags(CLI::App& root, Session& session) {
   GlobalFlags& f = session.flags;
   root.add_option("--kubeconfig", f.kubeconfig,

@@ -5,11 +5,13 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include "kube/client.h"
 #include "kube/kubeconfig.h"
 #include "mesh/options.h"
+#include "mesh/teardown.h"
 #include "output/show.h"
 #include "util/outcome.h"
 
@@ -51,6 +53,9 @@ bool stderr_written();
 bool stdin_and_stderr_are_terminals();
 // Asks on stderr, reads one line from stdin; only "y" or "yes" is a yes.
 bool ask_yes_no(const std::string& question);
+// Teardown's question: the preview's table on stderr, then "Delete these N
+// objects ...?" (no delete to confirm needs no yes).
+std::function<bool(const mesh::TeardownReport&)> ask_before_deleting(const output::View& view);
 
 // Prints output::error_lines (redacted) on stderr; returns the error's exit
 // code (util/outcome.h).

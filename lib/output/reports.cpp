@@ -85,7 +85,10 @@ Result<Format> parse_format(const std::string& text) {
     return Format::json;
   if (text == "yaml")
     return Format::yaml;
-  return Error(Errc::usage, "unknown output format \"" + text + "\"", "use one of: table, wide, json, yaml");
+  if (text == "name")
+    return Format::name;
+  return Error(Errc::usage, "unknown output format \"" + text + "\"",
+               "use one of: table, wide, json, yaml, name");
 }
 
 std::string serialize(const Json& document, Format format) {

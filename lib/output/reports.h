@@ -15,8 +15,9 @@ namespace meshctl::output {
 
 using Json = nlohmann::json;
 
-enum class Format { table, wide, json, yaml };
-// "table", "wide", "json", "yaml"; Errc::usage otherwise.
+// name: one name per line, for scripts and shell completion (contexts only).
+enum class Format { table, wide, json, yaml, name };
+// "table", "wide", "json", "yaml", "name"; Errc::usage otherwise.
 Result<Format> parse_format(const std::string& text);
 
 Json join_json(const mesh::JoinReport& report);

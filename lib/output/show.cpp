@@ -17,6 +17,8 @@
 namespace meshctl::output {
 namespace {
 
+constexpr const char* kKeepTokensSafe = "keep it out of version control unless sealed or encrypted";
+
 void to_stderr(const std::string& lines) {
   std::fputs(log::redact(lines).c_str(), stderr);
 }
@@ -126,6 +128,8 @@ int show(const mesh::RenderReport& report, const View& view, const std::string& 
   if (!report.problems.empty())
     return exit_code(report.outcome());
   warn_each(report.warnings);
+  if (report.include_credentials)
+    log::warn("the output holds the federation tokens of the clusters: {}", kKeepTokensSafe);
   if (view.format == Format::json)
     print_document(render_json(report), view);
   else
@@ -138,6 +142,9 @@ Result<int> write(const mesh::RenderReport& report, const std::string& dir, cons
   if (!report.problems.empty())
     return exit_code(report.outcome());
   warn_each(report.warnings);
+  if (report.include_credentials)
+    log::warn("every link Secret file (mode 0600) holds the federation tokens of the clusters: {}",
+              kKeepTokensSafe);
   TRY(write_render_directory(dir, render_files(report, fill_command)));
   for (const auto& c : report.clusters) {
     fmt::print("{}: {} objects in {}", c.name, c.objects.size(), files::join(dir, c.name));
@@ -171,6 +178,9 @@ int show(const mesh::ContextList& list, const View& view) {
   doc["exitCode"] = code;
   if (view.structured())
     print_document(doc, view);
+  else if (view.format == Format::name)
+    for (const auto& row : list.contexts)
+      fmt::print("{}\n", row.summary.name);
   else
     fmt::print("{}", table.render());
   return code;
