@@ -35,12 +35,11 @@ ObjectResult result_for(const std::string& cluster, const DesiredObject& d) {
 // Marks an object join took over (it existed without meshctl's label), so
 // that leave and teardown release it instead of deleting what someone else
 // made. Its own field manager keeps meshctl's later applies from removing it.
-Result<Json> record_adoption(kube::ClusterApi& client, const DesiredObject& d, const JoinOptions& options) {
+Result<Json> record_adoption(kube::ClusterApi& client, const DesiredObject& d, kube::DryRun dry_run) {
   Json patch = {
       {"metadata", {{"annotations", {{std::string(calico::kAdoptedAnnotation), kube::now_rfc3339()}}}}}};
   return client.merge_patch(d.resource, d.namespace_, d.name, patch,
-                            std::string(calico::kAdoptionFieldManager),
-                            options.dry_run ? kube::DryRun::yes : kube::DryRun::no);
+                            std::string(calico::kAdoptionFieldManager), dry_run);
 }
 
 // Preflight read every kind join writes (labelled lists, and the names the
@@ -118,16 +117,13 @@ struct Written {
 };
 
 Written apply_object(kube::ClusterApi& client, const std::string& cluster, const DesiredObject& d,
-                     const LiveState& live, const JoinOptions& options) {
+                     const LiveState& live, const kube::ApplyOptions& apply_options) {
   ObjectResult r = result_for(cluster, d);
   const Json* existing = live.find(d);
   if (existing != nullptr && matches_live(*existing, d.body)) {
     r.action = Action::unchanged;
     return {r, std::nullopt};
   }
-  kube::ApplyOptions apply_options;
-  apply_options.force = options.force_conflicts ? kube::Force::yes : kube::Force::no;
-  apply_options.dry_run = options.dry_run ? kube::DryRun::yes : kube::DryRun::no;
   auto applied = client.apply(d.resource, d.namespace_, d.name, d.body, apply_options);
   if (!applied && apply_refused(applied.error()))
     applied = write_without_apply(client, d, apply_options);
@@ -144,7 +140,7 @@ Written apply_object(kube::ClusterApi& client, const std::string& cluster, const
   }
   r.action = classify(*applied, existing);
   if (r.action == Action::adopt) {
-    auto adopted = record_adoption(client, d, options);
+    auto adopted = record_adoption(client, d, apply_options.dry_run);
     if (!adopted) {
       r.action = Action::failed;
       r.error =
@@ -190,7 +186,7 @@ const char* action_name(Action action) {
 std::vector<ObjectResult> remove_stale_remote_pools(kube::ClusterApi& client, const std::string& cluster,
                                                     const std::string& remote, const kube::Resource& pools,
                                                     const std::vector<DesiredObject>& keep,
-                                                    const LiveState& live, const JoinOptions& options) {
+                                                    const LiveState& live, kube::DryRun dry_run) {
   std::set<std::string> kept;
   for (const auto& d : keep) {
     if (d.kind == "IPPool")
@@ -208,8 +204,7 @@ std::vector<ObjectResult> remove_stale_remote_pools(kube::ClusterApi& client, co
     if (!kube::annotation_of(object, calico::kAdoptedAnnotation).empty())
       continue;
     ObjectResult r{cluster, "IPPool", "", name, remote, Action::remove, "", Errc::internal, 0};
-    auto removed = client.remove(pools, "", name, kube::Propagation::background,
-                                 options.dry_run ? kube::DryRun::yes : kube::DryRun::no);
+    auto removed = client.remove(pools, "", name, kube::Propagation::background, dry_run);
     if (!removed) {
       r.action = Action::failed;
       r.error = removed.error().message;
@@ -233,9 +228,16 @@ Result<Json> release_adopted(kube::ClusterApi& client, const kube::Resource& res
   return client.merge_patch(resource, ns, name, patch, std::string(calico::kAdoptionFieldManager), dry_run);
 }
 
+kube::ApplyOptions write_options(const JoinOptions& options) {
+  kube::ApplyOptions out;
+  out.force = options.force_conflicts ? kube::Force::yes : kube::Force::no;
+  out.dry_run = options.dry_run ? kube::DryRun::yes : kube::DryRun::no;
+  return out;
+}
+
 std::vector<ObjectResult> apply_objects(kube::ClusterApi& client, const std::string& cluster,
                                         const std::vector<DesiredObject>& objects, const LiveState& live,
-                                        const JoinOptions& options, LiveState* record) {
+                                        const kube::ApplyOptions& how, LiveState* record) {
   std::vector<ObjectResult> results;
   bool stop = false;
   for (std::size_t begin = 0; begin < objects.size();) {
@@ -250,12 +252,12 @@ std::vector<ObjectResult> apply_objects(kube::ClusterApi& client, const std::str
       continue;
     }
     auto round = parallel_map<Written>(end - begin, [&](std::size_t i) {
-      return apply_object(client, cluster, objects[begin + i], live, options);
+      return apply_object(client, cluster, objects[begin + i], live, how);
     });
     for (std::size_t i = 0; i < round.size(); ++i) {
       const DesiredObject& d = objects[begin + i];
       stop = stop || round[i].result.action == Action::failed;
-      if (record != nullptr && round[i].object && !options.dry_run)
+      if (record != nullptr && round[i].object && how.dry_run == kube::DryRun::no)
         record->objects[object_key(d.resource, d.namespace_, d.name)] = std::move(*round[i].object);
       results.push_back(std::move(round[i].result));
     }

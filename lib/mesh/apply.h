@@ -34,7 +34,10 @@ struct ObjectResult {
 // them are stored there.
 std::vector<ObjectResult> apply_objects(kube::ClusterApi& client, const std::string& cluster,
                                         const std::vector<DesiredObject>& objects, const LiveState& live,
-                                        const JoinOptions& options, LiveState* record = nullptr);
+                                        const kube::ApplyOptions& how, LiveState* record = nullptr);
+// How join's options write: meshctl's field manager, a server-side dry run
+// or not, and whether fields another field manager owns are taken over.
+kube::ApplyOptions write_options(const JoinOptions& options);
 
 // Deletes meshctl's disabled IPPools in a cluster that were made for
 // `remote` and are not among `keep` (by name): R's pod CIDRs changed, or the
@@ -43,7 +46,7 @@ std::vector<ObjectResult> apply_objects(kube::ClusterApi& client, const std::str
 std::vector<ObjectResult> remove_stale_remote_pools(kube::ClusterApi& client, const std::string& cluster,
                                                     const std::string& remote, const kube::Resource& pools,
                                                     const std::vector<DesiredObject>& keep,
-                                                    const LiveState& live, const JoinOptions& options);
+                                                    const LiveState& live, kube::DryRun dry_run);
 
 // Gives an object join took over back as it was found: meshctl's labels and
 // the takeover record removed, the object itself kept (leave, teardown, and

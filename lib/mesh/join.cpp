@@ -159,7 +159,7 @@ RemoteOffer prepare_remote(Cluster& c, PreflightFacts& facts, const JoinOptions&
     offer.error = objects.error();
     return offer;
   }
-  offer.objects = apply_objects(client, name, *objects, offer.live, o, &offer.live);
+  offer.objects = apply_objects(client, name, *objects, offer.live, write_options(o), &offer.live);
   for (const auto& r : offer.objects) {
     if (r.action == Action::failed || r.action == Action::skipped) {
       offer.error = Error(r.action == Action::failed ? r.error_code : Errc::interrupted, r.error, "",
@@ -302,12 +302,12 @@ LinkOutcome write_link(Cluster& local, const PreflightFacts& facts, const LiveSt
       changes_connection_data(secret, live) || changes_connection_data(rcc, live);
   out.stored_kubeconfig = Secret(secret_data(secret.body, "kubeconfig"));
   auto start = Clock::now();
-  out.objects = apply_objects(*local.client, local.member.mesh_name, *objects, live, o);
+  out.objects = apply_objects(*local.client, local.member.mesh_name, *objects, live, write_options(o));
   if (std::none_of(out.objects.begin(), out.objects.end(), [](const ObjectResult& r) {
         return r.action == Action::failed || r.action == Action::skipped;
       })) {
     auto removed = remove_stale_remote_pools(*local.client, local.member.mesh_name, remote,
-                                             remote_pools.resource, *objects, live, o);
+                                             remote_pools.resource, *objects, live, write_options(o).dry_run);
     out.objects.insert(out.objects.end(), removed.begin(), removed.end());
   }
   out.link.written = true;
@@ -440,7 +440,8 @@ JoinReport run_join(std::vector<Cluster>& clusters, const JoinOptions& options, 
                                        preflight.facts, options);
     summarise_objects(clusters[i].member.mesh_name, outcome.objects, "links", progress);
     if (options.wait && !options.dry_run && !interrupted())
-      verify_links(clusters[i], outcome, Clock::now() + options.timeout, options, progress);
+      verify_links(clusters[i], outcome, Clock::now() + options.timeout, VerifySettings::of(options),
+                   progress);
     outcomes[i] = std::move(outcome);
     return true;
   });

@@ -106,7 +106,8 @@ Result<NewCredential> issue_secret_token(Cluster& c, const ClusterFacts& f, int 
   const std::string& ns = f.federation_namespace;
   if (create) {
     TRY_ASSIGN(auto objects, federation_objects(c.member.mesh_name, ns, true, o.join, generation));
-    auto written = apply_objects(*c.client, c.member.mesh_name, {objects.back()}, LiveState{}, o.join);
+    auto written =
+        apply_objects(*c.client, c.member.mesh_name, {objects.back()}, LiveState{}, write_options(o.join));
     if (written.front().action == Action::failed || written.front().action == Action::skipped) {
       const auto& w = written.front();
       return Error(
@@ -169,7 +170,7 @@ PeerOutcome update_peer(Cluster& peer, const Json& link_secret, const std::strin
   LiveState live;
   live.objects[object_key(secret.resource, secret.namespace_, secret.name)] = link_secret;
   auto start = Clock::now();
-  auto written = apply_objects(*peer.client, peer.member.mesh_name, {secret}, live, o.join);
+  auto written = apply_objects(*peer.client, peer.member.mesh_name, {secret}, live, write_options(o.join));
   const ObjectResult& result = written.front();
   if (result.action == Action::failed || result.action == Action::skipped) {
     out.link.detail = "not updated: " + result.error;
@@ -186,7 +187,7 @@ PeerOutcome update_peer(Cluster& peer, const Json& link_secret, const std::strin
   }
   verify.stored_kubeconfigs[remote] = Secret(secret_data(secret.body, "kubeconfig"));
   verify.links.push_back(out.link);
-  verify_links(peer, verify, deadline, o.join, progress);
+  verify_links(peer, verify, deadline, VerifySettings::of(o.join), progress);
   out.link = verify.links.front();
   if (verify.typha_unreachable)
     out.link.detail += " (the cluster stopped answering)";

@@ -39,13 +39,13 @@ bool settled(const LinkResult& link) {
 // Judges one link from what Typha says, as status does: a failure reported
 // after the link had been in sync is stale when the stored credential works.
 void judge_link(LinkResult& link, const LinkVerdict& verdict, const Secret& stored_kubeconfig,
-                const std::string& restart_command, const JoinOptions& o) {
+                const std::string& restart_command, std::chrono::milliseconds request_timeout) {
   link.state = verdict.event.state;
   link.detail = verdict.event.detail;
   link.verified = true;
   if (!verdict.event.failed_after_sync || link.state != calico::LinkState::connection_failed)
     return;
-  auto credential = check_credential(stored_kubeconfig.reveal(), nullptr, Probe::yes, o.request_timeout);
+  auto credential = check_credential(stored_kubeconfig.reveal(), nullptr, Probe::yes, request_timeout);
   if (!is_stale_failure(verdict.event, credential))
     return;
   link.state = calico::LinkState::stale_failure;
@@ -83,7 +83,7 @@ bool restart_for_stale_links(Cluster& local, LinksToVerify& outcome, const Progr
 
 }  // namespace
 
-void verify_links(Cluster& local, LinksToVerify& outcome, Clock::time_point deadline, const JoinOptions& o,
+void verify_links(Cluster& local, LinksToVerify& outcome, Clock::time_point deadline, const VerifySettings& o,
                   const ProgressFn& progress) {
   TyphaReadOptions read_options;
   read_options.secrets = link_secret_readers(outcome, o.secret_namespace);
@@ -120,7 +120,7 @@ void verify_links(Cluster& local, LinksToVerify& outcome, Clock::time_point dead
         const auto& view = outcome.changed_remotes.count(link.remote) > 0 ? recent : whole;
         if (view)
           judge_link(link, view->link(link.remote), outcome.stored_kubeconfigs[link.remote],
-                     typha_restart_command(local.member.context, view->deployments()), o);
+                     typha_restart_command(local.member.context, view->deployments()), o.request_timeout);
       }
       if (link.state == calico::LinkState::in_sync)
         ++in_sync;

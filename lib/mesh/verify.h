@@ -34,6 +34,16 @@ struct LinksToVerify {
   bool typha_unreachable = false;                    // the last read of Typha found the cluster unreachable
 };
 
+// What verification takes from join's (or rotate's) options.
+struct VerifySettings {
+  std::string secret_namespace;  // of the link Secrets (Typha's view names their readers)
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(10)};  // of a stored credential's probe
+  bool restart_stale_typha = false;                                     // --restart-stale-typha
+  static VerifySettings of(const JoinOptions& o) {
+    return {o.secret_namespace, o.request_timeout, o.restart_stale_typha};
+  }
+};
+
 // The cluster stopped answering, refuses meshctl's credentials, or still says
 // 503 after the retries (an apiserver shutting down answers that before it
 // stops listening): exit 4, as for a cluster unreachable from the start.
@@ -43,9 +53,9 @@ bool lost_contact(Errc code, int http_status = 0);
 // failure Typha never takes back) or the deadline passes. Changed links are
 // followed in Typha's log from the change on; the others are judged by each
 // replica's whole log, so an unchanged, healthy mesh is verified by one read.
-// With options.restart_stale_typha, Typha is restarted once where a link
+// With settings.restart_stale_typha, Typha is restarted once where a link
 // holds a stale failure.
 void verify_links(Cluster& local, LinksToVerify& links, std::chrono::steady_clock::time_point deadline,
-                  const JoinOptions& options, const ProgressFn& progress);
+                  const VerifySettings& settings, const ProgressFn& progress);
 
 }  // namespace meshctl::mesh
