@@ -62,15 +62,22 @@ echo "-- apply with kubectl, then render again with the tokens"
 for c in "${CLUSTERS[@]}"; do kc "$c" apply -k "$render_dir/$c" >"$ARTIFACTS/render-apply-1-$c.log" 2>&1; done
 # The token must be for the ServiceAccount that exists now. When one of the
 # same name was deleted moments before (the teardown that empties the mesh),
-# Kubernetes' token controller can fill the Secret from its stale cache, then
-# deletes it once its cache catches up; a GitOps tool puts the Secret back on
-# its next sync, as the re-apply here does.
+# Kubernetes' token controller can fill the Secret from its stale cache. It
+# deletes such a Secret once its cache catches up, or (when no later event
+# reaches it) keeps it until its next resync, hours later. A GitOps tool puts
+# a deleted Secret back on its next sync, as the re-apply here does; one
+# filled for the old ServiceAccount is deleted first, as meshctl join does
+# and as its hint tells a person to.
 token_filled() {
   local c sa_uid filled_for
   for c in "${CLUSTERS[@]}"; do
     sa_uid=$(kc "$c" get serviceaccount -n calico-system tigera-federation-remote-cluster -o jsonpath='{.metadata.uid}')
     filled_for=$(kc "$c" get secret -n calico-system tigera-federation-remote-cluster --ignore-not-found \
       -o jsonpath='{.metadata.annotations.kubernetes\.io/service-account\.uid} {.data.token}')
+    if [[ -n "$filled_for" && "$filled_for" != "$sa_uid "* && "$filled_for" != " "* ]]; then
+      kc "$c" delete secret -n calico-system tigera-federation-remote-cluster >>"$ARTIFACTS/render-apply-1-$c.log" 2>&1
+      filled_for=""
+    fi
     if [[ -z "$filled_for" ]]; then
       kc "$c" apply -k "$render_dir/$c" >>"$ARTIFACTS/render-apply-1-$c.log" 2>&1
       return 1
