@@ -66,6 +66,31 @@ KUBECONFIG="$lp_config" meshctl join iad=lp-iad pdx=lp-pdx --overlay-routing Dis
 expect_rc 5 "--overlay-routing Disabled without rights on IPPools fails preflight"
 check "the error names the IPPool permissions" grep -q 'iad: not allowed to list ippools.projectcalico.org.*create ippools' <<<"$MESH_ERR"
 check "iad: nothing written" test "$before" == "$(managed_objects iad)"
+# A teardown that asks on a terminal, where the API already refuses a delete
+# in the preview (a server-side dry run): it shows the refusal and does not
+# ask, since a yes would leave the mesh half torn down. It is answered "y" in
+# case it asks anyway.
+lp_can_delete_secrets() {
+  KUBECONFIG="$lp_config" kubectl --context lp-iad auth can-i delete secrets -n calico-system | grep -qx "$1"
+}
+set_lp_secret_verbs() {
+  kc iad patch clusterrole meshctl-operator --type=json -p="[{\"op\":\"replace\",\"path\":\"/rules/0/verbs\",\"value\":$1}]" >/dev/null
+}
+all_managed() { for c in "${CLUSTERS[@]}"; do managed_objects "$c"; done; }
+set_lp_secret_verbs '["get","list","create","patch"]'
+wait_for 30 "iad: the least-privilege user may no longer delete Secrets" lp_can_delete_secrets no
+before="$(all_managed)"
+set +e
+echo y | NO_COLOR=1 KUBECONFIG="$lp_config" script -qec "'$MESHCTL' teardown" /dev/null >"$ARTIFACTS/teardown-refused.out" 2>&1
+rc=$?
+set -e
+check "teardown on a terminal, a delete refused in the preview: exit 1 (got $rc)" test "$rc" == 1
+check "it did not ask" bash -c "! grep -q 'Delete these' '$ARTIFACTS/teardown-refused.out'"
+check "it shows the refused delete" grep -q 'Secret.*failed' "$ARTIFACTS/teardown-refused.out"
+check "nothing was deleted anywhere" test "$before" == "$(all_managed)"
+set_lp_secret_verbs '["get","list","create","patch","delete"]'
+wait_for 30 "iad: the least-privilege user may delete Secrets again" lp_can_delete_secrets yes
+
 KUBECONFIG="$lp_config" meshctl teardown iad=lp-iad pdx=lp-pdx fra=lp-fra
 expect_rc 0 "teardown as the least-privilege user"
 for c in "${CLUSTERS[@]}"; do check "$c: zero meshctl objects" test "$(count_managed "$c")" == 0; done
