@@ -32,12 +32,12 @@ const char* licence_name(Licence licence) {
   return "unknown";
 }
 
-ApiMode api_mode_from(bool crd_group_served, bool v3_group_served, bool api_service_backed) {
-  if (!v3_group_served)
+ApiMode api_mode_from(const ServedApis& served) {
+  if (!served.v3_group)
     return ApiMode::not_served;
-  if (api_service_backed)
+  if (served.api_service_backed)
     return ApiMode::api_server;
-  return crd_group_served ? ApiMode::v1_crds : ApiMode::native_v3;
+  return served.crd_group ? ApiMode::v1_crds : ApiMode::native_v3;
 }
 
 std::optional<std::pair<int, int>> minor_version(const std::string& text) {

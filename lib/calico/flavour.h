@@ -38,9 +38,14 @@ struct Flavour {
   std::vector<std::string> unread;  // what could not be read (forbidden, ...), one phrase each
 };
 
-// Discovery of the groups served and whether the APIService
-// v3.projectcalico.org names a service: the mode as Calico documents it.
-ApiMode api_mode_from(bool crd_group_served, bool v3_group_served, bool api_service_backed);
+// What discovery and the APIService v3.projectcalico.org say.
+struct ServedApis {
+  bool crd_group = false;           // crd.projectcalico.org/v1 is served
+  bool v3_group = false;            // projectcalico.org/v3 is served
+  bool api_service_backed = false;  // the APIService names a service (the Calico API server)
+};
+// The mode as Calico documents it.
+ApiMode api_mode_from(const ServedApis& served);
 
 // "v3.22.1", "3.22", "v3.23.0-1.0" -> {3, 22}; nullopt when not a version.
 std::optional<std::pair<int, int>> minor_version(const std::string& text);

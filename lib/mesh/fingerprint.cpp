@@ -298,7 +298,7 @@ calico::Flavour read_flavour(kube::ClusterApi& client, FlavourReads what, OwnPoo
     steps[i]();
     return true;
   });
-  f.api_mode = calico::api_mode_from(groups.crd, groups.v3, reads.api_service_backed);
+  f.api_mode = calico::api_mode_from({groups.crd, groups.v3, reads.api_service_backed});
   if (reads.felix_overlay && f.vxlan) {
     f.data_plane.overlay = reads.felix_overlay;
     f.data_plane.overlay->vxlan = *f.vxlan;

@@ -41,10 +41,11 @@ std::vector<std::string> problems(const std::vector<FlavouredCluster>& clusters,
 
 TEST_CASE("the API mode follows Calico's documented detection") {
   using meshctl::calico::api_mode_from;
-  CHECK(api_mode_from(true, true, true) == ApiMode::api_server);
-  CHECK(api_mode_from(false, true, false) == ApiMode::native_v3);
-  CHECK(api_mode_from(true, true, false) == ApiMode::v1_crds);
-  CHECK(api_mode_from(true, false, false) == ApiMode::not_served);
+  CHECK(api_mode_from({.crd_group = true, .v3_group = true, .api_service_backed = true}) ==
+        ApiMode::api_server);
+  CHECK(api_mode_from({.crd_group = false, .v3_group = true}) == ApiMode::native_v3);
+  CHECK(api_mode_from({.crd_group = true, .v3_group = true}) == ApiMode::v1_crds);
+  CHECK(api_mode_from({.crd_group = true, .v3_group = false}) == ApiMode::not_served);
 }
 
 TEST_CASE("Enterprise versions: only a known 3.22 or older reads v1 only") {
