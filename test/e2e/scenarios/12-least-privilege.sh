@@ -70,8 +70,8 @@ check "iad: nothing written" test "$before" == "$(managed_objects iad)"
 # in the preview (a server-side dry run): it shows the refusal and does not
 # ask, since a yes would leave the mesh half torn down. It is answered "y" in
 # case it asks anyway.
-lp_can_delete_secrets() {
-  KUBECONFIG="$lp_config" kubectl --context lp-iad auth can-i delete secrets -n calico-system | grep -qx "$1"
+lp_can_delete_secrets() {  # can-i exits 1 when it says no
+  [[ "$(KUBECONFIG="$lp_config" kubectl --context lp-iad auth can-i delete secrets -n calico-system)" == "$1" ]]
 }
 set_lp_secret_verbs() {
   kc iad patch clusterrole meshctl-operator --type=json -p="[{\"op\":\"replace\",\"path\":\"/rules/0/verbs\",\"value\":$1}]" >/dev/null
