@@ -50,23 +50,63 @@ std::string access_secret_key(const Json& rcc, const StatusOptions& o) {
   return name.empty() ? "" : ref.value("namespace", o.secret_namespace) + "/" + name;
 }
 
-// The Secrets the RCCs name, each read by name (hand-made links may name any).
+// meshctl's labelled Secrets in every namespace status looks in (the link
+// Secrets' and the federation token's), and the federation token under its
+// documented name, which a hand-made one also has: all read at once.
+struct SecretReads {
+  std::map<std::string, Result<Json>> labelled;    // namespace -> meshctl's Secrets there
+  std::map<std::string, Result<Json>> documented;  // federation namespace -> the token Secret of that name
+};
+
+SecretReads read_secrets(kube::ClusterApi& client, const StatusOptions& o) {
+  std::set<std::string> labelled_in(o.federation_namespaces.begin(), o.federation_namespaces.end());
+  labelled_in.insert(o.secret_namespace);
+  std::vector<std::pair<std::string, bool>> reads;  // namespace, by documented name (else labelled list)
+  for (const auto& ns : labelled_in)
+    reads.emplace_back(ns, false);
+  for (const auto& ns : o.federation_namespaces)
+    reads.emplace_back(ns, true);
+  auto answers = parallel_map<Result<Json>>(reads.size(), [&](size_t i) {
+    const auto& [ns, by_name] = reads[i];
+    return by_name ? client.get(r::secrets, ns, std::string(calico::kFederationName))
+                   : client.list(r::secrets, ns, calico::managed_selector());
+  });
+  SecretReads out;
+  for (size_t i = 0; i < reads.size(); ++i)
+    (reads[i].second ? out.documented : out.labelled).emplace(reads[i].first, std::move(answers[i]));
+  return out;
+}
+
+// The Secrets the RCCs name: from meshctl's labelled list where they are in
+// it, else read by name (a hand-made link may name any Secret, anywhere).
 std::map<std::string, Json> referenced_secrets(kube::ClusterApi& client, const std::vector<Json>& rccs,
-                                               const StatusOptions& o) {
-  std::vector<std::string> keys;
-  for (const auto& rcc : rccs) {
-    if (auto key = access_secret_key(rcc, o); !key.empty())
-      keys.push_back(std::move(key));
+                                               const StatusOptions& o, const SecretReads& known) {
+  std::map<std::string, Json> listed;
+  for (const auto& [ns, list] : known.labelled) {
+    if (!list)
+      continue;
+    for (const auto& item : kube::items(*list))
+      listed[ns + "/" + kube::metadata_string(item, "name")] = item;
   }
-  auto read = parallel_map<std::optional<Json>>(keys.size(), [&](size_t i) -> std::optional<Json> {
-    const auto slash = keys[i].find('/');
-    auto secret = client.get(r::secrets, keys[i].substr(0, slash), keys[i].substr(slash + 1));
+  std::map<std::string, Json> out;
+  std::vector<std::string> unlisted;
+  for (const auto& rcc : rccs) {
+    auto key = access_secret_key(rcc, o);
+    if (key.empty())
+      continue;
+    if (auto it = listed.find(key); it != listed.end())
+      out[key] = it->second;
+    else
+      unlisted.push_back(std::move(key));
+  }
+  auto read = parallel_map<std::optional<Json>>(unlisted.size(), [&](size_t i) -> std::optional<Json> {
+    const auto slash = unlisted[i].find('/');
+    auto secret = client.get(r::secrets, unlisted[i].substr(0, slash), unlisted[i].substr(slash + 1));
     return secret ? std::optional<Json>(std::move(*secret)) : std::nullopt;
   });
-  std::map<std::string, Json> out;
-  for (size_t i = 0; i < keys.size(); ++i) {
+  for (size_t i = 0; i < unlisted.size(); ++i) {
     if (read[i])
-      out[keys[i]] = std::move(*read[i]);
+      out[unlisted[i]] = std::move(*read[i]);
   }
   return out;
 }
@@ -83,22 +123,10 @@ std::map<std::string, Json> managed_by_name(kube::ClusterApi& client, const kube
 
 // The current federation token: meshctl's highest generation (after
 // rotations), else the one under the documented name (also hand-made); the
-// first namespace that has one. Both reads of every namespace go together.
-std::optional<Json> federation_token(kube::ClusterApi& client, const StatusOptions& o) {
-  const auto& namespaces = o.federation_namespaces;
-  auto read = parallel_map<std::pair<Result<Json>, Result<Json>>>(namespaces.size(), [&](size_t i) {
-    std::pair<Result<Json>, Result<Json>> out{Error(Errc::internal, "not read"), Error(Errc::internal, "")};
-    parallel_map<bool>(2, [&](size_t which) {
-      if (which == 0)
-        out.first = client.list(r::secrets, namespaces[i], calico::managed_selector());
-      else
-        out.second = client.get(r::secrets, namespaces[i], std::string(calico::kFederationName));
-      return true;
-    });
-    return out;
-  });
-  for (auto& [labelled, named] : read) {
-    if (labelled) {
+// first namespace that has one.
+std::optional<Json> federation_token(const SecretReads& known, const StatusOptions& o) {
+  for (const auto& ns : o.federation_namespaces) {
+    if (const auto& labelled = known.labelled.at(ns)) {
       const Json* newest = nullptr;
       for (const auto& item : kube::items(*labelled)) {
         if (is_federation_token_secret(item) &&
@@ -108,17 +136,17 @@ std::optional<Json> federation_token(kube::ClusterApi& client, const StatusOptio
       if (newest != nullptr)
         return *newest;
     }
-    if (named)
-      return std::move(*named);
+    if (const auto& named = known.documented.at(ns))
+      return *named;
   }
   return std::nullopt;
 }
 
-// Everything status reads in one cluster, sent together: the RCCs (and after
-// them the Secrets they name and what Typha says about them), the Calico
-// fingerprint with meshctl's pools, the link RBAC and the federation token.
-// On a distant cluster that costs the round trips of the longest chain, not
-// one per read.
+// Everything status reads in one cluster, sent together: the RCCs with
+// meshctl's Secrets (and after them the Secrets they name that those lack,
+// and what Typha says about them), the Calico fingerprint with meshctl's
+// pools, the link RBAC. On a distant cluster that costs the round trips of
+// the longest chain, not one per read.
 ClusterFacts read_cluster(Cluster& c, const StatusOptions& o) {
   ClusterFacts f;
   kube::ClusterApi& client = *c.client;
@@ -126,7 +154,15 @@ ClusterFacts read_cluster(Cluster& c, const StatusOptions& o) {
   OwnPools own_pools;
   const std::vector<std::function<void()>> reads{
       [&] {
-        rccs = client.list(r::remote_cluster_configurations, "");
+        SecretReads secrets;
+        parallel_map<bool>(2, [&](size_t i) {
+          if (i == 0)
+            rccs = client.list(r::remote_cluster_configurations, "");
+          else
+            secrets = read_secrets(client, o);
+          return true;
+        });
+        f.federation_token = federation_token(secrets, o);
         if (!rccs)
           return;
         const auto& items = kube::items(*rccs);
@@ -137,7 +173,7 @@ ClusterFacts read_cluster(Cluster& c, const StatusOptions& o) {
         }
         parallel_map<bool>(2, [&](size_t i) {
           if (i == 0)
-            f.secrets = referenced_secrets(client, items, o);
+            f.secrets = referenced_secrets(client, items, o, secrets);
           else
             f.typha = read_typha(client, typha_options);
           return true;
@@ -146,7 +182,6 @@ ClusterFacts read_cluster(Cluster& c, const StatusOptions& o) {
       [&] { f.flavour = read_flavour(client, FlavourReads::calico_kind, &own_pools); },
       [&] { f.roles = managed_by_name(client, r::roles, o.secret_namespace); },
       [&] { f.role_bindings = managed_by_name(client, r::role_bindings, o.secret_namespace); },
-      [&] { f.federation_token = federation_token(client, o); },
   };
   parallel_map<bool>(reads.size(), [&](size_t i) {
     reads[i]();
