@@ -189,7 +189,7 @@ def timed_script(lab, name):
     run([str(ROOT / "test/bench" / name), *lab.names], env=lab.env)
     written = time.monotonic() - start
     in_sync = lab.wait_in_sync(start)
-    return written, in_sync, lab.requests_since(marks, "kubectl")
+    return written, in_sync, lab.requests_since(marks, "kubectl/")
 
 
 NOT_RUN = (float("nan"), float("nan"), float("nan"))
@@ -217,11 +217,11 @@ def bench_size(n, reps, meshctl, base_dir, latency="", yardsticks=("baseline", "
                 raise RuntimeError(f"meshctl join exited {rc}")
             mesh_sync = lab.wait_in_sync(start)
             lab_cpu = lab.cpu_seconds() - lab_cpu_before
-            mesh_requests = lab.requests_since(marks, "meshctl")
+            mesh_requests = lab.requests_since(marks, "meshctl/")
             marks = lab.audit_lines()
             rerun_wall, rerun_rss, rerun_cpu, rc = timed_meshctl(
                 meshctl, ["join", *lab.names, "--allow-loopback-servers"], lab.env)
-            rerun_requests = lab.requests_since(marks, "meshctl")
+            rerun_requests = lab.requests_since(marks, "meshctl/")
             status_wall, status_rss, status_cpu, status_rc = timed_meshctl(meshctl, ["status", *lab.names], lab.env)
             rows.append(dict(n=n, rep=rep, baseline_written_s=base_written, baseline_sync_s=base_sync,
                              baseline_requests=base_requests, fair_written_s=fair_written, fair_sync_s=fair_sync,
