@@ -27,8 +27,7 @@ using kube::Json;
 // Everything read from one cluster, in both of its roles.
 struct ClusterFacts {
   bool reachable = false;
-  std::string error;
-  Errc error_code = Errc::internal;
+  Error error;  // when not reachable
   std::vector<Json> rccs;
   std::map<std::string, Json> secrets;               // "ns/name" -> Secret (referenced by RCCs)
   std::map<std::string, Json> roles, role_bindings;  // name -> object, meshctl-managed, secret namespace
@@ -189,8 +188,10 @@ ClusterFacts read_cluster(Cluster& c, const StatusOptions& o) {
   });
   if (!rccs) {
     ClusterFacts unreachable;
-    unreachable.error = rccs.error().message;
-    unreachable.error_code = rccs.error().code;
+    unreachable.error = rccs.error();
+    if (rccs.error().code == Errc::not_found)  // the RemoteClusterConfiguration API is not served
+      unreachable.error = Error(Errc::precondition, rccs.error().message,
+                                "is Calico Enterprise installed there (its API server, or the v3 CRDs)?");
     return unreachable;
   }
   f.reachable = true;
@@ -366,8 +367,8 @@ bool LinkStatus::healthy() const {
 Outcome StatusReport::outcome() const {
   Outcome out = Outcome::ok;
   for (const auto& c : clusters) {
-    if (!c.reachable && !c.discovered)
-      out = worst(out, Outcome::unreachable);
+    if (!c.reachable && !c.discovered)  // 4 for a lost connection or refused credentials
+      out = worst(out, outcome_of(c.error.code));
   }
   for (const auto& l : links) {
     const std::string& credential = l.credential.result;

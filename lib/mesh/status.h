@@ -57,7 +57,7 @@ struct LinkStatus {
 struct ClusterStatus {
   std::string name, context;
   bool reachable = false;
-  std::string error;
+  Error error;  // when not reachable: why (a lost connection, refused credentials, a Forbidden list...)
   int typha_replicas = 0;
   bool discovered = false;  // found by scanning the kubeconfig, not named
   calico::Flavour flavour;  // read when reachable

@@ -198,7 +198,7 @@ Json status_json(const mesh::StatusReport& report) {
     doc["clusters"].push_back({{"name", c.name},
                                {"context", c.context},
                                {"reachable", c.reachable},
-                               {"error", c.error},
+                               {"error", c.reachable ? "" : c.error.message},
                                {"typhaReplicas", c.typha_replicas},
                                {"discovered", c.discovered},
                                {"calico", c.reachable ? flavour_json(c.flavour) : Json(nullptr)}});
@@ -303,8 +303,11 @@ std::string status_table(const mesh::StatusReport& report, const TerminalStyle& 
                          c.flavour.noncluster_typha ? " (and non-cluster-host Typha)" : "", c.typha_replicas);
     }
     if (!c.reachable)
-      out += paint(style, Tone::bad,
-                   fmt::format("cluster {} ({}) unreachable: {}\n", c.name, c.context, c.error));
+      out += paint(
+          style, Tone::bad,
+          fmt::format("cluster {} ({}) {}: {}\n", c.name, c.context,
+                      outcome_of(c.error.code) == Outcome::unreachable ? "unreachable" : "could not be read",
+                      with_hint(c.error.message, c.error.hint)));
   }
   return out;
 }
@@ -431,7 +434,8 @@ std::string status_unhealthy_summary(const mesh::StatusReport& report) {
   std::vector<std::string> parts;
   for (const auto& c : report.clusters) {
     if (!c.reachable && !c.discovered)
-      parts.push_back(c.name + " unreachable");
+      parts.push_back(c.name +
+                      (outcome_of(c.error.code) == Outcome::unreachable ? " unreachable" : " unread"));
   }
   std::vector<std::string> links;
   for (const auto& l : report.links) {

@@ -123,3 +123,24 @@ TEST_CASE("mesh flags: members and --server are checked once all are known") {
   CHECK(parse(three, {"iad", "pdx", "--skip-check", "colour"}).find("\"colour\" is not a data-plane check") !=
         std::string::npos);
 }
+
+TEST_CASE("render's fill-in command repeats the clusters, servers and namespaces given") {
+  CLI::App cmd;
+  MeshFlags f;
+  add_mesh_flags(cmd, f);
+  CHECK(parse(cmd, {"iad", "pdx", "--server", "pdx=https://10.0.0.5:6443", "--secret-namespace", "mesh"}) ==
+        "");
+  CHECK(render_fill_command(f, "out/") ==
+        "meshctl render iad pdx --include-credentials --server pdx=https://10.0.0.5:6443 --secret-namespace "
+        "mesh "
+        "--out-dir out/");
+  CHECK(render_fill_command(f, "").ends_with(" -o yaml"));
+}
+
+TEST_CASE("-o name is an output format, for the commands that list it") {
+  CLI::App cmd;
+  output::Format format = output::Format::table;
+  add_output_flag(cmd, format, "table|json|yaml|name");
+  CHECK(parse(cmd, {"-o", "name"}) == "");
+  CHECK(format == output::Format::name);
+}

@@ -73,3 +73,26 @@ TEST_CASE("Typha silent about a link: not in sync, and said so") {
   CHECK(link(report, "pdx").detail.find("has said nothing about iad") != std::string::npos);
   CHECK(report.exit_code() == 3);
 }
+
+TEST_CASE("a named cluster status cannot read: the exit code follows the cause, the fix is kept") {
+  auto mesh = test::two_clusters();
+  REQUIRE(mesh.join().exit_code() == 0);
+  mesh.typha_says("iad", in_sync_line("pdx"));
+  mesh.typha_says("pdx", in_sync_line("iad"));
+  mesh.fakes["pdx"]->deny("list", "projectcalico.org", "remoteclusterconfigurations");
+  auto forbidden = status_of(mesh);
+  REQUIRE(forbidden.clusters.size() == 2);
+  CHECK_FALSE(forbidden.clusters[1].reachable);
+  CHECK(forbidden.clusters[1].error.code == Errc::forbidden);
+  CHECK(forbidden.exit_code() == exit_code(Outcome::precondition));  // a refusal, not a lost connection
+
+  test::FakeMesh bare;
+  bare.add("iad", "https://10.0.0.1:6443");
+  bare.clusters.push_back(mesh::Cluster{
+      {"plain", "plain"}, {}, std::make_unique<test::FakeCluster>(test::FakeCluster::Calico::none)});
+  auto not_served = status_of(bare);
+  REQUIRE(not_served.clusters.size() == 2);
+  CHECK(not_served.clusters[1].error.code == Errc::precondition);
+  CHECK(not_served.clusters[1].error.hint.find("Calico Enterprise") != std::string::npos);
+  CHECK(not_served.exit_code() == exit_code(Outcome::precondition));
+}

@@ -54,6 +54,7 @@ TEST_CASE("status's one-line summary names unreachable clusters and each unhealt
   report.clusters[0].reachable = true;
   report.clusters[1].name = "fra";
   report.clusters[1].reachable = false;
+  report.clusters[1].error = meshctl::Error(meshctl::Errc::transport_refused, "connection refused");
   auto link = [](const char* local, const char* remote, meshctl::calico::LinkState state, const char* name) {
     meshctl::mesh::LinkStatus l;
     l.local = local;
