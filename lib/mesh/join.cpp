@@ -121,10 +121,9 @@ Result<Json> filled_token(kube::ClusterApi& client, Cluster& c, const std::strin
     auto removed = client.remove(token_object.resource, ns, token_object.name);
     if (!removed)
       return removed.error();
-    kube::ApplyOptions apply_options;
-    apply_options.force = o.force_conflicts ? kube::Force::yes : kube::Force::no;
-    TRY_ASSIGN(kube::Applied applied,
-               client.apply(token_object.resource, ns, token_object.name, token_object.body, apply_options));
+    TRY_ASSIGN(
+        kube::Applied applied,  // never a dry run: a dry run does not wait for tokens
+        client.apply(token_object.resource, ns, token_object.name, token_object.body, write_options(o)));
     live.objects[key] = std::move(applied.object);
   }
 }
@@ -302,12 +301,13 @@ LinkOutcome write_link(Cluster& local, const PreflightFacts& facts, const LiveSt
       changes_connection_data(secret, live) || changes_connection_data(rcc, live);
   out.stored_kubeconfig = Secret(secret_data(secret.body, "kubeconfig"));
   auto start = Clock::now();
-  out.objects = apply_objects(*local.client, local.member.mesh_name, *objects, live, write_options(o));
+  const auto how = write_options(o);
+  out.objects = apply_objects(*local.client, local.member.mesh_name, *objects, live, how);
   if (std::none_of(out.objects.begin(), out.objects.end(), [](const ObjectResult& r) {
         return r.action == Action::failed || r.action == Action::skipped;
       })) {
     auto removed = remove_stale_remote_pools(*local.client, local.member.mesh_name, remote,
-                                             remote_pools.resource, *objects, live, write_options(o).dry_run);
+                                             remote_pools.resource, *objects, live, how.dry_run);
     out.objects.insert(out.objects.end(), removed.begin(), removed.end());
   }
   out.link.written = true;

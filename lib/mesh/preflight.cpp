@@ -212,13 +212,7 @@ Status observe(kube::ClusterApi& client, const Cluster& c, const JoinOptions& o,
   }
   reads.push_back([&](LiveState& l) {
     auto rccs = list_managed(client, kube::resources::remote_cluster_configurations, "", l);
-    if (!rccs && rccs.error().code == Errc::not_found) {
-      return Status(Error(
-          Errc::precondition,
-          c.member.context + ": the RemoteClusterConfiguration API (projectcalico.org/v3) is not served",
-          "install Calico Enterprise or Calico Cloud with its API server in this cluster"));
-    }
-    return rccs;
+    return rccs ? rccs : Status(rcc_list_error(c.member.context, rccs.error()));
   });
   auto observed = parallel_map<Observation>(reads.size(), [&](std::size_t i) {
     Observation out;

@@ -21,4 +21,15 @@ struct ClusterProblem {
   }
 };
 
+// What a failed list of RemoteClusterConfigurations in CONTEXT means: a 404 is
+// the API not served there (no Calico Enterprise), a precondition with its
+// fix, the same line from every command; any other error is itself.
+inline Error rcc_list_error(const std::string& context, const Error& error) {
+  if (error.code != Errc::not_found)
+    return error;
+  return Error(Errc::precondition,
+               context + ": the RemoteClusterConfiguration API (projectcalico.org/v3) is not served",
+               "install Calico Enterprise or Calico Cloud with its API server in this cluster");
+}
+
 }  // namespace meshctl::mesh

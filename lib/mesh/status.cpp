@@ -188,10 +188,7 @@ ClusterFacts read_cluster(Cluster& c, const StatusOptions& o) {
   });
   if (!rccs) {
     ClusterFacts unreachable;
-    unreachable.error = rccs.error();
-    if (rccs.error().code == Errc::not_found)  // the RemoteClusterConfiguration API is not served
-      unreachable.error = Error(Errc::precondition, rccs.error().message,
-                                "is Calico Enterprise installed there (its API server, or the v3 CRDs)?");
+    unreachable.error = rcc_list_error(c.member.context, rccs.error());
     return unreachable;
   }
   f.reachable = true;

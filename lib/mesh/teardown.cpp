@@ -34,8 +34,9 @@ std::string label(const Json& object, std::string_view key) {
 // The objects to remove from one cluster, in deletion order: RCCs first so
 // Typha stops using a link before its pools, Secret and RBAC go, the federation
 // identity last.
-Result<std::vector<Found>> find_targets(kube::ClusterApi& client, const std::string& self,
-                                        const TeardownOptions& o) {
+Result<std::vector<Found>> find_targets(const Cluster& cluster, const TeardownOptions& o) {
+  kube::ClusterApi& client = *cluster.client;
+  const std::string& self = cluster.member.mesh_name;
   const bool leaving = o.leaving.count(self) > 0;
   auto wanted = [&](const Json& obj) {
     if (leaving)
@@ -65,7 +66,7 @@ Result<std::vector<Found>> find_targets(kube::ClusterApi& client, const std::str
 
   auto rccs = client.list(r::remote_cluster_configurations, "");
   if (!rccs)
-    return rccs.error();
+    return rcc_list_error(cluster.member.context, rccs.error());
   for (const auto& item : kube::items(*rccs)) {
     std::string name = kube::metadata_string(item, "name");
     bool managed = label(item, calico::kManagedByLabel) == calico::kManagedByValue;
@@ -191,10 +192,9 @@ TeardownReport run_teardown(std::vector<Cluster>& clusters, const std::vector<bo
   report.forced = options.force;
   // Find everything first, everywhere: without --force, one unreachable
   // cluster stops the run before anything is deleted.
-  auto found =
-      parallel_map<Result<std::vector<Found>>>(clusters.size(), [&](size_t i) -> Result<std::vector<Found>> {
-        return find_targets(*clusters[i].client, clusters[i].member.mesh_name, options);
-      });
+  auto found = parallel_map<Result<std::vector<Found>>>(
+      clusters.size(),
+      [&](size_t i) -> Result<std::vector<Found>> { return find_targets(clusters[i], options); });
   std::set<std::string> linked;  // every cluster some reachable RCC points at
   for (const auto& targets : found) {
     if (!targets)

@@ -346,7 +346,8 @@ std::string teardown_table(const mesh::TeardownReport& report, const TerminalSty
   }
   std::string out = report.objects.empty() ? "nothing to delete\n" : table.render();
   for (const auto& u : report.unreachable)
-    out += paint(style, Tone::bad, "not cleaned: " + with_hint(u.cluster + ": " + u.message, u.hint) + "\n");
+    out +=
+        paint(style, Tone::bad, "not cleaned: " + with_hint(u.message, u.hint) + "\n");  // names the context
   return out;
 }
 
