@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "kube/certificate.h"
+#include "kube/fields.h"
 #include "kube/http.h"
 #include "util/interrupt.h"
 #include "util/log.h"
@@ -107,7 +108,7 @@ std::optional<std::string> read_file(const std::string& path) {
 }
 
 Result<Json> parse_json(const HttpResponse& response, const std::string& what) {
-  auto json = Json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  auto json = parse_api_answer(response.body);
   if (json.is_discarded() || !json.is_object()) {
     return Error(Errc::api_other, fmt::format("{}: the answer is not a JSON object", what),
                  "is the server URL a Kubernetes API server?");
@@ -529,7 +530,7 @@ Result<std::optional<Json>> Client::watch_until(const Resource& r, const std::st
   request.on_body = [&](std::string_view chunk) {
     pending.append(chunk);
     for (auto end = pending.find('\n'); end != std::string::npos; end = pending.find('\n')) {
-      Json event = Json::parse(pending.substr(0, end), nullptr, false);
+      Json event = parse_api_answer(std::string_view(pending).substr(0, end));
       pending.erase(0, end + 1);
       if (!event.is_object() || !event.contains("object") || !event.contains("type"))
         continue;
