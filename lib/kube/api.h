@@ -84,6 +84,14 @@ struct AccessCheck {
   std::string subresource;  // "log" for pods/log
 };
 
+// One object of apply_all(); the pointers outlive the call.
+struct ApplyItem {
+  const Resource* resource;
+  std::string ns;
+  std::string name;
+  const Json* body;
+};
+
 struct HttpResponse {
   long status = 0;
   std::string body;
@@ -112,6 +120,16 @@ class ClusterApi {
   // server has (or would have) it.
   virtual Result<Applied> apply(const Resource& r, const std::string& ns, const std::string& name,
                                 const Json& body, const ApplyOptions& options) = 0;
+  // Several server-side applies at once, answers in order. kube::Client sends
+  // them together on the cluster's connection from the calling thread; this
+  // default sends them one after another.
+  virtual std::vector<Result<Applied>> apply_all(const std::vector<ApplyItem>& items,
+                                                 const ApplyOptions& options) {
+    std::vector<Result<Applied>> out;
+    for (const auto& item : items)
+      out.push_back(apply(*item.resource, item.ns, item.name, *item.body, options));
+    return out;
+  }
   // JSON merge patch (RFC 7386) of an object meshctl does not own, e.g. the
   // pod-template annotation `kubectl rollout restart` sets.
   virtual Result<Json> merge_patch(const Resource& r, const std::string& ns, const std::string& name,

@@ -167,9 +167,25 @@ struct Client::Impl {
   std::mutex token_mutex;
   Secret token;  // static token, or the latest content of tokenFile
 
+  // Where one request stands across its attempts.
+  struct Attempts {
+    std::string what;  // "context: VERB path", for logs and errors
+    bool idempotent = false;
+    int retries = 0;
+    bool reauthenticated = false;
+    bool force_refresh = false;
+  };
+
   Status add_credentials(http::Request& request, bool force_refresh);
   bool refresh_after_unauthorized(bool& force_exec_refresh);
+  Attempts attempts_for(const http::Request& request) const;
+  // The answer to one attempt, or nullopt when another should follow (its
+  // pause already taken).
+  std::optional<Result<HttpResponse>> judge(Result<http::Response> result, long long elapsed_ms,
+                                            Attempts& attempts);
+  Result<HttpResponse> keep_sending(http::Request& request, Attempts& attempts);
   Result<HttpResponse> send(http::Request request);
+  std::vector<Result<HttpResponse>> send_all(std::vector<http::Request> requests);
   Error transport_error(const Error& failure, const std::string& what) const;
   std::string unauthorized_hint() const;
 };
@@ -249,9 +265,9 @@ Error Client::Impl::transport_error(const Error& failure, const std::string& wha
                transport_hint(failure.code, failure.message, context.cluster));
 }
 
-Result<HttpResponse> Client::Impl::send(http::Request request) {
-  const std::string what =
-      fmt::format("{}: {} {}", context.context_name, request.method, request.path_and_query);
+Client::Impl::Attempts Client::Impl::attempts_for(const http::Request& request) const {
+  Attempts out;
+  out.what = fmt::format("{}: {} {}", context.context_name, request.method, request.path_and_query);
   // Only idempotent requests are repeated after a 5xx or a transport failure: a
   // write may have been applied before the answer was lost. A 429 means the
   // request was not processed, so any verb may be repeated. Access and token
@@ -262,53 +278,94 @@ Result<HttpResponse> Client::Impl::send(http::Request request) {
   const bool server_side_apply =
       request.method == "PATCH" && request.content_type == "application/apply-patch+yaml";
   // A stream may already have handed data over; repeating it would repeat that.
-  const bool idempotent =
-      (request.method == "GET" || request.method == "HEAD" || review || server_side_apply) &&
-      !request.on_body;
-  int retries = 0;
-  bool reauthenticated = false;
-  bool force_refresh = false;
+  out.idempotent = (request.method == "GET" || request.method == "HEAD" || review || server_side_apply) &&
+                   !request.on_body;
+  return out;
+}
+
+std::optional<Result<HttpResponse>> Client::Impl::judge(Result<http::Response> result, long long elapsed_ms,
+                                                        Attempts& a) {
+  if (!result) {
+    Errc code = result.error().code;
+    log::debug("{} -> {} after {}ms", a.what, errc_name(code), elapsed_ms);
+    if (a.idempotent && retryable_transport(code) && a.retries < options.max_retries) {
+      std::this_thread::sleep_for(jittered_backoff(options.retry_base_delay, a.retries++));
+      return std::nullopt;
+    }
+    return transport_error(result.error(), a.what);
+  }
+  http::Response& response = *result;
+  log::debug("{} -> {} in {}ms", a.what, response.status, elapsed_ms);
+  if (response.status >= 200 && response.status < 300) {
+    return HttpResponse{response.status, std::move(response.body), std::move(response.content_type)};
+  }
+  if (response.status == 401 && !a.reauthenticated && refresh_after_unauthorized(a.force_refresh)) {
+    a.reauthenticated = true;
+    return std::nullopt;
+  }
+  if (response.status == 429 && a.retries < options.max_retries) {
+    milliseconds delay = response.retry_after ? std::min<milliseconds>(*response.retry_after, max_retry_delay)
+                                              : jittered_backoff(options.retry_base_delay, a.retries);
+    ++a.retries;
+    std::this_thread::sleep_for(delay);
+    return std::nullopt;
+  }
+  if (response.status >= 500 && a.idempotent && a.retries < options.max_retries) {
+    std::this_thread::sleep_for(jittered_backoff(options.retry_base_delay, a.retries++));
+    return std::nullopt;
+  }
+  Error error = decode_api_error(response.status, response.body, a.what);
+  if (error.code == Errc::unauthorized)
+    error.hint = unauthorized_hint();
+  return Result<HttpResponse>(std::move(error));
+}
+
+Result<HttpResponse> Client::Impl::keep_sending(http::Request& request, Attempts& attempts) {
   for (;;) {
-    TRY(add_credentials(request, force_refresh));
-    force_refresh = false;
+    TRY(add_credentials(request, attempts.force_refresh));
+    attempts.force_refresh = false;
     auto started = Clock::now();
     auto result = transport->perform(request);
     auto elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - started).count();
-    if (!result) {
-      Errc code = result.error().code;
-      log::debug("{} -> {} after {}ms", what, errc_name(code), elapsed);
-      if (idempotent && retryable_transport(code) && retries < options.max_retries) {
-        std::this_thread::sleep_for(jittered_backoff(options.retry_base_delay, retries++));
-        continue;
-      }
-      return transport_error(result.error(), what);
-    }
-    http::Response& response = *result;
-    log::debug("{} -> {} in {}ms", what, response.status, elapsed);
-    if (response.status >= 200 && response.status < 300) {
-      return HttpResponse{response.status, std::move(response.body), std::move(response.content_type)};
-    }
-    if (response.status == 401 && !reauthenticated && refresh_after_unauthorized(force_refresh)) {
-      reauthenticated = true;
-      continue;
-    }
-    if (response.status == 429 && retries < options.max_retries) {
-      milliseconds delay = response.retry_after
-                               ? std::min<milliseconds>(*response.retry_after, max_retry_delay)
-                               : jittered_backoff(options.retry_base_delay, retries);
-      ++retries;
-      std::this_thread::sleep_for(delay);
-      continue;
-    }
-    if (response.status >= 500 && idempotent && retries < options.max_retries) {
-      std::this_thread::sleep_for(jittered_backoff(options.retry_base_delay, retries++));
-      continue;
-    }
-    Error error = decode_api_error(response.status, response.body, what);
-    if (error.code == Errc::unauthorized)
-      error.hint = unauthorized_hint();
-    return error;
+    if (auto answer = judge(std::move(result), elapsed, attempts))
+      return std::move(*answer);
   }
+}
+
+Result<HttpResponse> Client::Impl::send(http::Request request) {
+  Attempts attempts = attempts_for(request);
+  return keep_sending(request, attempts);
+}
+
+// The first attempts go out together; a request that needs another (a
+// retry, fresh credentials) goes on alone, as send() would.
+std::vector<Result<HttpResponse>> Client::Impl::send_all(std::vector<http::Request> requests) {
+  std::vector<Attempts> attempts;
+  std::vector<std::optional<Result<HttpResponse>>> answers(requests.size());
+  std::vector<http::Request> first;
+  std::vector<std::size_t> sent;  // index in `requests` of each of `first`
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    attempts.push_back(attempts_for(requests[i]));
+    if (auto added = add_credentials(requests[i], false); !added) {
+      answers[i] = added.error();
+      continue;
+    }
+    first.push_back(requests[i]);
+    sent.push_back(i);
+  }
+  auto started = Clock::now();
+  auto results = transport->perform_all(first);
+  auto elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - started).count();
+  for (std::size_t k = 0; k < sent.size(); ++k) {
+    const std::size_t i = sent[k];
+    answers[i] = judge(std::move(results[k]), elapsed, attempts[i]);
+    if (!answers[i])
+      answers[i] = keep_sending(requests[i], attempts[i]);
+  }
+  std::vector<Result<HttpResponse>> out;
+  for (auto& answer : answers)
+    out.push_back(std::move(*answer));
+  return out;
 }
 
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -371,15 +428,24 @@ const ResolvedContext& Client::context() const {
   return impl_->context;
 }
 
-Result<HttpResponse> Client::request(const std::string& method, const std::string& path_and_query,
-                                     const std::string& body, const std::string& content_type) {
+namespace {
+
+http::Request plain_request(const std::string& method, const std::string& path_and_query,
+                            const std::string& body, const std::string& content_type) {
   http::Request request;
   request.method = method;
   request.path_and_query = path_and_query;
   request.body = body;
   request.content_type = content_type;
   request.accept = "application/json, */*";
-  return impl_->send(std::move(request));
+  return request;
+}
+
+}  // namespace
+
+Result<HttpResponse> Client::request(const std::string& method, const std::string& path_and_query,
+                                     const std::string& body, const std::string& content_type) {
+  return impl_->send(plain_request(method, path_and_query, body, content_type));
 }
 
 namespace {
@@ -451,17 +517,48 @@ Result<Json> Client::update_object(const Resource& r, const std::string& ns, con
   return send_json(*this, "PUT", resource_path(r, ns, name) + write_query(field_manager, dry_run), &body);
 }
 
-Result<Applied> Client::apply(const Resource& r, const std::string& ns, const std::string& name,
-                              const Json& body, const ApplyOptions& options) {
+namespace {
+
+std::string apply_path(const Resource& r, const std::string& ns, const std::string& name,
+                       const ApplyOptions& options) {
   std::string path =
       fmt::format("{}?fieldManager={}", resource_path(r, ns, name), http::url_encode(options.field_manager));
   if (options.force == Force::yes)
     path += "&force=true";
   if (options.dry_run == DryRun::yes)
     path += "&dryRun=All";
-  TRY_ASSIGN(HttpResponse response, request("PATCH", path, body.dump(), "application/apply-patch+yaml"));
-  TRY_ASSIGN(Json object, parse_json(response, fmt::format("{}: PATCH {}", context_name(), path)));
-  return Applied{std::move(object), response.status == 201};
+  return path;
+}
+
+constexpr const char* kApplyPatch = "application/apply-patch+yaml";
+
+}  // namespace
+
+Result<Applied> Client::applied(Result<HttpResponse> response, const std::string& path) const {
+  TRY(response);
+  TRY_ASSIGN(Json object, parse_json(*response, fmt::format("{}: PATCH {}", context_name(), path)));
+  return Applied{std::move(object), response->status == 201};
+}
+
+Result<Applied> Client::apply(const Resource& r, const std::string& ns, const std::string& name,
+                              const Json& body, const ApplyOptions& options) {
+  const std::string path = apply_path(r, ns, name, options);
+  return applied(request("PATCH", path, body.dump(), kApplyPatch), path);
+}
+
+std::vector<Result<Applied>> Client::apply_all(const std::vector<ApplyItem>& items,
+                                               const ApplyOptions& options) {
+  std::vector<std::string> paths;
+  std::vector<http::Request> requests;
+  for (const auto& item : items) {
+    paths.push_back(apply_path(*item.resource, item.ns, item.name, options));
+    requests.push_back(plain_request("PATCH", paths.back(), item.body->dump(), kApplyPatch));
+  }
+  auto responses = impl_->send_all(std::move(requests));
+  std::vector<Result<Applied>> out;
+  for (std::size_t i = 0; i < responses.size(); ++i)
+    out.push_back(applied(std::move(responses[i]), paths[i]));
+  return out;
 }
 
 Result<Json> Client::merge_patch(const Resource& r, const std::string& ns, const std::string& name,

@@ -54,6 +54,8 @@ class Client final : public ClusterApi {
                              const std::string& field_manager, DryRun dry_run) override;
   Result<Json> update_object(const Resource& r, const std::string& ns, const std::string& name,
                              const Json& body, const std::string& field_manager, DryRun dry_run) override;
+  std::vector<Result<Applied>> apply_all(const std::vector<ApplyItem>& items,
+                                         const ApplyOptions& options) override;
   Result<Applied> apply(const Resource& r, const std::string& ns, const std::string& name, const Json& body,
                         const ApplyOptions& options) override;
   Result<Json> merge_patch(const Resource& r, const std::string& ns, const std::string& name,
@@ -84,6 +86,7 @@ class Client final : public ClusterApi {
                                const std::string& body = {}, const std::string& content_type = {}) override;
 
  private:
+  Result<Applied> applied(Result<HttpResponse> response, const std::string& path) const;
   Result<std::optional<Json>> watch_until(const Resource& r, const std::string& ns, const std::string& name,
                                           const std::function<bool(const Json&)>& ready,
                                           std::chrono::milliseconds timeout);

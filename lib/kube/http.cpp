@@ -240,22 +240,36 @@ class Multiplexer {
   Multiplexer(const Multiplexer&) = delete;
   Multiplexer& operator=(const Multiplexer&) = delete;
 
-  // Runs one configured easy handle to completion; blocks the caller meanwhile.
-  // The timeouts are the ones set on the handle: see expire().
-  CURLcode perform(CURL* handle, std::chrono::milliseconds timeout,
-                   std::chrono::milliseconds connect_timeout) {
-    if (multi_ == nullptr)
-      return curl_easy_perform(handle);
+  // Runs configured easy handles to completion, all at once; blocks the
+  // caller until the last one ends. The timeouts are the ones set on the
+  // handles: see expire().
+  std::vector<CURLcode> perform_all(const std::vector<CURL*>& handles,
+                                    const std::vector<std::chrono::milliseconds>& timeouts,
+                                    std::chrono::milliseconds connect_timeout) {
+    std::vector<CURLcode> codes;
+    if (multi_ == nullptr) {
+      for (CURL* handle : handles)
+        codes.push_back(curl_easy_perform(handle));
+      return codes;
+    }
     const auto now = Clock::now();
-    Pending pending{handle, now + timeout + kExpiryGrace, now + connect_timeout + kExpiryGrace};
+    std::vector<Pending> pending;
+    pending.reserve(handles.size());
+    for (std::size_t i = 0; i < handles.size(); ++i)
+      pending.push_back({handles[i], now + timeouts[i] + kExpiryGrace, now + connect_timeout + kExpiryGrace});
     {
       std::lock_guard lock(mutex_);
-      queued_.push_back(&pending);
+      for (auto& one : pending)
+        queued_.push_back(&one);
     }
     curl_multi_wakeup(multi_);
     std::unique_lock lock(mutex_);
-    finished_.wait(lock, [&] { return pending.done; });
-    return pending.code;
+    finished_.wait(lock, [&] {
+      return std::all_of(pending.begin(), pending.end(), [](const Pending& p) { return p.done; });
+    });
+    for (const auto& one : pending)
+      codes.push_back(one.code);
+    return codes;
   }
 
  private:
@@ -367,20 +381,34 @@ Multiplexer& Transport::multiplexer() {
   return *multiplexer_;
 }
 
-Result<Response> Transport::perform(const Request& request) {
-  // A stream (a watch, a followed log) stays open as long as its reader
-  // wants, on a connection of its own, as before multiplexing: a long-lived
-  // transfer never shares the fate of the short ones. Its on_body runs on the
-  // caller's thread.
-  const bool streamed = static_cast<bool>(request.on_body);
+// One request's libcurl handle and everything it points into, from
+// prepare() until finish(). Not movable: libcurl holds pointers into it.
+struct Transfer {
   CURL* handle = curl_easy_init();
-  if (handle == nullptr)
-    return Error(Errc::internal, "libcurl could not create a handle");
-  std::string url = url_base_ + request.path_and_query;
+  std::string url;
   std::array<char, CURL_ERROR_SIZE> error_text{};
   Response response;
   HeaderList headers;
   HeaderList connect_to;
+  StreamState stream{};
+  std::chrono::milliseconds timeout{};
+
+  Transfer() = default;
+  ~Transfer() {
+    if (handle != nullptr)
+      curl_easy_cleanup(handle);
+  }
+  Transfer(const Transfer&) = delete;
+  Transfer& operator=(const Transfer&) = delete;
+};
+
+Result<std::unique_ptr<Transfer>> Transport::prepare(const Request& request) const {
+  auto transfer = std::make_unique<Transfer>();
+  CURL* handle = transfer->handle;
+  if (handle == nullptr)
+    return Error(Errc::internal, "libcurl could not create a handle");
+  transfer->url = url_base_ + request.path_and_query;
+  HeaderList& headers = transfer->headers;
   bool headers_ok = headers.add("Accept: " + request.accept) && headers.add("Expect:");
   if (!request.content_type.empty())
     headers_ok = headers_ok && headers.add("Content-Type: " + request.content_type);
@@ -390,28 +418,31 @@ Result<Response> Transport::perform(const Request& request) {
   if (!host_header_.empty())
     headers_ok = headers_ok && headers.add(host_header_);
   if (!connect_to_.empty())
-    headers_ok = headers_ok && connect_to.add(connect_to_);
-  if (!headers_ok) {
-    curl_easy_cleanup(handle);
+    headers_ok = headers_ok && transfer->connect_to.add(connect_to_);
+  if (!headers_ok)
     return Error(Errc::internal, "out of memory building request headers");
-  }
 
-  curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(handle, CURLOPT_URL, transfer->url.c_str());
   curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "https,http");
   curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(handle, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
   curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config_.connect_timeout.count()));
-  auto timeout = request.timeout.value_or(config_.request_timeout);
-  curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  transfer->timeout = request.timeout.value_or(config_.request_timeout);
+  curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(transfer->timeout.count()));
   curl_easy_setopt(handle, CURLOPT_USERAGENT, config_.user_agent.c_str());
-  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_text.data());
-  StreamState stream{&request, handle, &response.body};
+  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, transfer->error_text.data());
+  // libcurl's upload buffer is 64 KiB per transfer by default, taken for
+  // every request with a body for as long as it is in flight; at ten
+  // clusters a join has a hundred or more writes out at once. Request bodies
+  // are a few KiB, and 16 KiB is the least libcurl takes.
+  curl_easy_setopt(handle, CURLOPT_UPLOAD_BUFFERSIZE, 16384L);
+  transfer->stream = StreamState{&request, handle, &transfer->response.body};
   if (request.on_body) {
     curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, write_stream);
-    curl_easy_setopt(handle, CURLOPT_WRITEDATA, &stream);
+    curl_easy_setopt(handle, CURLOPT_WRITEDATA, &transfer->stream);
   } else {
     curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, write_body);
-    curl_easy_setopt(handle, CURLOPT_WRITEDATA, &response.body);
+    curl_easy_setopt(handle, CURLOPT_WRITEDATA, &transfer->response.body);
   }
   if (request.cancelled) {
     curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, check_cancelled);
@@ -419,8 +450,8 @@ Result<Response> Transport::perform(const Request& request) {
     curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
   }
   curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.list);
-  if (connect_to.list != nullptr)
-    curl_easy_setopt(handle, CURLOPT_CONNECT_TO, connect_to.list);
+  if (transfer->connect_to.list != nullptr)
+    curl_easy_setopt(handle, CURLOPT_CONNECT_TO, transfer->connect_to.list);
 
   if (!config_.ca_pem.empty()) {
     set_blob(handle, CURLOPT_CAINFO_BLOB, config_.ca_pem);
@@ -454,24 +485,24 @@ Result<Response> Transport::perform(const Request& request) {
     curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.data());
     curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   }
-
-  CURLcode code = CURLE_OK;
-  if (streamed) {
-    code = curl_easy_perform(handle);
-  } else {
+  if (!request.on_body) {
     // Waits for the connection being set up to say whether it multiplexes,
     // rather than opening another one beside it.
     curl_easy_setopt(handle, CURLOPT_PIPEWAIT, 1L);
-    code = multiplexer().perform(handle, timeout, config_.connect_timeout);
   }
-  if (code == CURLE_WRITE_ERROR && stream.stopped) {
+  return transfer;
+}
+
+Result<Response> Transport::finish(Transfer& transfer, int curl_code) {
+  auto code = static_cast<CURLcode>(curl_code);
+  CURL* handle = transfer.handle;
+  Response& response = transfer.response;
+  if (code == CURLE_WRITE_ERROR && transfer.stream.stopped) {
     code = CURLE_OK;
     response.stopped_early = true;
   }
-  if (code == CURLE_ABORTED_BY_CALLBACK) {
-    curl_easy_cleanup(handle);
+  if (code == CURLE_ABORTED_BY_CALLBACK)
     return Error(Errc::interrupted, "cancelled");
-  }
   // An API server that refuses a request before reading it (401, 403 from its
   // authentication or authorization filters) may end the stream while the
   // rest is still on the wire: curl then reports a partial transfer (seen in
@@ -484,10 +515,10 @@ Result<Response> Transport::perform(const Request& request) {
       code = CURLE_OK;
   }
   if (code != CURLE_OK) {
-    std::string detail = error_text[0] != '\0' ? std::string(error_text.data()) : curl_easy_strerror(code);
+    std::string detail =
+        transfer.error_text[0] != '\0' ? std::string(transfer.error_text.data()) : curl_easy_strerror(code);
     while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' '))
       detail.pop_back();
-    curl_easy_cleanup(handle);
     return Error(classify_curl_error(code, detail), detail);
   }
   curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &response.status);
@@ -496,8 +527,42 @@ Result<Response> Transport::perform(const Request& request) {
   if (content_type != nullptr)
     response.content_type = content_type;
   response.retry_after = retry_after(handle);
-  curl_easy_cleanup(handle);
-  return response;
+  return std::move(response);
+}
+
+Result<Response> Transport::perform(const Request& request) {
+  TRY_ASSIGN(auto transfer, prepare(request));
+  // A stream (a watch, a followed log) stays open as long as its reader
+  // wants, on a connection of its own, as before multiplexing: a long-lived
+  // transfer never shares the fate of the short ones. Its on_body runs on the
+  // caller's thread.
+  if (request.on_body)
+    return finish(*transfer, curl_easy_perform(transfer->handle));
+  auto codes = multiplexer().perform_all({transfer->handle}, {transfer->timeout}, config_.connect_timeout);
+  return finish(*transfer, codes.front());
+}
+
+std::vector<Result<Response>> Transport::perform_all(const std::vector<Request>& requests) {
+  std::vector<Result<Response>> out;
+  std::vector<Result<std::unique_ptr<Transfer>>> transfers;
+  std::vector<CURL*> handles;
+  std::vector<std::chrono::milliseconds> timeouts;
+  for (const auto& request : requests) {
+    transfers.push_back(prepare(request));
+    if (!transfers.back())
+      continue;  // answered below with the error
+    handles.push_back((*transfers.back())->handle);
+    timeouts.push_back((*transfers.back())->timeout);
+  }
+  auto codes = multiplexer().perform_all(handles, timeouts, config_.connect_timeout);
+  std::size_t next_code = 0;
+  for (auto& transfer : transfers) {
+    if (!transfer)
+      out.push_back(transfer.error());
+    else
+      out.push_back(finish(**transfer, codes[next_code++]));
+  }
+  return out;
 }
 
 }  // namespace meshctl::kube::http

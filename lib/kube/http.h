@@ -65,6 +65,7 @@ Errc classify_curl_error(int curl_code, const std::string& detail);
 std::string url_encode(const std::string& text);
 
 class Multiplexer;
+struct Transfer;
 
 class Transport {
  public:
@@ -77,12 +78,18 @@ class Transport {
   // One attempt, no retries. On failure the Error's message is libcurl's detail
   // text alone; the caller adds the context and request.
   Result<Response> perform(const Request& request);
+  // Several requests at once on the multiplexed connection, sent from the
+  // calling thread, which waits for the last answer: concurrency without a
+  // thread per request. Answers in request order; no streams (on_body).
+  std::vector<Result<Response>> perform_all(const std::vector<Request>& requests);
 
   const TransportConfig& config() const { return config_; }
 
  private:
   explicit Transport(TransportConfig config);
   Multiplexer& multiplexer();  // started on the first request that needs it
+  Result<std::unique_ptr<Transfer>> prepare(const Request& request) const;
+  static Result<Response> finish(Transfer& transfer, int curl_code);
 
   TransportConfig config_;
   std::string url_base_;     // scheme://host:port/prefix as sent (host may be tls-server-name)

@@ -116,15 +116,18 @@ struct Written {
   std::optional<Json> object;  // the server's answer, when it wrote something
 };
 
-Written apply_object(kube::ClusterApi& client, const std::string& cluster, const DesiredObject& d,
-                     const LiveState& live, const kube::ApplyOptions& apply_options) {
+// Will settling this answer take more requests (a write without apply, the
+// adoption record)?
+bool needs_follow_up(const Result<kube::Applied>& applied, const Json* existing) {
+  return applied ? classify(*applied, existing) == Action::adopt : apply_refused(applied.error());
+}
+
+// What the server's answer to one apply means, with the requests it may
+// still take: the same write without apply where the server refuses apply,
+// the adoption record where join took the object over.
+Written settle(kube::ClusterApi& client, const std::string& cluster, const DesiredObject& d,
+               const Json* existing, Result<kube::Applied> applied, const kube::ApplyOptions& apply_options) {
   ObjectResult r = result_for(cluster, d);
-  const Json* existing = live.find(d);
-  if (existing != nullptr && matches_live(*existing, d.body)) {
-    r.action = Action::unchanged;
-    return {r, std::nullopt};
-  }
-  auto applied = client.apply(d.resource, d.namespace_, d.name, d.body, apply_options);
   if (!applied && apply_refused(applied.error()))
     applied = write_without_apply(client, d, apply_options);
   if (!applied) {
@@ -152,6 +155,47 @@ Written apply_object(kube::ClusterApi& client, const std::string& cluster, const
     applied->object = std::move(*adopted);
   }
   return {r, std::move(applied->object)};
+}
+
+// One round: the objects that differ from what preflight saw are applied
+// together with apply_all (one thread, one request each on the cluster's
+// connection); answers that take more requests are settled side by side.
+std::vector<Written> apply_round(kube::ClusterApi& client, const std::string& cluster,
+                                 const DesiredObject* objects, std::size_t count, const LiveState& live,
+                                 const kube::ApplyOptions& how) {
+  std::vector<Written> out(count);
+  std::vector<const Json*> existing(count);
+  std::vector<kube::ApplyItem> items;
+  std::vector<std::size_t> sent;
+  for (std::size_t i = 0; i < count; ++i) {
+    const DesiredObject& d = objects[i];
+    existing[i] = live.find(d);
+    if (existing[i] != nullptr && matches_live(*existing[i], d.body)) {
+      out[i].result = result_for(cluster, d);
+      out[i].result.action = Action::unchanged;
+      continue;
+    }
+    items.push_back({&d.resource, d.namespace_, d.name, &d.body});
+    sent.push_back(i);
+  }
+  if (items.empty())
+    return out;
+  auto answers = client.apply_all(items, how);
+  std::vector<std::size_t> follow_ups;
+  for (std::size_t k = 0; k < sent.size(); ++k) {
+    const std::size_t i = sent[k];
+    if (needs_follow_up(answers[k], existing[i]))
+      follow_ups.push_back(k);
+    else
+      out[i] = settle(client, cluster, objects[i], existing[i], std::move(answers[k]), how);
+  }
+  auto settled = parallel_map<Written>(follow_ups.size(), [&](std::size_t f) {
+    const std::size_t i = sent[follow_ups[f]];
+    return settle(client, cluster, objects[i], existing[i], std::move(answers[follow_ups[f]]), how);
+  });
+  for (std::size_t f = 0; f < follow_ups.size(); ++f)
+    out[sent[follow_ups[f]]] = std::move(settled[f]);
+  return out;
 }
 
 ObjectResult skipped(const std::string& cluster, const DesiredObject& d) {
@@ -251,9 +295,7 @@ std::vector<ObjectResult> apply_objects(kube::ClusterApi& client, const std::str
       begin = end;
       continue;
     }
-    auto round = parallel_map<Written>(end - begin, [&](std::size_t i) {
-      return apply_object(client, cluster, objects[begin + i], live, how);
-    });
+    auto round = apply_round(client, cluster, objects.data() + begin, end - begin, live, how);
     for (std::size_t i = 0; i < round.size(); ++i) {
       const DesiredObject& d = objects[begin + i];
       stop = stop || round[i].result.action == Action::failed;

@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -349,6 +351,66 @@ TEST_CASE("429 on a server-side apply PATCH is retried, and ends as TooManyReque
   CHECK(result.error().code == Errc::too_many_requests);
   CHECK(result.error().http_status == 429);
   CHECK(server.requests().size() == 2 + 4);  // one try and max_retries (3) retries
+}
+
+TEST_CASE("apply_all sends the applies together and answers each in order; a retry goes alone") {
+  // The first attempts must all be at the server before it answers any:
+  // apply_all sends them together from the calling thread. The wait is
+  // bounded, below the client's request timeout, so a client that sends them
+  // one by one fails the check instead of hanging.
+  std::mutex mutex;
+  std::condition_variable arrived;
+  int waiting = 0;  // first attempts at the server, not yet answered
+  bool sent_together = false;
+  std::atomic<int> b_calls{0};
+  TestHttpsServer server(localhost_identity(), [&](const TestRequest& request) {
+    const std::string name = request.path().substr(request.path().rfind('/') + 1);
+    if (name != "b" || b_calls++ == 0) {
+      std::unique_lock lock(mutex);
+      ++waiting;
+      arrived.notify_all();
+      if (arrived.wait_for(lock, 3s, [&] { return waiting >= 3 || sent_together; }))
+        sent_together = true;
+      --waiting;
+    }
+    if (name == "b" && b_calls == 1) {
+      TestResponse busy = status_response(429, "TooManyRequests", "too many requests");
+      busy.headers.emplace_back("Retry-After", "0");
+      return busy;
+    }
+    if (name == "c")
+      return status_response(409, "Conflict", "Apply failed with 1 conflict: conflict with \"kubectl\"");
+    return json_response(name == "a" ? 201 : 200, {{"kind", "Secret"}, {"metadata", {{"name", name}}}});
+  });
+  auto client = make_client(make_context(server.url()));
+  const Json body_a = {{"kind", "Secret"}, {"metadata", {{"name", "a"}}}};
+  const Json body_b = {{"kind", "Secret"}, {"metadata", {{"name", "b"}}}};
+  const Json body_c = {{"kind", "Secret"}, {"metadata", {{"name", "c"}}}};
+  ApplyOptions options;
+  options.force = Force::yes;
+  auto answers = client->apply_all({{&resources::secrets, "ns", "a", &body_a},
+                                    {&resources::secrets, "ns", "b", &body_b},
+                                    {&resources::secrets, "ns", "c", &body_c}},
+                                   options);
+  CHECK(sent_together);
+  REQUIRE(answers.size() == 3);
+  REQUIRE(answers[0].has_value());
+  CHECK(answers[0]->created);
+  CHECK(answers[0]->object["metadata"]["name"] == "a");
+  REQUIRE(answers[1].has_value());  // after its 429, alone
+  CHECK_FALSE(answers[1]->created);
+  CHECK(answers[1]->object["metadata"]["name"] == "b");
+  REQUIRE_FALSE(answers[2].has_value());
+  CHECK(answers[2].error().code == Errc::conflict);
+  CHECK(answers[2].error().message.find("iad: PATCH /api/v1/namespaces/ns/secrets/c") != std::string::npos);
+  const auto requests = server.requests();
+  CHECK(requests.size() == 4);
+  for (const auto& request : requests) {
+    CHECK(request.method == "PATCH");
+    CHECK(request.header("content-type") == "application/apply-patch+yaml");
+    CHECK(request.query() == "fieldManager=meshctl&force=true");
+    CHECK(request.header("authorization") == "Bearer test-token-0123456789");
+  }
 }
 
 TEST_CASE("a server-side apply is repeated after a 503, a plain PATCH is not") {
