@@ -161,14 +161,15 @@ Written settle(kube::ClusterApi& client, const std::string& cluster, const Desir
 // together with apply_all (one thread, one request each on the cluster's
 // connection); answers that take more requests are settled side by side.
 std::vector<Written> apply_round(kube::ClusterApi& client, const std::string& cluster,
-                                 const DesiredObject* objects, std::size_t count, const LiveState& live,
+                                 const std::vector<const DesiredObject*>& objects, const LiveState& live,
                                  const kube::ApplyOptions& how) {
+  const std::size_t count = objects.size();
   std::vector<Written> out(count);
   std::vector<const Json*> existing(count);
   std::vector<kube::ApplyItem> items;
   std::vector<std::size_t> sent;
   for (std::size_t i = 0; i < count; ++i) {
-    const DesiredObject& d = objects[i];
+    const DesiredObject& d = *objects[i];
     existing[i] = live.find(d);
     if (existing[i] != nullptr && matches_live(*existing[i], d.body)) {
       out[i].result = result_for(cluster, d);
@@ -187,11 +188,11 @@ std::vector<Written> apply_round(kube::ClusterApi& client, const std::string& cl
     if (needs_follow_up(answers[k], existing[i]))
       follow_ups.push_back(k);
     else
-      out[i] = settle(client, cluster, objects[i], existing[i], std::move(answers[k]), how);
+      out[i] = settle(client, cluster, *objects[i], existing[i], std::move(answers[k]), how);
   }
   auto settled = parallel_map<Written>(follow_ups.size(), [&](std::size_t f) {
     const std::size_t i = sent[follow_ups[f]];
-    return settle(client, cluster, objects[i], existing[i], std::move(answers[follow_ups[f]]), how);
+    return settle(client, cluster, *objects[i], existing[i], std::move(answers[follow_ups[f]]), how);
   });
   for (std::size_t f = 0; f < follow_ups.size(); ++f)
     out[sent[follow_ups[f]]] = std::move(settled[f]);
@@ -282,28 +283,53 @@ kube::ApplyOptions write_options(const JoinOptions& options) {
 std::vector<ObjectResult> apply_objects(kube::ClusterApi& client, const std::string& cluster,
                                         const std::vector<DesiredObject>& objects, const LiveState& live,
                                         const kube::ApplyOptions& how, LiveState* record) {
-  std::vector<ObjectResult> results;
-  bool stop = false;
-  for (std::size_t begin = 0; begin < objects.size();) {
-    std::size_t end = begin + 1;
-    while (end < objects.size() && objects[end].order == WriteOrder::with_previous)
-      ++end;
-    if (stop || interrupted()) {
-      for (std::size_t i = begin; i < end; ++i)
-        results.push_back(skipped(cluster, objects[i]));
-      stop = true;
-      begin = end;
-      continue;
+  return std::move(apply_chains(client, cluster, {&objects}, live, how, record).front());
+}
+
+std::vector<std::vector<ObjectResult>> apply_chains(
+    kube::ClusterApi& client, const std::string& cluster,
+    const std::vector<const std::vector<DesiredObject>*>& chains, const LiveState& live,
+    const kube::ApplyOptions& how, LiveState* record) {
+  const std::size_t n = chains.size();
+  std::vector<std::vector<ObjectResult>> results(n);
+  std::vector<std::size_t> next(n, 0);  // each chain's first object not yet written
+  std::vector<bool> stop(n, false);
+  auto unwritten = [&] {
+    for (std::size_t c = 0; c < n; ++c) {
+      if (next[c] < chains[c]->size())
+        return true;
     }
-    auto round = apply_round(client, cluster, objects.data() + begin, end - begin, live, how);
-    for (std::size_t i = 0; i < round.size(); ++i) {
-      const DesiredObject& d = objects[begin + i];
-      stop = stop || round[i].result.action == Action::failed;
-      if (record != nullptr && round[i].object && how.dry_run == kube::DryRun::no)
-        record->objects[object_key(d.resource, d.namespace_, d.name)] = std::move(*round[i].object);
-      results.push_back(std::move(round[i].result));
+    return false;
+  };
+  while (unwritten()) {
+    // This step: the next round of every chain that has one.
+    std::vector<const DesiredObject*> round;
+    std::vector<std::size_t> owner;  // the chain of each of `round`
+    for (std::size_t c = 0; c < n; ++c) {
+      const auto& objects = *chains[c];
+      std::size_t end = next[c];
+      while (end < objects.size() && (end == next[c] || objects[end].order == WriteOrder::with_previous))
+        ++end;
+      stop[c] = stop[c] || (end > next[c] && interrupted());
+      for (std::size_t i = next[c]; i < end; ++i) {
+        if (stop[c]) {
+          results[c].push_back(skipped(cluster, objects[i]));
+        } else {
+          round.push_back(&objects[i]);
+          owner.push_back(c);
+        }
+      }
+      next[c] = end;
     }
-    begin = end;
+    auto written = apply_round(client, cluster, round, live, how);
+    for (std::size_t i = 0; i < written.size(); ++i) {
+      const DesiredObject& d = *round[i];
+      const std::size_t c = owner[i];
+      stop[c] = stop[c] || written[i].result.action == Action::failed;
+      if (record != nullptr && written[i].object && how.dry_run == kube::DryRun::no)
+        record->objects[object_key(d.resource, d.namespace_, d.name)] = std::move(*written[i].object);
+      results[c].push_back(std::move(written[i].result));
+    }
   }
   return results;
 }

@@ -35,6 +35,13 @@ struct ObjectResult {
 std::vector<ObjectResult> apply_objects(kube::ClusterApi& client, const std::string& cluster,
                                         const std::vector<DesiredObject>& objects, const LiveState& live,
                                         const kube::ApplyOptions& how, LiveState* record = nullptr);
+// apply_objects for several independent lists (the links of one cluster) in
+// step: the n-th round of every list goes out in one apply_all, and a list
+// stops on its own failure only. Results per list, in the lists' order.
+std::vector<std::vector<ObjectResult>> apply_chains(
+    kube::ClusterApi& client, const std::string& cluster,
+    const std::vector<const std::vector<DesiredObject>*>& chains, const LiveState& live,
+    const kube::ApplyOptions& how, LiveState* record = nullptr);
 // How join's options write: meshctl's field manager, a server-side dry run
 // or not, and whether fields another field manager owns are taken over.
 kube::ApplyOptions write_options(const JoinOptions& options);

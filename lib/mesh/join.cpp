@@ -5,7 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <future>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -235,26 +235,39 @@ calico::RemoteAccess access_for_link(const LiveState& live, const calico::Remote
   return kept;
 }
 
-// Links of one cluster are written concurrently, on the cluster's one
-// multiplexed connection; within a link the RCC still goes last. The bound
-// only keeps a very large mesh from holding a thread per link.
-constexpr std::size_t kLinkWritersPerCluster = 16;
-
 // Each cluster's offer is published as soon as it is ready, so a link waits
 // for its own remote, not for the slowest cluster of the mesh.
-struct Offers {
-  std::vector<RemoteOffer> offers;
-  std::vector<std::promise<void>> published;
-  std::vector<std::shared_future<void>> ready;
+class Offers {
+ public:
+  explicit Offers(std::size_t n) : offers(n), published_(n, false) {}
 
-  explicit Offers(std::size_t n) : offers(n), published(n) {
-    for (auto& p : published)
-      ready.push_back(p.get_future().share());
+  // Written by cluster i's task before publish(i); read by others after.
+  std::vector<RemoteOffer> offers;
+
+  void publish(std::size_t i) {
+    {
+      std::lock_guard lock(mutex_);
+      published_[i] = true;
+    }
+    changed_.notify_all();
   }
-  const RemoteOffer& wait(std::size_t i) const {
-    ready[i].wait();
-    return offers[i];
+
+  // Blocks until at least one of `waiting` is published; moves every
+  // published one out of `waiting` and returns them.
+  std::vector<std::size_t> take_published(std::vector<std::size_t>& waiting) {
+    std::unique_lock lock(mutex_);
+    auto is_published = [&](std::size_t i) { return published_[i]; };
+    changed_.wait(lock, [&] { return std::any_of(waiting.begin(), waiting.end(), is_published); });
+    std::vector<std::size_t> taken;
+    std::copy_if(waiting.begin(), waiting.end(), std::back_inserter(taken), is_published);
+    waiting.erase(std::remove_if(waiting.begin(), waiting.end(), is_published), waiting.end());
+    return taken;
   }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<bool> published_;
 };
 
 struct LinkOutcome {
@@ -278,36 +291,52 @@ bool changes_connection_data(const DesiredObject& desired, const LiveState& live
   return !json_contains(existing->value(part, Json::object()), desired.body.value(part, Json::object()));
 }
 
-LinkOutcome write_link(Cluster& local, const PreflightFacts& facts, const LiveState& live,
-                       const Cluster& remote_cluster, const RemoteOffer& offer,
-                       const RemotePools& remote_pools, const JoinOptions& o) {
-  const std::string& remote = remote_cluster.member.mesh_name;
+// One link as planned, before and after its objects are written.
+struct LinkWrite {
   LinkOutcome out;
-  out.link = LinkResult{local.member.mesh_name, remote, calico::LinkState::unknown, "", false, false};
+  std::optional<std::vector<DesiredObject>> objects;  // none: not written (out.link.detail says why)
+  std::string remote;
+  RemotePools remote_pools;
+  bool connected = false;            // Secret and RCC were there before
+  bool new_connection_data = false;  // their data/spec differs from what is there
+};
+
+LinkWrite plan_link(const Cluster& local, const PreflightFacts& facts, const LiveState& live,
+                    const Cluster& remote_cluster, const RemoteOffer& offer, RemotePools remote_pools,
+                    const JoinOptions& o) {
+  LinkWrite w;
+  w.remote = remote_cluster.member.mesh_name;
+  w.remote_pools = std::move(remote_pools);
+  w.out.link = LinkResult{local.member.mesh_name, w.remote, calico::LinkState::unknown, "", false, false};
   if (!offer.ready) {
-    out.link.detail = "not written: " + remote + " is not ready (" + offer.error.message + ")";
-    return out;
+    w.out.link.detail = "not written: " + w.remote + " is not ready (" + offer.error.message + ")";
+    return w;
   }
   auto objects = link_objects(local.member.mesh_name, access_for_link(live, offer.access, o),
-                              facts.overlay_routing, remote_pools, o);
+                              facts.overlay_routing, w.remote_pools, o);
   if (!objects) {
-    out.link.detail = objects.error().message;
-    return out;
+    w.out.link.detail = objects.error().message;
+    return w;
   }
   const DesiredObject& secret = objects->front();
   const DesiredObject& rcc = objects->back();
-  bool connected = live.find(secret) != nullptr && live.find(rcc) != nullptr;
-  const bool new_connection_data =
-      changes_connection_data(secret, live) || changes_connection_data(rcc, live);
-  out.stored_kubeconfig = Secret(secret_data(secret.body, "kubeconfig"));
-  auto start = Clock::now();
-  const auto how = write_options(o);
-  out.objects = apply_objects(*local.client, local.member.mesh_name, *objects, live, how);
+  w.connected = live.find(secret) != nullptr && live.find(rcc) != nullptr;
+  w.new_connection_data = changes_connection_data(secret, live) || changes_connection_data(rcc, live);
+  w.out.stored_kubeconfig = Secret(secret_data(secret.body, "kubeconfig"));
+  w.objects = std::move(*objects);
+  return w;
+}
+
+// After the link's objects were written (`written`, in their order).
+LinkOutcome settle_link(Cluster& local, const LiveState& live, LinkWrite w, std::vector<ObjectResult> written,
+                        Clock::time_point start, const kube::ApplyOptions& how) {
+  LinkOutcome& out = w.out;
+  out.objects = std::move(written);
   if (std::none_of(out.objects.begin(), out.objects.end(), [](const ObjectResult& r) {
         return r.action == Action::failed || r.action == Action::skipped;
       })) {
-    auto removed = remove_stale_remote_pools(*local.client, local.member.mesh_name, remote,
-                                             remote_pools.resource, *objects, live, how.dry_run);
+    auto removed = remove_stale_remote_pools(*local.client, local.member.mesh_name, w.remote,
+                                             w.remote_pools.resource, *w.objects, live, how.dry_run);
     out.objects.insert(out.objects.end(), removed.begin(), removed.end());
   }
   out.link.written = true;
@@ -319,35 +348,82 @@ LinkOutcome write_link(Cluster& local, const PreflightFacts& facts, const LiveSt
     }
     if (changed(res) && !out.first_write)
       out.first_write = start;
-    if (changed(res) && new_connection_data &&
+    if (changed(res) && w.new_connection_data &&
         (res.kind == "Secret" || res.kind == "RemoteClusterConfiguration"))
       out.changed_connection = true;
   }
-  if (connected && out.changed_connection && changes_connection_data(secret, live)) {
+  if (w.connected && out.changed_connection && changes_connection_data(w.objects->front(), live)) {
     out.warning = fmt::format("{}: the Secret for {} changes; Typha in {} restarts to pick it up",
-                              local.member.context, remote, local.member.mesh_name);
+                              local.member.context, w.remote, local.member.mesh_name);
+  }
+  return std::move(out);
+}
+
+// Writes the links to the remotes `ready` (their offers published) in step:
+// each round of all of them is one apply_all on the local cluster.
+std::vector<LinkOutcome> write_wave(Cluster& local, const PreflightFacts& facts, const LiveState& live,
+                                    const std::vector<Cluster>& clusters, const Offers& offers,
+                                    const std::vector<PreflightFacts>& all_facts,
+                                    const std::vector<std::size_t>& ready, const JoinOptions& o) {
+  std::vector<LinkWrite> plans;
+  std::vector<const std::vector<DesiredObject>*> chains;
+  for (std::size_t r : ready) {
+    plans.push_back(
+        plan_link(local, facts, live, clusters[r], offers.offers[r], remote_pools(facts, all_facts[r]), o));
+  }
+  for (const auto& plan : plans) {
+    if (plan.objects)
+      chains.push_back(&*plan.objects);
+  }
+  const auto start = Clock::now();
+  const auto how = write_options(o);
+  auto written = apply_chains(*local.client, local.member.mesh_name, chains, live, how);
+  std::vector<LinkOutcome> out;
+  std::size_t chain = 0;
+  for (auto& plan : plans) {
+    if (!plan.objects) {
+      out.push_back(std::move(plan.out));
+      continue;
+    }
+    out.push_back(settle_link(local, live, std::move(plan), std::move(written[chain++]), start, how));
   }
   return out;
 }
 
+// A cluster's links are written as their remotes' offers arrive: all the
+// links whose offers are in go out together as one wave, on a thread of
+// its own while the next offers are awaited (on this thread when none
+// remain). So a link never waits for a slower remote, and the links share
+// a thread and a round of requests instead of each holding a thread.
 LocalOutcome write_links(Cluster& local, const PreflightFacts& facts, const LiveState& live,
-                         const std::vector<Cluster>& clusters, const Offers& offers,
+                         const std::vector<Cluster>& clusters, Offers& offers,
                          const std::vector<PreflightFacts>& all_facts, const JoinOptions& o) {
-  std::vector<size_t> remotes;
+  std::vector<size_t> waiting;
   for (size_t r = 0; r < clusters.size(); ++r) {
     if (clusters[r].member.mesh_name != local.member.mesh_name)
-      remotes.push_back(r);
+      waiting.push_back(r);
   }
-  auto links = parallel_map<LinkOutcome>(
-      remotes.size(),
-      [&](size_t i) {
-        const size_t r = remotes[i];
-        return write_link(local, facts, live, clusters[r], offers.wait(r), remote_pools(facts, all_facts[r]),
-                          o);
-      },
-      kLinkWritersPerCluster);
+  std::map<std::size_t, LinkOutcome> by_remote;
+  std::mutex by_remote_mutex;
+  auto write = [&](const std::vector<std::size_t>& ready) {
+    auto outcomes = write_wave(local, facts, live, clusters, offers, all_facts, ready, o);
+    std::lock_guard lock(by_remote_mutex);
+    for (std::size_t k = 0; k < ready.size(); ++k)
+      by_remote.emplace(ready[k], std::move(outcomes[k]));
+  };
+  std::vector<std::thread> waves;
+  while (!waiting.empty()) {
+    auto ready = offers.take_published(waiting);
+    if (waiting.empty())
+      write(ready);
+    else
+      waves.emplace_back(write, std::move(ready));
+  }
+  for (auto& wave : waves)
+    wave.join();
+
   LocalOutcome out;
-  for (auto& l : links) {
+  for (auto& [remote, l] : by_remote) {
     out.objects.insert(out.objects.end(), l.objects.begin(), l.objects.end());
     if (l.warning)
       out.warnings.push_back(*l.warning);
@@ -433,7 +509,7 @@ JoinReport run_join(std::vector<Cluster>& clusters, const JoinOptions& options, 
     if (task < n) {
       offers.offers[i] = prepare_remote(clusters[i], preflight.facts[i], options, progress);
       summarise_objects(clusters[i].member.mesh_name, offers.offers[i].objects, "federation", progress);
-      offers.published[i].set_value();
+      offers.publish(i);
       return true;
     }
     LocalOutcome outcome = write_links(clusters[i], preflight.facts[i], link_live[i], clusters, offers,
