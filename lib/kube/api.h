@@ -92,6 +92,15 @@ struct ApplyItem {
   const Json* body;
 };
 
+// One read of read_all(): a GET of `name`, or when it is empty a LIST
+// (every page) with the selector. The resource outlives the call.
+struct ReadItem {
+  const Resource* resource;
+  std::string ns;
+  std::string name;
+  std::string label_selector;
+};
+
 struct HttpResponse {
   long status = 0;
   std::string body;
@@ -109,6 +118,17 @@ class ClusterApi {
   virtual Result<Json> get(const Resource& r, const std::string& ns, const std::string& name) = 0;
   virtual Result<Json> list(const Resource& r, const std::string& ns, const std::string& label_selector = {},
                             const std::string& field_selector = {}) = 0;
+  // Several reads at once, answers in order. kube::Client sends them
+  // together on the cluster's connection from the calling thread; this
+  // default reads them one after another.
+  virtual std::vector<Result<Json>> read_all(const std::vector<ReadItem>& items) {
+    std::vector<Result<Json>> out;
+    for (const auto& item : items) {
+      out.push_back(item.name.empty() ? list(*item.resource, item.ns, item.label_selector)
+                                      : get(*item.resource, item.ns, item.name));
+    }
+    return out;
+  }
   // POST / PUT for servers that refuse server-side apply; `body` carries the
   // resourceVersion it updates (a 409 when the object changed meanwhile).
   virtual Result<Json> create_object(const Resource& r, const std::string& ns, const Json& body,

@@ -463,15 +463,22 @@ Result<Json> Client::get(const Resource& r, const std::string& ns, const std::st
   return send_json(*this, "GET", resource_path(r, ns, name), nullptr);
 }
 
-Result<Json> Client::list(const Resource& r, const std::string& ns, const std::string& label_selector,
-                          const std::string& field_selector) {
+namespace {
+
+std::string list_path(const Resource& r, const std::string& ns, const std::string& label_selector,
+                      const std::string& field_selector) {
   // Pages through large collections so one answer never has to hold them all.
   std::string base = fmt::format("{}?limit={}", resource_path(r, ns), list_page_size);
   if (!label_selector.empty())
     base += "&labelSelector=" + http::url_encode(label_selector);
   if (!field_selector.empty())
     base += "&fieldSelector=" + http::url_encode(field_selector);
-  TRY_ASSIGN(Json all, send_json(*this, "GET", base, nullptr));
+  return base;
+}
+
+}  // namespace
+
+Status Client::follow_pages(Json& all, const std::string& base) {
   if (!all.contains("items") || !all["items"].is_array())
     all["items"] = Json::array();
   for (;;) {
@@ -489,7 +496,38 @@ Result<Json> Client::list(const Resource& r, const std::string& ns, const std::s
     all["metadata"] =
         page.contains("metadata") && page["metadata"].is_object() ? page["metadata"] : Json::object();
   }
+  return {};
+}
+
+Result<Json> Client::list(const Resource& r, const std::string& ns, const std::string& label_selector,
+                          const std::string& field_selector) {
+  const std::string base = list_path(r, ns, label_selector, field_selector);
+  TRY_ASSIGN(Json all, send_json(*this, "GET", base, nullptr));
+  TRY(follow_pages(all, base));
   return all;
+}
+
+Result<Json> Client::read_answer(Result<HttpResponse> response, const std::string& path, bool list) {
+  TRY(response);
+  TRY_ASSIGN(Json answer, parse_json(*response, fmt::format("{}: GET {}", context_name(), path)));
+  if (list)
+    TRY(follow_pages(answer, path));
+  return answer;
+}
+
+std::vector<Result<Json>> Client::read_all(const std::vector<ReadItem>& items) {
+  std::vector<std::string> paths;
+  std::vector<http::Request> requests;
+  for (const auto& item : items) {
+    paths.push_back(item.name.empty() ? list_path(*item.resource, item.ns, item.label_selector, "")
+                                      : resource_path(*item.resource, item.ns, item.name));
+    requests.push_back(plain_request("GET", paths.back(), "", ""));
+  }
+  auto responses = impl_->send_all(std::move(requests));
+  std::vector<Result<Json>> out;
+  for (std::size_t i = 0; i < responses.size(); ++i)
+    out.push_back(read_answer(std::move(responses[i]), paths[i], items[i].name.empty()));
+  return out;
 }
 
 Result<Json> Client::create_object(const Resource& r, const std::string& ns, const Json& body) {

@@ -54,6 +54,7 @@ class Client final : public ClusterApi {
                              const std::string& field_manager, DryRun dry_run) override;
   Result<Json> update_object(const Resource& r, const std::string& ns, const std::string& name,
                              const Json& body, const std::string& field_manager, DryRun dry_run) override;
+  std::vector<Result<Json>> read_all(const std::vector<ReadItem>& items) override;
   std::vector<Result<Applied>> apply_all(const std::vector<ApplyItem>& items,
                                          const ApplyOptions& options) override;
   Result<Applied> apply(const Resource& r, const std::string& ns, const std::string& name, const Json& body,
@@ -87,6 +88,10 @@ class Client final : public ClusterApi {
 
  private:
   Result<Applied> applied(Result<HttpResponse> response, const std::string& path) const;
+  // A GET's answer; for a list (`list`), with the pages after the first.
+  Result<Json> read_answer(Result<HttpResponse> response, const std::string& path, bool list);
+  // The rest of a list whose first page is `all`, appended to it.
+  Status follow_pages(Json& all, const std::string& base);
   Result<std::optional<Json>> watch_until(const Resource& r, const std::string& ns, const std::string& name,
                                           const std::function<bool(const Json&)>& ready,
                                           std::chrono::milliseconds timeout);

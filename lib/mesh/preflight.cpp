@@ -158,71 +158,48 @@ Status find_federation_account(kube::ClusterApi& client, const JoinOptions& o, C
   return {};
 }
 
-Status list_managed(kube::ClusterApi& client, const kube::Resource& resource, const std::string& ns,
-                    LiveState& live) {
-  TRY_ASSIGN(kube::Json list, client.list(resource, ns, calico::managed_selector()));
-  for (auto& item : list["items"]) {
-    const auto& meta = item["metadata"];
-    auto key =
-        object_key(resource, resource.namespaced ? meta.value("namespace", "") : "", meta.value("name", ""));
-    live.objects[key] = std::move(item);
-  }
-  return {};
-}
-
-// One read of what join compares before writing, into its own LiveState so
-// that the reads can run concurrently.
-struct Observation {
-  LiveState live;
-  Status status;
-};
-
-// The federation ClusterRole and its binding carry the names the documented
-// procedure uses too: read by name, labelled or not, so that join can tell
-// taking one over from creating it.
-Status get_by_name(kube::ClusterApi& client, const kube::Resource& resource, std::string_view name,
-                   LiveState& live) {
-  auto object = client.get(resource, "", std::string(name));
-  if (object)
-    live.objects[object_key(resource, "", std::string(name))] = std::move(*object);
-  else if (object.error().code != Errc::not_found)
-    return object.error();
-  return {};
-}
-
 // The label-selected lists and by-name reads of what join compares before
-// writing, all at once. A 404 on the RCC list means the API is not served:
-// the same answer discovery would give. The first failure, in this order, is
-// the one reported.
+// writing, all at once (one read_all). The federation ClusterRole and its
+// binding carry the names the documented procedure uses too: they are read
+// by name, labelled or not, so that join can tell taking one over from
+// creating it; one that is not there is not an error. A 404 on the RCC list
+// means the API is not served: the same answer discovery would give. The
+// first failure, in this order, is the one reported.
 Status observe(kube::ClusterApi& client, const Cluster& c, const JoinOptions& o,
                const std::string& federation_ns, LiveState& live) {
-  std::vector<std::function<Status(LiveState&)>> reads;
-  auto managed = [&](const kube::Resource& resource, std::string ns) {
-    reads.push_back([&client, &resource, ns](LiveState& l) { return list_managed(client, resource, ns, l); });
-  };
-  managed(kube::resources::secrets, federation_ns);
+  const std::string managed = calico::managed_selector();
+  std::vector<kube::ReadItem> reads;
+  reads.push_back({&kube::resources::secrets, federation_ns, "", managed});
   if (o.secret_namespace != federation_ns)
-    managed(kube::resources::secrets, o.secret_namespace);
-  managed(kube::resources::roles, o.secret_namespace);
-  managed(kube::resources::role_bindings, o.secret_namespace);
+    reads.push_back({&kube::resources::secrets, o.secret_namespace, "", managed});
+  reads.push_back({&kube::resources::roles, o.secret_namespace, "", managed});
+  reads.push_back({&kube::resources::role_bindings, o.secret_namespace, "", managed});
   for (const auto* resource : {&kube::resources::cluster_roles, &kube::resources::cluster_role_bindings}) {
     for (auto name : {calico::kFederationName, calico::kFederationV3RoleName})
-      reads.push_back(
-          [&client, resource, name](LiveState& l) { return get_by_name(client, *resource, name, l); });
+      reads.push_back({resource, "", std::string(name), ""});
   }
-  reads.push_back([&](LiveState& l) {
-    auto rccs = list_managed(client, kube::resources::remote_cluster_configurations, "", l);
-    return rccs ? rccs : Status(rcc_list_error(c.member.context, rccs.error()));
-  });
-  auto observed = parallel_map<Observation>(reads.size(), [&](std::size_t i) {
-    Observation out;
-    out.status = reads[i](out.live);
-    return out;
-  });
-  for (auto& one : observed) {
-    if (!one.status)
-      return one.status;
-    live.objects.merge(one.live.objects);
+  reads.push_back({&kube::resources::remote_cluster_configurations, "", "", managed});
+  auto answers = client.read_all(reads);
+  for (std::size_t i = 0; i < reads.size(); ++i) {
+    const kube::ReadItem& read = reads[i];
+    auto& answer = answers[i];
+    const bool by_name = !read.name.empty();
+    if (!answer && read.resource == &kube::resources::remote_cluster_configurations)
+      return rcc_list_error(c.member.context, answer.error());
+    if (!answer && by_name && answer.error().code == Errc::not_found)
+      continue;
+    if (!answer)
+      return answer.error();
+    if (by_name) {
+      live.objects[object_key(*read.resource, "", read.name)] = std::move(*answer);
+      continue;
+    }
+    for (auto& item : (*answer)["items"]) {
+      const auto& meta = item["metadata"];
+      auto key = object_key(*read.resource, read.resource->namespaced ? meta.value("namespace", "") : "",
+                            meta.value("name", ""));
+      live.objects[key] = std::move(item);
+    }
   }
   return {};
 }

@@ -631,6 +631,40 @@ TEST_CASE("list encodes the label selector and follows continue tokens") {
   CHECK(requests[1].target == requests[0].target + "&continue=tok%2F1");
 }
 
+TEST_CASE("read_all: gets and lists in one go, every page of a list, errors per read") {
+  TestHttpsServer server(localhost_identity(), [](const TestRequest& request) {
+    if (request.path() == "/apis/rbac.authorization.k8s.io/v1/clusterroles/missing")
+      return status_response(404, "NotFound", "clusterroles.rbac.authorization.k8s.io \"missing\" not found");
+    if (request.path() == "/apis/rbac.authorization.k8s.io/v1/clusterroles/there")
+      return json_response(200, {{"kind", "ClusterRole"}, {"metadata", {{"name", "there"}}}});
+    bool second = request.query().find("continue=") != std::string::npos;
+    Json page = {{"kind", "SecretList"},
+                 {"metadata", {{"continue", second ? "" : "tok/1"}}},
+                 {"items", Json::array({{{"metadata", {{"name", second ? "b" : "a"}}}}})}};
+    return json_response(200, page);
+  });
+  auto client = make_client(make_context(server.url()));
+  auto answers = client->read_all({{&resources::cluster_roles, "", "there", ""},
+                                   {&resources::secrets, "calico-system", "", "app=x"},
+                                   {&resources::cluster_roles, "", "missing", ""}});
+  REQUIRE(answers.size() == 3);
+  REQUIRE(answers[0].has_value());
+  CHECK((*answers[0])["metadata"]["name"] == "there");
+  REQUIRE(answers[1].has_value());
+  REQUIRE((*answers[1])["items"].size() == 2);
+  CHECK((*answers[1])["items"][1]["metadata"]["name"] == "b");
+  REQUIRE_FALSE(answers[2].has_value());
+  CHECK(answers[2].error().code == Errc::not_found);
+  CHECK(answers[2].error().message.find("iad: GET /apis/rbac.authorization.k8s.io/v1/clusterroles/missing") !=
+        std::string::npos);
+  const auto requests = server.requests();
+  REQUIRE(requests.size() == 4);  // the list's second page after its first
+  CHECK(std::count_if(requests.begin(), requests.end(), [](const TestRequest& r) {
+          return r.target ==
+                 "/api/v1/namespaces/calico-system/secrets?limit=500&labelSelector=app%3Dx&continue=tok%2F1";
+        }) == 1);
+}
+
 TEST_CASE("remove: DeleteOptions with the propagation policy; NotFound is success returning false") {
   std::atomic<bool> exists{true};
   TestHttpsServer server(localhost_identity(), [&](const TestRequest&) {

@@ -7,6 +7,7 @@
 
 #include "calico/names.h"
 #include "fake_mesh.h"
+#include "mesh/apply.h"
 #include "mesh/join.h"
 #include "util/base64.h"
 
@@ -115,4 +116,47 @@ TEST_CASE("join --wait calls a link in sync on Typha's in-sync line, and not on 
           (link.local == "iad" ? calico::LinkState::in_sync : calico::LinkState::connection_failed));
   }
   CHECK(report.exit_code() != 0);
+}
+
+TEST_CASE("apply_chains writes lists in step and stops a list on its own failure only") {
+  FakeCluster cluster;
+  cluster.deny("patch", "", "secrets");
+  auto object = [](const kube::Resource& resource, const char* kind, const char* name,
+                   mesh::WriteOrder order) {
+    mesh::DesiredObject d;
+    d.resource = resource;
+    d.kind = kind;
+    d.namespace_ = resource.namespaced ? kNs : "";
+    d.name = name;
+    d.order = order;
+    d.body = {{"apiVersion", "v1"}, {"kind", kind}, {"metadata", {{"name", name}}}};
+    if (resource.namespaced)
+      d.body["metadata"]["namespace"] = kNs;
+    return d;
+  };
+  const auto first = mesh::WriteOrder::after_previous;
+  const auto with = mesh::WriteOrder::with_previous;
+  // Like a link: a round of two, then one after it.
+  const std::vector<mesh::DesiredObject> fine = {object(r::roles, "Role", "a", first),
+                                                 object(r::role_bindings, "RoleBinding", "a", with),
+                                                 object(r::service_accounts, "ServiceAccount", "a", first)};
+  const std::vector<mesh::DesiredObject> refused = {
+      object(r::secrets, "Secret", "b", first), object(r::roles, "Role", "b", with),
+      object(r::service_accounts, "ServiceAccount", "b", first)};
+  auto results =
+      mesh::apply_chains(cluster, "iad", {&fine, &refused}, mesh::LiveState{}, kube::ApplyOptions{});
+  REQUIRE(results.size() == 2);
+  REQUIRE(results[0].size() == 3);
+  for (const auto& result : results[0])
+    CHECK(result.action == mesh::Action::create);
+  REQUIRE(results[1].size() == 3);
+  CHECK(results[1][0].action == mesh::Action::failed);
+  CHECK(results[1][1].action == mesh::Action::create);  // in the failed round, written with it
+  CHECK(results[1][2].action == mesh::Action::skipped);
+  CHECK(cluster.find(r::service_accounts, kNs, "a") != nullptr);
+  CHECK(cluster.find(r::service_accounts, kNs, "b") == nullptr);
+  // In step: both first rounds before either second.
+  const auto writes = cluster.writes();
+  REQUIRE(writes.size() == 4);
+  CHECK(writes[3] == "apply serviceaccounts " + std::string(kNs) + "/a");
 }
