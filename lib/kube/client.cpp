@@ -174,13 +174,14 @@ struct Client::Impl {
     int retries = 0;
     bool reauthenticated = false;
     bool force_refresh = false;
+    milliseconds pause{0};  // before the next attempt
   };
 
   Status add_credentials(http::Request& request, bool force_refresh);
   bool refresh_after_unauthorized(bool& force_exec_refresh);
   Attempts attempts_for(const http::Request& request) const;
-  // The answer to one attempt, or nullopt when another should follow (its
-  // pause already taken).
+  // The answer to one attempt, or nullopt when another should follow (after
+  // attempts.pause).
   std::optional<Result<HttpResponse>> judge(Result<http::Response> result, long long elapsed_ms,
                                             Attempts& attempts);
   Result<HttpResponse> keep_sending(http::Request& request, Attempts& attempts);
@@ -289,7 +290,7 @@ std::optional<Result<HttpResponse>> Client::Impl::judge(Result<http::Response> r
     Errc code = result.error().code;
     log::debug("{} -> {} after {}ms", a.what, errc_name(code), elapsed_ms);
     if (a.idempotent && retryable_transport(code) && a.retries < options.max_retries) {
-      std::this_thread::sleep_for(jittered_backoff(options.retry_base_delay, a.retries++));
+      a.pause = jittered_backoff(options.retry_base_delay, a.retries++);
       return std::nullopt;
     }
     return transport_error(result.error(), a.what);
@@ -301,17 +302,17 @@ std::optional<Result<HttpResponse>> Client::Impl::judge(Result<http::Response> r
   }
   if (response.status == 401 && !a.reauthenticated && refresh_after_unauthorized(a.force_refresh)) {
     a.reauthenticated = true;
+    a.pause = milliseconds(0);
     return std::nullopt;
   }
   if (response.status == 429 && a.retries < options.max_retries) {
-    milliseconds delay = response.retry_after ? std::min<milliseconds>(*response.retry_after, max_retry_delay)
-                                              : jittered_backoff(options.retry_base_delay, a.retries);
+    a.pause = response.retry_after ? std::min<milliseconds>(*response.retry_after, max_retry_delay)
+                                   : jittered_backoff(options.retry_base_delay, a.retries);
     ++a.retries;
-    std::this_thread::sleep_for(delay);
     return std::nullopt;
   }
   if (response.status >= 500 && a.idempotent && a.retries < options.max_retries) {
-    std::this_thread::sleep_for(jittered_backoff(options.retry_base_delay, a.retries++));
+    a.pause = jittered_backoff(options.retry_base_delay, a.retries++);
     return std::nullopt;
   }
   Error error = decode_api_error(response.status, response.body, a.what);
@@ -329,6 +330,7 @@ Result<HttpResponse> Client::Impl::keep_sending(http::Request& request, Attempts
     auto elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - started).count();
     if (auto answer = judge(std::move(result), elapsed, attempts))
       return std::move(*answer);
+    std::this_thread::sleep_for(attempts.pause);
   }
 }
 
@@ -337,30 +339,45 @@ Result<HttpResponse> Client::Impl::send(http::Request request) {
   return keep_sending(request, attempts);
 }
 
-// The first attempts go out together; a request that needs another (a
-// retry, fresh credentials) goes on alone, as send() would.
+// Every attempt goes out together with the others of its round: the
+// requests that need another attempt (a retry, fresh credentials) are sent
+// again together after the longest of their pauses, so that e.g. reads of a
+// frozen server time out side by side, not one after another.
 std::vector<Result<HttpResponse>> Client::Impl::send_all(std::vector<http::Request> requests) {
   std::vector<Attempts> attempts;
   std::vector<std::optional<Result<HttpResponse>>> answers(requests.size());
-  std::vector<http::Request> first;
-  std::vector<std::size_t> sent;  // index in `requests` of each of `first`
+  std::vector<std::size_t> pending;
   for (std::size_t i = 0; i < requests.size(); ++i) {
     attempts.push_back(attempts_for(requests[i]));
-    if (auto added = add_credentials(requests[i], false); !added) {
-      answers[i] = added.error();
-      continue;
-    }
-    first.push_back(requests[i]);
-    sent.push_back(i);
+    pending.push_back(i);
   }
-  auto started = Clock::now();
-  auto results = transport->perform_all(first);
-  auto elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - started).count();
-  for (std::size_t k = 0; k < sent.size(); ++k) {
-    const std::size_t i = sent[k];
-    answers[i] = judge(std::move(results[k]), elapsed, attempts[i]);
-    if (!answers[i])
-      answers[i] = keep_sending(requests[i], attempts[i]);
+  while (!pending.empty()) {
+    std::vector<http::Request> round;
+    std::vector<std::size_t> sent;  // index in `requests` of each of `round`
+    for (std::size_t i : pending) {
+      if (auto added = add_credentials(requests[i], attempts[i].force_refresh); !added) {
+        answers[i] = added.error();
+        continue;
+      }
+      attempts[i].force_refresh = false;
+      round.push_back(requests[i]);
+      sent.push_back(i);
+    }
+    auto started = Clock::now();
+    auto results = transport->perform_all(round);
+    auto elapsed = std::chrono::duration_cast<milliseconds>(Clock::now() - started).count();
+    pending.clear();
+    milliseconds pause{0};
+    for (std::size_t k = 0; k < sent.size(); ++k) {
+      const std::size_t i = sent[k];
+      answers[i] = judge(std::move(results[k]), elapsed, attempts[i]);
+      if (!answers[i]) {
+        pending.push_back(i);
+        pause = std::max(pause, attempts[i].pause);
+      }
+    }
+    if (!pending.empty())
+      std::this_thread::sleep_for(pause);
   }
   std::vector<Result<HttpResponse>> out;
   for (auto& answer : answers)

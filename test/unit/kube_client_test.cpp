@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -663,6 +664,39 @@ TEST_CASE("read_all: gets and lists in one go, every page of a list, errors per 
           return r.target ==
                  "/api/v1/namespaces/calico-system/secrets?limit=500&labelSelector=app%3Dx&continue=tok%2F1";
         }) == 1);
+}
+
+TEST_CASE("read_all: reads that need another attempt are retried together, not one after another") {
+  // Behind a server that fails every first attempt (a 503 here; a frozen
+  // server's timeouts in the lab), the retries of a batch must be at the
+  // server at the same time, or N reads cost N times the wait.
+  std::mutex mutex;
+  std::condition_variable arrived;
+  std::map<std::string, int> calls;
+  int retries_waiting = 0;
+  bool retried_together = false;
+  TestHttpsServer server(localhost_identity(), [&](const TestRequest& request) {
+    const std::string name = request.path().substr(request.path().rfind('/') + 1);
+    std::unique_lock lock(mutex);
+    if (calls[name]++ == 0)
+      return status_response(503, "ServiceUnavailable", "apiserver is shutting down");
+    ++retries_waiting;
+    arrived.notify_all();
+    // Bounded below the client's request timeout: one-by-one retries fail the check.
+    if (arrived.wait_for(lock, 3s, [&] { return retries_waiting >= 3 || retried_together; }))
+      retried_together = true;
+    --retries_waiting;
+    return json_response(200, {{"kind", "ClusterRole"}, {"metadata", {{"name", name}}}});
+  });
+  auto client = make_client(make_context(server.url()));
+  auto answers = client->read_all({{&resources::cluster_roles, "", "a", ""},
+                                   {&resources::cluster_roles, "", "b", ""},
+                                   {&resources::cluster_roles, "", "c", ""}});
+  CHECK(retried_together);
+  REQUIRE(answers.size() == 3);
+  for (const auto& answer : answers)
+    CHECK(answer.has_value());
+  CHECK(server.requests().size() == 6);
 }
 
 TEST_CASE("remove: DeleteOptions with the propagation policy; NotFound is success returning false") {
