@@ -3,14 +3,12 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <functional>
-#include <mutex>
+#include <optional>
 
 #include "calico/names.h"
 #include "kube/exec_credential.h"
 #include "kube/fields.h"
 #include "util/outcome.h"
-#include "util/parallel.h"
 
 namespace meshctl::mesh {
 namespace {
@@ -61,65 +59,93 @@ bool past(const std::string& rfc3339) {
   return when && *when < std::chrono::system_clock::now();
 }
 
-// The reads after discovery, independent of each other. Each sets its own
-// fields; `unread` is shared and guarded.
-struct Reads {
-  kube::ClusterApi& client;
+// The reads after discovery, independent of each other, sent together as
+// one read_all: each step names its read and what to make of the answer.
+class Reads {
+ public:
+  Reads(const ServedGroups& served, calico::Flavour& f)
+      : groups(served),
+        f_(f),
+        cluster_informations_(calico_resource(groups, "clusterinformations")),
+        licence_keys_(calico_resource(groups, "licensekeys")),
+        ip_pools_(calico_resource(groups, "ippools")),
+        felix_configurations_(calico_resource(groups, "felixconfigurations")) {}
+
   ServedGroups groups;
-  calico::Flavour& f;
-  std::mutex unread_mutex;
   bool api_service_backed = false;
   std::optional<calico::OverlaySettings> felix_overlay;  // completed with the pools' VXLAN after the reads
   Result<Json> pool_list = Error(Errc::internal, "not read");
   std::optional<Result<Json>> own_v3_pools;  // listed when the API mode (still unknown) may keep them there
+  bool service_address_needed = false;       // ServiceCIDRs are not served: read the kubernetes Service
 
-  void unread(const std::string& what, const Error& e) {
-    std::lock_guard lock(unread_mutex);
-    f.unread.push_back(fmt::format("{} ({})", what, errc_name(e.code)));  // -v logs the request itself
+  struct Step {
+    kube::ReadItem read;
+    void (Reads::*take)(Result<Json>);
+  };
+
+  std::vector<Step> steps(FlavourReads what, bool own_pools_wanted) const {
+    static const kube::Resource api_services{"apiregistration.k8s.io", "v1", "apiservices", false};
+    static const kube::Resource migrations{"migration.projectcalico.org", "v1", "datastoremigrations", false};
+    std::vector<Step> out{
+        {{&api_services, "", "v3.projectcalico.org", ""}, &Reads::api_service},
+        {{&cluster_informations_, "", "default", ""}, &Reads::cluster_information},
+        {{&licence_keys_, "", "default", ""}, &Reads::licence},
+        {{&ip_pools_, "", "", ""}, &Reads::pools},
+        {{&felix_configurations_, "", "default", ""}, &Reads::felix_configuration},
+        {{&kube::resources::deployments, std::string(calico::kCalicoNamespace),
+          "calico-typha-noncluster-host", ""},
+         &Reads::noncluster_typha},
+    };
+    if (groups.migration)
+      out.push_back({{&migrations, "", "", ""}, &Reads::migration});
+    if (what == FlavourReads::with_data_plane) {
+      out.push_back({{&kube::resources::nodes, "", "", ""}, &Reads::nodes});
+      out.push_back({{&kube::resources::service_cidrs, "", "", ""}, &Reads::service_cidrs});
+    }
+    // The API server mode keeps them in projectcalico.org/v3, the v1 CRD
+    // mode in crd.projectcalico.org/v1: which one is known only after this round.
+    if (own_pools_wanted && groups.crd && groups.v3)
+      out.push_back({{&kube::resources::ip_pools, "", "", calico::managed_selector()}, &Reads::own_pools});
+    return out;
   }
 
-  void api_service() {
-    static const kube::Resource api_services{"apiregistration.k8s.io", "v1", "apiservices", false};
-    auto object = client.get(api_services, "", "v3.projectcalico.org");
+  void api_service(Result<Json> object) {
     if (object)
       api_service_backed = !string_at(object_at(object_at(*object, "spec"), "service"), "name").empty();
     else if (object.error().code != Errc::not_found)
       unread("APIService v3.projectcalico.org", object.error());
   }
 
-  void cluster_information() {
-    auto object = client.get(calico_resource(groups, "clusterinformations"), "", "default");
+  void cluster_information(Result<Json> object) {
     if (!object) {
       unread("ClusterInformation default", object.error());
       return;
     }
-    f.enterprise_version = string_at(object_at(*object, "spec"), "cnxVersion");
-    f.calico_version = string_at(object_at(*object, "spec"), "calicoVersion");
+    f_.enterprise_version = string_at(object_at(*object, "spec"), "cnxVersion");
+    f_.calico_version = string_at(object_at(*object, "spec"), "calicoVersion");
   }
 
-  void licence() {
-    auto object = client.get(calico_resource(groups, "licensekeys"), "", "default");
+  void licence(Result<Json> object) {
     if (!object) {
       if (object.error().code == Errc::not_found)
-        f.licence = calico::Licence::missing;
+        f_.licence = calico::Licence::missing;
       else
         unread("LicenseKey default", object.error());
       return;
     }
-    f.licence_expiry = string_at(object_at(*object, "status"), "expiry");
-    f.licence = past(f.licence_expiry) ? calico::Licence::expired : calico::Licence::ok;
+    f_.licence_expiry = string_at(object_at(*object, "status"), "expiry");
+    f_.licence = past(f_.licence_expiry) ? calico::Licence::expired : calico::Licence::ok;
   }
 
-  void pools() {
-    pool_list = client.list(calico_resource(groups, "ippools"), "");
-    const auto& list = pool_list;
-    if (!list) {
-      unread("IPPools", list.error());
+  void pools(Result<Json> list) {
+    pool_list = std::move(list);
+    if (!pool_list) {
+      unread("IPPools", pool_list.error());
       return;
     }
     bool vxlan = false;
     std::vector<calico::Pool> enabled_pools;
-    for (const auto& pool : items(*list)) {
+    for (const auto& pool : items(*pool_list)) {
       // meshctl's stand-ins for a remote's CIDRs are not this cluster's pods,
       // even when someone enabled one by hand (status says so).
       if (kube::label_of(pool, calico::kRoleLabel) == calico::kRemotePoolRole &&
@@ -136,12 +162,13 @@ struct Reads {
                                  block != spec.end() && block->is_number_integer() ? block->get<int>() : 0});
       }
     }
-    f.vxlan = vxlan;
-    f.data_plane.enabled_pools = std::move(enabled_pools);
+    f_.vxlan = vxlan;
+    f_.data_plane.enabled_pools = std::move(enabled_pools);
   }
 
-  void nodes() {
-    auto list = client.list(kube::resources::nodes, "");
+  void own_pools(Result<Json> list) { own_v3_pools = std::move(list); }
+
+  void nodes(Result<Json> list) {
     if (!list) {
       unread("Nodes", list.error());
       return;
@@ -151,46 +178,48 @@ struct Reads {
       if (auto name = kube::metadata_string(node, "name"); !name.empty())
         names.push_back(name);
     }
-    f.data_plane.node_names = std::move(names);
+    f_.data_plane.node_names = std::move(names);
   }
 
   // ServiceCIDRs where served (GA in Kubernetes 1.33); else the `kubernetes`
-  // Service's address, the one address known to be in the range.
-  void service_ranges() {
+  // Service's address, the one address known to be in the range, read
+  // after this round (kubernetes_service).
+  void service_cidrs(Result<Json> list) {
+    if (!list) {
+      if (list.error().code == Errc::not_found)
+        service_address_needed = true;
+      else
+        unread("ServiceCIDRs", list.error());
+      return;
+    }
     std::vector<calico::ServiceRange> ranges;
-    auto list = client.list(kube::resources::service_cidrs, "");
-    if (list) {
-      for (const auto& item : items(*list)) {
-        const auto& cidrs = object_at(item, "spec").value("cidrs", Json::array());
-        for (const auto& cidr : cidrs.is_array() ? cidrs : Json::array()) {
-          if (cidr.is_string())
-            ranges.push_back({"ServiceCIDR " + kube::metadata_string(item, "name"), cidr.get<std::string>()});
-        }
+    for (const auto& item : items(*list)) {
+      const auto& cidrs = object_at(item, "spec").value("cidrs", Json::array());
+      for (const auto& cidr : cidrs.is_array() ? cidrs : Json::array()) {
+        if (cidr.is_string())
+          ranges.push_back({"ServiceCIDR " + kube::metadata_string(item, "name"), cidr.get<std::string>()});
       }
-      f.data_plane.service_ranges = std::move(ranges);
-      return;
     }
-    if (list.error().code != Errc::not_found) {
-      unread("ServiceCIDRs", list.error());
-      return;
-    }
-    auto service = client.get(kube::resources::services, "default", "kubernetes");
+    f_.data_plane.service_ranges = std::move(ranges);
+  }
+
+  void kubernetes_service(Result<Json> service) {
     if (!service) {
       unread("Service default/kubernetes", service.error());
       return;
     }
+    std::vector<calico::ServiceRange> ranges;
     const std::string ip = string_at(object_at(*service, "spec"), "clusterIP");
     if (!ip.empty() && ip != "None")
       ranges.push_back(
           {"Service default/kubernetes", ip + (ip.find(':') == std::string::npos ? "/32" : "/128")});
-    f.data_plane.service_ranges = std::move(ranges);
+    f_.data_plane.service_ranges = std::move(ranges);
   }
 
-  void felix_configuration() {
-    auto object = client.get(calico_resource(groups, "felixconfigurations"), "", "default");
+  void felix_configuration(Result<Json> object) {
     if (!object) {
       if (object.error().code == Errc::not_found) {
-        f.wireguard = false;
+        f_.wireguard = false;
         felix_overlay = calico::OverlaySettings{};  // no FelixConfiguration: Felix's defaults
       } else {
         unread("FelixConfiguration default", object.error());
@@ -202,14 +231,14 @@ struct Reads {
       auto it = spec.find(key);
       return it != spec.end() && it->is_boolean() && it->get<bool>();
     };
-    f.wireguard = on("wireguardEnabled") || on("wireguardEnabledV6");
+    f_.wireguard = on("wireguardEnabled") || on("wireguardEnabledV6");
     // Felix's defaults where the field is unset, so unset and explicit agree.
     auto number = [&](const char* key, long long fallback) {
       auto it = spec.find(key);
       return it != spec.end() && it->is_number_integer() ? it->get<long long>() : fallback;
     };
     calico::OverlaySettings o;
-    o.wireguard = *f.wireguard;
+    o.wireguard = *f_.wireguard;
     o.vxlan_port = number("vxlanPort", o.vxlan_port);
     o.vxlan_vni = number("vxlanVNI", o.vxlan_vni);
     o.wireguard_port = number("wireguardListeningPort", o.wireguard_port);
@@ -218,29 +247,34 @@ struct Reads {
     felix_overlay = o;
   }
 
-  void migration() {
-    if (!groups.migration)
-      return;
-    static const kube::Resource migrations{"migration.projectcalico.org", "v1", "datastoremigrations", false};
-    auto list = client.list(migrations, "");
+  void migration(Result<Json> list) {
     if (!list) {
       unread("DatastoreMigrations", list.error());
       return;
     }
     for (const auto& item : items(*list)) {
-      f.migration_name = string_at(object_at(item, "metadata"), "name");
+      f_.migration_name = string_at(object_at(item, "metadata"), "name");
       std::string phase = string_at(object_at(item, "status"), "phase");
-      f.migration_phase = phase.empty() ? "Pending" : phase;  // not yet picked up by the controller
+      f_.migration_phase = phase.empty() ? "Pending" : phase;  // not yet picked up by the controller
     }
   }
 
-  void noncluster_typha() {
-    auto object = client.get(kube::resources::deployments, std::string(calico::kCalicoNamespace),
-                             "calico-typha-noncluster-host");
+  void noncluster_typha(Result<Json> object) {
     if (object)
-      f.noncluster_typha = true;
+      f_.noncluster_typha = true;
     else if (object.error().code != Errc::not_found)
       unread("Deployment calico-typha-noncluster-host", object.error());
+  }
+
+  const kube::Resource& ip_pools() const { return ip_pools_; }
+
+ private:
+  calico::Flavour& f_;
+  // read_all's items point at these.
+  kube::Resource cluster_informations_, licence_keys_, ip_pools_, felix_configurations_;
+
+  void unread(const std::string& what, const Error& e) {
+    f_.unread.push_back(fmt::format("{} ({})", what, errc_name(e.code)));  // -v logs the request itself
   }
 };
 
@@ -248,16 +282,16 @@ bool same_resource(const kube::Resource& a, const kube::Resource& b) {
   return a.group == b.group && a.version == b.version && a.plural == b.plural;
 }
 
-OwnPools own_pools_from(Reads& reads, calico::ApiMode mode) {
+OwnPools own_pools_from(kube::ClusterApi& client, Reads& reads, calico::ApiMode mode) {
   OwnPools out;
   const kube::Resource& resource = ip_pool_resource(mode);
   Result<Json> list = Error(Errc::internal, "not read");
-  if (same_resource(resource, calico_resource(reads.groups, "ippools")))
+  if (same_resource(resource, reads.ip_pools()))
     list = std::move(reads.pool_list);
   else if (reads.own_v3_pools)
     list = std::move(*reads.own_v3_pools);
   else
-    list = reads.client.list(resource, "", calico::managed_selector());
+    list = client.list(resource, "", calico::managed_selector());
   if (!list) {
     out.unlisted = list.error().message;
     return out;
@@ -281,30 +315,24 @@ calico::Flavour read_flavour(kube::ClusterApi& client, FlavourReads what, OwnPoo
       own_pools->unlisted = "the cluster did not answer";
     return f;
   }
-  Reads reads{client, groups, f, {}, false, std::nullopt, Error(Errc::internal, "not read"), std::nullopt};
-  std::vector<std::function<void()>> steps{
-      [&] { reads.api_service(); },     [&] { reads.cluster_information(); }, [&] { reads.licence(); },
-      [&] { reads.pools(); },           [&] { reads.felix_configuration(); }, [&] { reads.migration(); },
-      [&] { reads.noncluster_typha(); }};
-  if (what == FlavourReads::with_data_plane)
-    steps.insert(steps.end(), {[&] { reads.nodes(); }, [&] { reads.service_ranges(); }});
-  if (own_pools != nullptr && groups.crd && groups.v3) {
-    // The API server mode keeps them in projectcalico.org/v3, the v1 CRD mode
-    // in crd.projectcalico.org/v1: which one is known only after this round.
-    steps.push_back(
-        [&] { reads.own_v3_pools = client.list(kube::resources::ip_pools, "", calico::managed_selector()); });
-  }
-  parallel_map<bool>(steps.size(), [&](std::size_t i) {
-    steps[i]();
-    return true;
-  });
+  Reads reads(groups, f);
+  const auto steps = reads.steps(what, own_pools != nullptr);
+  std::vector<kube::ReadItem> items;
+  items.reserve(steps.size());
+  for (const auto& step : steps)
+    items.push_back(step.read);
+  auto answers = client.read_all(items);
+  for (std::size_t i = 0; i < steps.size(); ++i)
+    (reads.*steps[i].take)(std::move(answers[i]));
+  if (reads.service_address_needed)
+    reads.kubernetes_service(client.get(kube::resources::services, "default", "kubernetes"));
   f.api_mode = calico::api_mode_from({groups.crd, groups.v3, reads.api_service_backed});
   if (reads.felix_overlay && f.vxlan) {
     f.data_plane.overlay = reads.felix_overlay;
     f.data_plane.overlay->vxlan = *f.vxlan;
   }
   if (own_pools != nullptr)
-    *own_pools = own_pools_from(reads, f.api_mode);
+    *own_pools = own_pools_from(client, reads, f.api_mode);
   return f;
 }
 

@@ -14,7 +14,8 @@ namespace meshctl::mesh {
 
 // Discovery, the APIService, ClusterInformation, LicenseKey, IPPools,
 // FelixConfiguration, DatastoreMigrations and the non-cluster-host Typha
-// Deployment, the independent reads in parallel. A read that fails (forbidden,
+// Deployment: discovery first, then the other reads together (one read_all,
+// so one round trip and no thread per read). A read that fails (forbidden,
 // not served) leaves its fact unknown and is named in Flavour::unread; none
 // fails the whole fingerprint.
 // status shows the Calico kind only; join and render also judge the data
