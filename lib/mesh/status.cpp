@@ -51,28 +51,49 @@ std::string access_secret_key(const Json& rcc, const StatusOptions& o) {
 
 // meshctl's labelled Secrets in every namespace status looks in (the link
 // Secrets' and the federation token's), and the federation token under its
-// documented name, which a hand-made one also has: all read at once.
+// documented name, which a hand-made one also has.
 struct SecretReads {
   std::map<std::string, Result<Json>> labelled;    // namespace -> meshctl's Secrets there
   std::map<std::string, Result<Json>> documented;  // federation namespace -> the token Secret of that name
 };
 
-SecretReads read_secrets(kube::ClusterApi& client, const StatusOptions& o) {
+// What status reads of a cluster's links in one round (read_all): the RCCs,
+// meshctl's Roles and RoleBindings, and the Secrets above.
+struct LinkReads {
+  Result<Json> rccs = Error(Errc::internal, "not read");
+  std::map<std::string, Json> roles, role_bindings;  // by name; empty when unread
+  SecretReads secrets;
+};
+
+std::map<std::string, Json> by_name(const Result<Json>& list) {
+  std::map<std::string, Json> out;
+  if (list) {
+    for (const auto& item : kube::items(*list))
+      out[kube::metadata_string(item, "name")] = item;
+  }
+  return out;
+}
+
+LinkReads read_links(kube::ClusterApi& client, const StatusOptions& o) {
+  const std::string managed = calico::managed_selector();
   std::set<std::string> labelled_in(o.federation_namespaces.begin(), o.federation_namespaces.end());
   labelled_in.insert(o.secret_namespace);
-  std::vector<std::pair<std::string, bool>> reads;  // namespace, by documented name (else labelled list)
+  std::vector<kube::ReadItem> reads{{&r::remote_cluster_configurations, "", "", ""},
+                                    {&r::roles, o.secret_namespace, "", managed},
+                                    {&r::role_bindings, o.secret_namespace, "", managed}};
   for (const auto& ns : labelled_in)
-    reads.emplace_back(ns, false);
+    reads.push_back({&r::secrets, ns, "", managed});
   for (const auto& ns : o.federation_namespaces)
-    reads.emplace_back(ns, true);
-  auto answers = parallel_map<Result<Json>>(reads.size(), [&](size_t i) {
-    const auto& [ns, by_name] = reads[i];
-    return by_name ? client.get(r::secrets, ns, std::string(calico::kFederationName))
-                   : client.list(r::secrets, ns, calico::managed_selector());
-  });
-  SecretReads out;
-  for (size_t i = 0; i < reads.size(); ++i)
-    (reads[i].second ? out.documented : out.labelled).emplace(reads[i].first, std::move(answers[i]));
+    reads.push_back({&r::secrets, ns, std::string(calico::kFederationName), ""});
+  auto answers = client.read_all(reads);
+  LinkReads out;
+  out.rccs = std::move(answers[0]);
+  out.roles = by_name(answers[1]);
+  out.role_bindings = by_name(answers[2]);
+  for (std::size_t i = 3; i < reads.size(); ++i) {
+    auto& into = reads[i].name.empty() ? out.secrets.labelled : out.secrets.documented;
+    into.emplace(reads[i].ns, std::move(answers[i]));
+  }
   return out;
 }
 
@@ -89,33 +110,24 @@ std::map<std::string, Json> referenced_secrets(kube::ClusterApi& client, const s
   }
   std::map<std::string, Json> out;
   std::vector<std::string> unlisted;
+  std::vector<kube::ReadItem> reads;
   for (const auto& rcc : rccs) {
     auto key = access_secret_key(rcc, o);
-    if (key.empty())
+    if (key.empty() || out.count(key) > 0 ||
+        std::find(unlisted.begin(), unlisted.end(), key) != unlisted.end())
       continue;
-    if (auto it = listed.find(key); it != listed.end())
+    if (auto it = listed.find(key); it != listed.end()) {
       out[key] = it->second;
-    else
-      unlisted.push_back(std::move(key));
+      continue;
+    }
+    const auto slash = key.find('/');
+    reads.push_back({&r::secrets, key.substr(0, slash), key.substr(slash + 1), ""});
+    unlisted.push_back(std::move(key));
   }
-  auto read = parallel_map<std::optional<Json>>(unlisted.size(), [&](size_t i) -> std::optional<Json> {
-    const auto slash = unlisted[i].find('/');
-    auto secret = client.get(r::secrets, unlisted[i].substr(0, slash), unlisted[i].substr(slash + 1));
-    return secret ? std::optional<Json>(std::move(*secret)) : std::nullopt;
-  });
-  for (size_t i = 0; i < unlisted.size(); ++i) {
+  auto read = reads.empty() ? std::vector<Result<Json>>{} : client.read_all(reads);
+  for (std::size_t i = 0; i < unlisted.size(); ++i) {
     if (read[i])
       out[unlisted[i]] = std::move(*read[i]);
-  }
-  return out;
-}
-
-std::map<std::string, Json> managed_by_name(kube::ClusterApi& client, const kube::Resource& res,
-                                            const std::string& ns) {
-  std::map<std::string, Json> out;
-  if (auto list = client.list(res, ns, calico::managed_selector())) {
-    for (const auto& item : kube::items(*list))
-      out[kube::metadata_string(item, "name")] = item;
   }
   return out;
 }
@@ -142,57 +154,48 @@ std::optional<Json> federation_token(const SecretReads& known, const StatusOptio
 }
 
 // Everything status reads in one cluster, sent together: the RCCs with
-// meshctl's Secrets (and after them the Secrets they name that those lack,
-// and what Typha says about them), the Calico fingerprint with meshctl's
-// pools, the link RBAC. On a distant cluster that costs the round trips of
-// the longest chain, not one per read.
+// meshctl's Secrets, Roles and RoleBindings (one read_all; after it the
+// Secrets the RCCs name that those lack, and what Typha says about them),
+// and the Calico fingerprint with meshctl's pools. On a distant cluster that
+// costs the round trips of the longest chain, not one per read.
 ClusterFacts read_cluster(Cluster& c, const StatusOptions& o) {
   ClusterFacts f;
   kube::ClusterApi& client = *c.client;
-  Result<Json> rccs = Error(Errc::internal, "not read");
+  LinkReads links;
   OwnPools own_pools;
-  const std::vector<std::function<void()>> reads{
-      [&] {
-        SecretReads secrets;
-        parallel_map<bool>(2, [&](size_t i) {
-          if (i == 0)
-            rccs = client.list(r::remote_cluster_configurations, "");
-          else
-            secrets = read_secrets(client, o);
-          return true;
-        });
-        f.federation_token = federation_token(secrets, o);
-        if (!rccs)
-          return;
-        const auto& items = kube::items(*rccs);
-        TyphaReadOptions typha_options;
-        for (const auto& rcc : items) {
-          if (auto key = access_secret_key(rcc, o); !key.empty())
-            typha_options.secrets[key].push_back(kube::metadata_string(rcc, "name"));
-        }
-        parallel_map<bool>(2, [&](size_t i) {
-          if (i == 0)
-            f.secrets = referenced_secrets(client, items, o, secrets);
-          else
-            f.typha = read_typha(client, typha_options);
-          return true;
-        });
-      },
-      [&] { f.flavour = read_flavour(client, FlavourReads::calico_kind, &own_pools); },
-      [&] { f.roles = managed_by_name(client, r::roles, o.secret_namespace); },
-      [&] { f.role_bindings = managed_by_name(client, r::role_bindings, o.secret_namespace); },
-  };
-  parallel_map<bool>(reads.size(), [&](size_t i) {
-    reads[i]();
+  parallel_map<bool>(2, [&](std::size_t task) {
+    if (task == 1) {
+      f.flavour = read_flavour(client, FlavourReads::calico_kind, &own_pools);
+      return true;
+    }
+    links = read_links(client, o);
+    f.federation_token = federation_token(links.secrets, o);
+    if (!links.rccs)
+      return true;
+    const auto& items = kube::items(*links.rccs);
+    TyphaReadOptions typha_options;
+    for (const auto& rcc : items) {
+      if (auto key = access_secret_key(rcc, o); !key.empty())
+        typha_options.secrets[key].push_back(kube::metadata_string(rcc, "name"));
+    }
+    parallel_map<bool>(2, [&](std::size_t i) {
+      if (i == 0)
+        f.secrets = referenced_secrets(client, items, o, links.secrets);
+      else
+        f.typha = read_typha(client, typha_options);
+      return true;
+    });
     return true;
   });
-  if (!rccs) {
+  if (!links.rccs) {
     ClusterFacts unreachable;
-    unreachable.error = rcc_list_error(c.member.context, rccs.error());
+    unreachable.error = rcc_list_error(c.member.context, links.rccs.error());
     return unreachable;
   }
+  f.roles = std::move(links.roles);
+  f.role_bindings = std::move(links.role_bindings);
   f.reachable = true;
-  for (const auto& item : kube::items(*rccs))
+  for (const auto& item : kube::items(*links.rccs))
     f.rccs.push_back(item);
   if (own_pools.unlisted.empty()) {
     f.own_pools.emplace();
