@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <variant>
 
 namespace meshctl::calico {
 namespace {
@@ -161,10 +162,10 @@ bool contains(std::string_view text, std::string_view needle) {
 // What one process has said so far, per link.
 class LinkTracker {
  public:
-  explicit LinkTracker(const SecretReaders& secrets) : secrets_(secrets) {}
+  explicit LinkTracker(const SecretReaders& secrets) : secrets_(&secrets) {}
 
   void read(const TyphaLogLine& line);
-  TyphaReport report() &&;
+  TyphaReport report() const;
 
  private:
   struct Track {
@@ -178,7 +179,7 @@ class LinkTracker {
   void set(const std::string& remote, LinkState state, std::string detail, const TyphaLogLine& line);
   void read_source_line(const TyphaLogLine& line, LinkState state, std::string detail);
 
-  const SecretReaders& secrets_;
+  const SecretReaders* secrets_;
   std::map<std::string, Track> links_;
   std::vector<LinkEvent> unattributed_;
 };
@@ -192,8 +193,8 @@ std::vector<std::string> LinkTracker::targets(const TyphaLogLine& line, std::str
   const auto* name = line.field("Secret");
   if (ns != nullptr && name != nullptr) {
     secret = *ns + "/" + *name;
-    auto it = secrets_.find(secret);
-    if (it == secrets_.end())
+    auto it = secrets_->find(secret);
+    if (it == secrets_->end())
       return {};
     std::vector<std::string> out;
     for (const auto& rcc : it->second)
@@ -280,35 +281,14 @@ void LinkTracker::read(const TyphaLogLine& line) {
   }
 }
 
-TyphaReport LinkTracker::report() && {
+TyphaReport LinkTracker::report() const {
   TyphaReport out;
-  for (auto& [remote, track] : links_) {
+  for (const auto& [remote, track] : links_) {
     if (!remote.empty())
-      out.links[remote] = std::move(track.event);
+      out.links[remote] = track.event;
   }
-  out.unattributed = std::move(unattributed_);
+  out.unattributed = unattributed_;
   return out;
-}
-
-// Calls `on_line` for each parsed line, starting afresh (`on_new_process`)
-// whenever the process id changes.
-template <class OnLine, class OnNewProcess>
-void for_each_line(std::string_view text, OnLine&& on_line, OnNewProcess&& on_new_process) {
-  std::string current_pid;
-  while (!text.empty()) {
-    auto newline = text.find('\n');
-    auto raw = text.substr(0, newline);
-    text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
-    auto line = parse_typha_log_line(raw);
-    if (!line)
-      continue;
-    if (!line->pid.empty() && line->pid != current_pid) {
-      if (!current_pid.empty())
-        on_new_process();
-      current_pid = line->pid;
-    }
-    on_line(*line);
-  }
 }
 
 std::optional<LinkState> state_from_status_word(std::string_view word) {
@@ -363,49 +343,130 @@ std::optional<TyphaLogLine> parse_typha_log_line(std::string_view line) {
   return out;
 }
 
+namespace {
+
+// What calico-kube-controllers' federation controller has said so far:
+// every status change of every remote ("Remote cluster status update ...
+// Key=RemoteClusterStatus(name=x) Status=...").
+class ControllerTracker {
+ public:
+  void read(const TyphaLogLine& line) {
+    const auto* key = line.field("Key");
+    std::string remote = key ? name_after(*key, kStatusKeyOpen) : "";
+    if (remote.empty())
+      return;
+    if (contains(line.message, "Remote cluster deleted")) {
+      report_.links.erase(remote);
+      synced_.erase(remote);
+      return;
+    }
+    const auto* status = line.field("Status");
+    if (!contains(line.message, "Remote cluster status update") || status == nullptr)
+      return;
+    auto state = state_from_status_word(*status);
+    if (!state)
+      return;
+    const auto* error = line.field("Error");
+    LinkEvent event{*state, remote, error && !error->empty() ? *error : "Status=" + *status, line.timestamp,
+                    *state == LinkState::connection_failed && synced_[remote]};
+    if (*state == LinkState::in_sync)
+      synced_[remote] = true;
+    if (*state == LinkState::connecting || *state == LinkState::config_incomplete)
+      synced_[remote] = false;
+    report_.links[remote] = std::move(event);
+  }
+  TyphaReport report() const { return report_; }
+
+ private:
+  TyphaReport report_;
+  std::map<std::string, bool> synced_;
+};
+
+}  // namespace
+
+// The tracker of the current process, started afresh whenever the process
+// id changes, and the line the last piece left unfinished.
+struct LogReader::State {
+  LogKind kind;
+  SecretReaders secrets;  // LinkTracker refers to these
+  std::string unfinished;
+  std::string pid;
+  std::variant<LinkTracker, ControllerTracker> tracker;
+
+  State(LogKind k, SecretReaders s) : kind(k), secrets(std::move(s)), tracker(fresh()) {}
+
+  std::variant<LinkTracker, ControllerTracker> fresh() const {
+    if (kind == LogKind::typha)
+      return LinkTracker(secrets);
+    return ControllerTracker();
+  }
+
+  void read_line(std::string_view raw) {
+    auto line = parse_typha_log_line(raw);
+    if (!line)
+      return;
+    if (!line->pid.empty() && line->pid != pid) {
+      if (!pid.empty())
+        tracker = fresh();
+      pid = line->pid;
+    }
+    std::visit([&](auto& t) { t.read(*line); }, tracker);
+  }
+};
+
+LogReader::LogReader(LogKind kind, SecretReaders secrets)
+    : state_(std::make_unique<State>(kind, std::move(secrets))) {}
+LogReader::~LogReader() = default;
+
+void LogReader::feed(std::string_view text) {
+  auto newline = text.find('\n');
+  if (newline == std::string_view::npos) {
+    state_->unfinished.append(text);
+    return;
+  }
+  if (!state_->unfinished.empty()) {
+    state_->unfinished.append(text.substr(0, newline));
+    state_->read_line(state_->unfinished);
+    state_->unfinished.clear();
+  } else {
+    state_->read_line(text.substr(0, newline));
+  }
+  text.remove_prefix(newline + 1);
+  for (newline = text.find('\n'); newline != std::string_view::npos; newline = text.find('\n')) {
+    state_->read_line(text.substr(0, newline));
+    text.remove_prefix(newline + 1);
+  }
+  state_->unfinished.assign(text);
+}
+
+void LogReader::restart() {
+  state_->unfinished.clear();
+  state_->pid.clear();
+  state_->tracker = state_->fresh();
+}
+
+TyphaReport LogReader::report() const {
+  return std::visit([](const auto& t) { return t.report(); }, state_->tracker);
+}
+
+TyphaReport LogReader::finish() {
+  if (!state_->unfinished.empty()) {
+    state_->read_line(state_->unfinished);
+    state_->unfinished.clear();
+  }
+  return report();
+}
+
 TyphaReport read_typha_log(std::string_view log_text, const SecretReaders& secrets) {
-  std::optional<LinkTracker> tracker(std::in_place, secrets);
-  for_each_line(
-      log_text, [&](const TyphaLogLine& line) { tracker->read(line); }, [&] { tracker.emplace(secrets); });
-  return std::move(*tracker).report();
+  LogReader reader(LogKind::typha, secrets);
+  reader.feed(log_text);
+  return reader.finish();
 }
 
 TyphaReport read_kube_controllers_log(std::string_view log_text) {
-  TyphaReport report;
-  std::map<std::string, bool> synced;
-  auto reset = [&] {
-    report = TyphaReport{};
-    synced.clear();
-  };
-  for_each_line(
-      log_text,
-      [&](const TyphaLogLine& line) {
-        const auto* key = line.field("Key");
-        std::string remote = key ? name_after(*key, kStatusKeyOpen) : "";
-        if (remote.empty())
-          return;
-        if (contains(line.message, "Remote cluster deleted")) {
-          report.links.erase(remote);
-          synced.erase(remote);
-          return;
-        }
-        const auto* status = line.field("Status");
-        if (!contains(line.message, "Remote cluster status update") || status == nullptr)
-          return;
-        auto state = state_from_status_word(*status);
-        if (!state)
-          return;
-        const auto* error = line.field("Error");
-        LinkEvent event{*state, remote, error && !error->empty() ? *error : "Status=" + *status,
-                        line.timestamp, *state == LinkState::connection_failed && synced[remote]};
-        if (*state == LinkState::in_sync)
-          synced[remote] = true;
-        if (*state == LinkState::connecting || *state == LinkState::config_incomplete)
-          synced[remote] = false;
-        report.links[remote] = std::move(event);
-      },
-      reset);
-  return report;
+  LogReader reader(LogKind::kube_controllers);
+  reader.feed(log_text);
+  return reader.finish();
 }
 
 }  // namespace meshctl::calico

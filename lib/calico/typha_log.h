@@ -8,6 +8,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -57,15 +58,42 @@ struct TyphaReport {
   std::vector<LinkEvent> unattributed;
 };
 
-// Reads one Typha replica's log. Lines are attributed by the exact RCC name
-// (the message's "RemoteClusterConfiguration(x)" or the Key= field) or by the
-// exact Secret (through `secrets`); never by substring. When the process id
-// changes, what the earlier process said no longer counts.
-TyphaReport read_typha_log(std::string_view log_text, const SecretReaders& secrets = {});
+enum class LogKind { typha, kube_controllers };
 
-// Reads calico-kube-controllers' log: its federation controller logs every
-// status change of every remote ("Remote cluster status update ...
-// Key=RemoteClusterStatus(name=x) Status=..."). A second witness beside Typha.
+// Reads one pod's log as it arrives, in pieces of any size, holding what it
+// has learnt and the one line not yet finished, never the log itself (a
+// replica's log since its container started may be many megabytes).
+//
+// Typha: lines are attributed by the exact RCC name (the message's
+// "RemoteClusterConfiguration(x)" or the Key= field) or by the exact Secret
+// (through `secrets`); never by substring. calico-kube-controllers: its
+// federation controller logs every status change of every remote ("Remote
+// cluster status update ... Key=RemoteClusterStatus(name=x) Status=..."), a
+// second witness beside Typha. In both, when the process id changes, what the
+// earlier process said no longer counts.
+class LogReader {
+ public:
+  explicit LogReader(LogKind kind, SecretReaders secrets = {});
+  ~LogReader();
+  LogReader(const LogReader&) = delete;
+  LogReader& operator=(const LogReader&) = delete;
+
+  // Reads the complete lines in `text`; the unfinished end waits for the next piece.
+  void feed(std::string_view text);
+  // The log is being read again from its start (a request sent again).
+  void restart();
+  // What the complete lines have said so far.
+  TyphaReport report() const;
+  // The log has ended: an unfinished last line is read too.
+  TyphaReport finish();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// A whole log at once, through LogReader.
+TyphaReport read_typha_log(std::string_view log_text, const SecretReaders& secrets = {});
 TyphaReport read_kube_controllers_log(std::string_view log_text);
 
 }  // namespace meshctl::calico

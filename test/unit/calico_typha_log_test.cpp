@@ -268,3 +268,77 @@ TEST_CASE("prometheus text: labels, escapes, comments, junk") {
   CHECK(gauges["pdx"] == doctest::Approx(2));
   CHECK(gauges["fra"] == doctest::Approx(0));
 }
+
+namespace {
+
+// Every field of a report, for comparing two readings of one log.
+std::string describe(const TyphaReport& report) {
+  std::string out;
+  for (const auto& [remote, e] : report.links) {
+    out += remote + " " + std::to_string(static_cast<int>(e.state)) + " " + e.timestamp + " " +
+           (e.failed_after_sync ? "stale " : "") + e.detail + "\n";
+  }
+  for (const auto& e : report.unattributed)
+    out += "unattributed " + e.timestamp + " " + e.detail + "\n";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("LogReader: a log read in pieces of any size says what the whole log says") {
+  const std::string log =
+      lines({kNewRcc, kCreating, kInSync, kWatchRestart, kDatastoreFailed, kFailed,
+             "2026-03-31 12:02:00.002 [WARNING][7] typha/daemon.go 459: Restart signalled, shutting down",
+             "2026-03-31 12:02:05.000 [INFO][8] typha/wrappedcallbacks.go 448: Creating syncer for "
+             "RemoteClusterConfiguration(pdx)",
+             "2026-03-31 12:02:06.000 [INFO][8] typha/wrappedcallbacks.go 501: Sending in-sync update for "
+             "RemoteClusterConfiguration(pdx)",
+             "2026-03-31 12:03:00.000 [INFO][8] typha/wrappedcallbacks.go 533: Sending connection failed "
+             "update for RemoteClusterConfiguration(pdx) error=dial tcp 10.0.0.1:6443: i/o timeout"});
+  const std::string whole = describe(read_typha_log(log));
+  REQUIRE(whole.find("stale") != std::string::npos);  // the last process's failure after its in-sync
+  for (std::size_t size : {1u, 2u, 7u, 64u, 100u, 4096u}) {
+    CAPTURE(size);
+    LogReader reader(LogKind::typha);
+    for (std::size_t at = 0; at < log.size(); at += size)
+      reader.feed(std::string_view(log).substr(at, size));
+    CHECK(describe(reader.finish()) == whole);
+  }
+}
+
+TEST_CASE("LogReader: only complete lines count until the log ends; a restart reads afresh") {
+  LogReader reader(LogKind::typha);
+  const std::string in_sync = std::string(kInSync) + "\n";
+  reader.feed(lines({kCreating}));
+  reader.feed(std::string_view(in_sync).substr(0, 40));  // the in-sync line, unfinished
+  CHECK(reader.report().links["pdx"].state == LinkState::connecting);
+  reader.feed(std::string_view(in_sync).substr(40));
+  CHECK(reader.report().links["pdx"].state == LinkState::in_sync);
+
+  // The request was sent again: the log comes again from its start, and what
+  // the first attempt read is not counted twice (or kept when it differs).
+  reader.restart();
+  CHECK(reader.report().links.empty());
+  reader.feed(lines({kCreating}));
+  reader.feed(kFailed);  // the last line, without a line end
+  CHECK(reader.report().links["pdx"].state == LinkState::connecting);
+  auto report = reader.finish();
+  CHECK(report.links["pdx"].state == LinkState::connection_failed);
+  CHECK_FALSE(report.links["pdx"].failed_after_sync);  // nothing was in sync in this reading
+}
+
+TEST_CASE("LogReader: calico-kube-controllers' log in pieces") {
+  const std::string log =
+      lines({"2026-03-31 11:40:01.600 [INFO][1] kube-controllers/fedderatedservices_controller.go 398: "
+             "Remote cluster status update Error=\"\" Key=RemoteClusterStatus(name=pdx) Status=\"InSync\"",
+             "2026-03-31 11:40:01.700 [INFO][1] kube-controllers/fedderatedservices_controller.go 398: "
+             "Remote cluster status update Error=\"dial tcp: connection refused\" "
+             "Key=RemoteClusterStatus(name=pdx) Status=\"ConnectionFailed\""});
+  LogReader reader(LogKind::kube_controllers);
+  for (std::size_t at = 0; at < log.size(); at += 13)
+    reader.feed(std::string_view(log).substr(at, 13));
+  auto report = reader.finish();
+  CHECK(report.links["pdx"].state == LinkState::connection_failed);
+  CHECK(report.links["pdx"].failed_after_sync);
+  CHECK(describe(report) == describe(read_kube_controllers_log(log)));
+}
