@@ -8,8 +8,10 @@
 #include <charconv>
 #include <condition_variable>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace meshctl::kube::http {
@@ -241,22 +243,26 @@ class Multiplexer {
   Multiplexer& operator=(const Multiplexer&) = delete;
 
   // Runs configured easy handles to completion, all at once; blocks the
-  // caller until the last one ends. The timeouts are the ones set on the
-  // handles: see expire().
-  std::vector<CURLcode> perform_all(const std::vector<CURL*>& handles,
-                                    const std::vector<std::chrono::milliseconds>& timeouts,
-                                    std::chrono::milliseconds connect_timeout) {
-    std::vector<CURLcode> codes;
+  // caller until the last one ends. Each handle is handed to on_done (on
+  // this multiplexer's thread) as soon as it ends, so it can be read and
+  // freed then: libcurl keeps a transfer's 16 KiB receive and upload buffers
+  // until its handle is cleaned up, and a batch's answers arrive over a
+  // spread of time. The timeouts are the ones set on the handles: see expire().
+  using DoneFn = std::function<void(std::size_t index, CURLcode code)>;
+  void perform_all(const std::vector<CURL*>& handles, const std::vector<std::chrono::milliseconds>& timeouts,
+                   std::chrono::milliseconds connect_timeout, const DoneFn& on_done) {
     if (multi_ == nullptr) {
-      for (CURL* handle : handles)
-        codes.push_back(curl_easy_perform(handle));
-      return codes;
+      for (std::size_t i = 0; i < handles.size(); ++i)
+        on_done(i, curl_easy_perform(handles[i]));
+      return;
     }
     const auto now = Clock::now();
     std::vector<Pending> pending;
     pending.reserve(handles.size());
-    for (std::size_t i = 0; i < handles.size(); ++i)
-      pending.push_back({handles[i], now + timeouts[i] + kExpiryGrace, now + connect_timeout + kExpiryGrace});
+    for (std::size_t i = 0; i < handles.size(); ++i) {
+      pending.push_back({handles[i], now + timeouts[i] + kExpiryGrace, now + connect_timeout + kExpiryGrace,
+                         [&on_done, i](CURLcode code) { on_done(i, code); }});
+    }
     {
       std::lock_guard lock(mutex_);
       for (auto& one : pending)
@@ -267,9 +273,6 @@ class Multiplexer {
     finished_.wait(lock, [&] {
       return std::all_of(pending.begin(), pending.end(), [](const Pending& p) { return p.done; });
     });
-    for (const auto& one : pending)
-      codes.push_back(one.code);
-    return codes;
   }
 
  private:
@@ -281,7 +284,7 @@ class Multiplexer {
     CURL* handle;
     Clock::time_point deadline;
     Clock::time_point connect_deadline;  // to have a connection to send on
-    CURLcode code = CURLE_OK;
+    std::function<void(CURLcode)> on_done;
     bool done = false;
   };
 
@@ -318,10 +321,11 @@ class Multiplexer {
     return next;
   }
 
+  // Called once the handle is out of the multi handle.
   void complete(Pending* pending, CURLcode code) {
+    pending->on_done(code);
     {
       std::lock_guard lock(mutex_);
-      pending->code = code;
       pending->done = true;
     }
     finished_.notify_all();
@@ -538,30 +542,37 @@ Result<Response> Transport::perform(const Request& request) {
   // caller's thread.
   if (request.on_body)
     return finish(*transfer, curl_easy_perform(transfer->handle));
-  auto codes = multiplexer().perform_all({transfer->handle}, {transfer->timeout}, config_.connect_timeout);
-  return finish(*transfer, codes.front());
+  std::optional<Result<Response>> answer;
+  multiplexer().perform_all({transfer->handle}, {transfer->timeout}, config_.connect_timeout,
+                            [&](std::size_t, CURLcode code) { answer.emplace(finish(*transfer, code)); });
+  return std::move(*answer);
 }
 
 std::vector<Result<Response>> Transport::perform_all(const std::vector<Request>& requests) {
-  std::vector<Result<Response>> out;
-  std::vector<Result<std::unique_ptr<Transfer>>> transfers;
+  std::vector<std::optional<Result<Response>>> answers(requests.size());
+  std::vector<std::unique_ptr<Transfer>> transfers;
+  std::vector<std::size_t> request_of;  // a transfer's index in `requests`
   std::vector<CURL*> handles;
   std::vector<std::chrono::milliseconds> timeouts;
-  for (const auto& request : requests) {
-    transfers.push_back(prepare(request));
-    if (!transfers.back())
-      continue;  // answered below with the error
-    handles.push_back((*transfers.back())->handle);
-    timeouts.push_back((*transfers.back())->timeout);
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    auto transfer = prepare(requests[i]);
+    if (!transfer) {
+      answers[i].emplace(transfer.error());
+      continue;
+    }
+    handles.push_back((*transfer)->handle);
+    timeouts.push_back((*transfer)->timeout);
+    transfers.push_back(std::move(*transfer));
+    request_of.push_back(i);
   }
-  auto codes = multiplexer().perform_all(handles, timeouts, config_.connect_timeout);
-  std::size_t next_code = 0;
-  for (auto& transfer : transfers) {
-    if (!transfer)
-      out.push_back(transfer.error());
-    else
-      out.push_back(finish(**transfer, codes[next_code++]));
-  }
+  multiplexer().perform_all(handles, timeouts, config_.connect_timeout, [&](std::size_t t, CURLcode code) {
+    answers[request_of[t]].emplace(finish(*transfers[t], code));
+    transfers[t].reset();
+  });
+  std::vector<Result<Response>> out;
+  out.reserve(answers.size());
+  for (auto& answer : answers)
+    out.push_back(std::move(*answer));
   return out;
 }
 
