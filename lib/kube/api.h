@@ -167,6 +167,20 @@ class ClusterApi {
                                 std::chrono::milliseconds timeout) = 0;
   virtual Result<std::string> pod_logs(const std::string& ns, const std::string& pod,
                                        const LogOptions& options) = 0;
+  // Reads a pod's log (without following it) as it arrives: `on_text` gets
+  // it in pieces, and `restart` is called when the read starts over from the
+  // beginning (a request sent again), so a reader holds only what it keeps.
+  // This default reads the log whole through pod_logs.
+  virtual Status read_pod_logs(const std::string& ns, const std::string& pod, const LogOptions& options,
+                               const std::function<void(std::string_view)>& on_text,
+                               const std::function<void()>& restart) {
+    auto text = pod_logs(ns, pod, options);
+    if (!text)
+      return text.error();
+    (void)restart;
+    on_text(*text);
+    return {};
+  }
   // Follows a pod's log (follow=true), handing `on_text` the text as it
   // arrives, until on_text returns false (then true is returned), the container
   // stops (false), `timeout` passes or `cancelled` says so (errors).

@@ -278,9 +278,10 @@ Client::Impl::Attempts Client::Impl::attempts_for(const http::Request& request) 
                       request.path_and_query.rfind("/apis/authentication.k8s.io/", 0) == 0;
   const bool server_side_apply =
       request.method == "PATCH" && request.content_type == "application/apply-patch+yaml";
-  // A stream may already have handed data over; repeating it would repeat that.
+  // A stream may already have handed data over; repeating it would repeat
+  // that, unless its reader starts over.
   out.idempotent = (request.method == "GET" || request.method == "HEAD" || review || server_side_apply) &&
-                   !request.on_body;
+                   (!request.on_body || request.on_restart);
   return out;
 }
 
@@ -322,7 +323,9 @@ std::optional<Result<HttpResponse>> Client::Impl::judge(Result<http::Response> r
 }
 
 Result<HttpResponse> Client::Impl::keep_sending(http::Request& request, Attempts& attempts) {
-  for (;;) {
+  for (bool again = false;; again = true) {
+    if (again && request.on_restart)
+      request.on_restart();
     TRY(add_credentials(request, attempts.force_refresh));
     attempts.force_refresh = false;
     auto started = Clock::now();
@@ -351,10 +354,12 @@ std::vector<Result<HttpResponse>> Client::Impl::send_all(std::vector<http::Reque
     attempts.push_back(attempts_for(requests[i]));
     pending.push_back(i);
   }
-  while (!pending.empty()) {
+  for (bool again = false; !pending.empty(); again = true) {
     std::vector<http::Request> round;
     std::vector<std::size_t> sent;  // index in `requests` of each of `round`
     for (std::size_t i : pending) {
+      if (again && requests[i].on_restart)
+        requests[i].on_restart();
       if (auto added = add_credentials(requests[i], attempts[i].force_refresh); !added) {
         answers[i] = added.error();
         continue;
@@ -694,6 +699,7 @@ Result<std::optional<Json>> Client::watch_until(const Resource& r, const std::st
     }
     return true;
   };
+  request.long_lived = true;
   request.timeout = timeout + std::chrono::seconds(5);  // the server ends the watch first
   request.cancelled = [] { return interrupted(); };
   TRY(impl_->send(std::move(request)));
@@ -790,10 +796,27 @@ Result<bool> Client::follow_pod_logs(const std::string& ns, const std::string& p
     satisfied = !on_text(text);
     return !satisfied;
   };
+  request.long_lived = true;
   request.cancelled = cancelled;
   request.timeout = timeout;
   TRY(impl_->send(std::move(request)));
   return satisfied;
+}
+
+Status Client::read_pod_logs(const std::string& ns, const std::string& pod, const LogOptions& options,
+                             const std::function<void(std::string_view)>& on_text,
+                             const std::function<void()>& restart) {
+  http::Request request;
+  request.method = "GET";
+  request.path_and_query = log_path(ns, pod, options);
+  request.accept = "text/plain, */*";
+  request.on_body = [&](std::string_view text) {
+    on_text(text);
+    return true;
+  };
+  request.on_restart = restart;
+  TRY(impl_->send(std::move(request)));
+  return {};
 }
 
 Result<std::string> Client::pod_proxy_get(const std::string& ns, const std::string& pod, int port,

@@ -71,6 +71,10 @@ class Client final : public ClusterApi {
                         std::chrono::milliseconds timeout) override;
   Result<std::string> pod_logs(const std::string& ns, const std::string& pod,
                                const LogOptions& options) override;
+  // Streamed on the cluster's shared connection; sent again (from the start) like any GET.
+  Status read_pod_logs(const std::string& ns, const std::string& pod, const LogOptions& options,
+                       const std::function<void(std::string_view)>& on_text,
+                       const std::function<void()>& restart) override;
   // One request however long it takes, where polling would send one a second.
   Result<bool> follow_pod_logs(const std::string& ns, const std::string& pod, const LogOptions& options,
                                const std::function<bool(std::string_view)>& on_text,

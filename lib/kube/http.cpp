@@ -489,7 +489,7 @@ Result<std::unique_ptr<Transfer>> Transport::prepare(const Request& request) con
     curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.data());
     curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   }
-  if (!request.on_body) {
+  if (!request.long_lived) {
     // Waits for the connection being set up to say whether it multiplexes,
     // rather than opening another one beside it.
     curl_easy_setopt(handle, CURLOPT_PIPEWAIT, 1L);
@@ -540,7 +540,7 @@ Result<Response> Transport::perform(const Request& request) {
   // wants, on a connection of its own, as before multiplexing: a long-lived
   // transfer never shares the fate of the short ones. Its on_body runs on the
   // caller's thread.
-  if (request.on_body)
+  if (request.long_lived)
     return finish(*transfer, curl_easy_perform(transfer->handle));
   std::optional<Result<Response>> answer;
   multiplexer().perform_all({transfer->handle}, {transfer->timeout}, config_.connect_timeout,

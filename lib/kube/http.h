@@ -1,7 +1,7 @@
 // The libcurl transport under kube::Client: one Transport per cluster, holding
 // the TLS material in memory. Requests from any thread share one multiplexed
-// connection (HTTP/2 where the server speaks it); a stream (watch, followed
-// log) has a connection of its own. It knows nothing of
+// connection (HTTP/2 where the server speaks it); a long-lived stream (watch,
+// followed log) has a connection of its own. It knows nothing of
 // Kubernetes: it sends one request and reports either the HTTP answer or a
 // transport failure classified into Errc::transport_*.
 #pragma once
@@ -43,7 +43,15 @@ struct Request {
   Secret client_key_pem;        // when an exec plugin rotates it)
   // Streaming: when set, the body is handed over as it arrives instead of being
   // collected, and the transfer ends early (successfully) when this returns false.
+  // It runs on the cluster's multiplexer thread while the sender waits, unless
+  // the stream is long-lived.
   std::function<bool(std::string_view)> on_body;
+  // A stream that stays open as long as its reader wants (a watch, a followed
+  // log): sent on a connection of its own, on_body on the sender's thread.
+  bool long_lived = false;
+  // A stream whose reader can start over: called before the request is sent
+  // again, and such a stream is repeated like any request of its verb.
+  std::function<void()> on_restart;
   // Checked about once a second during the transfer; true aborts it (Errc::interrupted).
   std::function<bool()> cancelled;
   std::optional<std::chrono::milliseconds> timeout;  // overrides the transport's request timeout

@@ -81,6 +81,13 @@ void add_log_words(calico::TyphaReport& from_gauge, calico::TyphaReport from_log
   from_gauge.unattributed = std::move(from_log.unattributed);
 }
 
+// A replica's whole log, as it arrives, into `reader`.
+Status read_log(kube::ClusterApi& client, const std::string& ns, const std::string& pod,
+                const kube::LogOptions& options, calico::LogReader& reader) {
+  return client.read_pod_logs(
+      ns, pod, options, [&](std::string_view text) { reader.feed(text); }, [&] { reader.restart(); });
+}
+
 ReplicaView read_replica(kube::ClusterApi& client, const kube::Json& pod, const TyphaReadOptions& options) {
   ReplicaView view;
   view.pod = pod_name(pod);
@@ -93,12 +100,13 @@ ReplicaView read_replica(kube::ClusterApi& client, const kube::Json& pod, const 
   // The gauges and the log are read together: one round trip, not two.
   const auto port = options.since_seconds ? std::nullopt : metrics_port(pod);
   Result<std::string> metrics = Error(Errc::not_found, "not read");
-  Result<std::string> log = Error(Errc::internal, "not read");
+  Status log;
+  calico::LogReader reader(calico::LogKind::typha, options.secrets);
   kube::LogOptions log_options;
   log_options.since_seconds = options.since_seconds;
   parallel_map<bool>(port ? 2 : 1, [&](std::size_t i) {
     if (i == 0)
-      log = client.pod_logs(ns, view.pod, log_options);
+      log = read_log(client, ns, view.pod, log_options, reader);
     else
       metrics = client.pod_proxy_get(ns, view.pod, *port, "metrics");
     return true;
@@ -118,7 +126,7 @@ ReplicaView read_replica(kube::ClusterApi& client, const kube::Json& pod, const 
       view.error = log.error().message;
     return view;
   }
-  auto from_log = calico::read_typha_log(*log, options.secrets);
+  auto from_log = reader.finish();
   if (view.source.empty()) {
     view.source = "logs";
     view.report = std::move(from_log);
@@ -145,12 +153,12 @@ std::optional<ReplicaView> read_kube_controllers(kube::ClusterApi& client, const
   }
   kube::LogOptions log_options;
   log_options.since_seconds = options.since_seconds;
-  auto log = client.pod_logs(ns, view.pod, log_options);
-  if (!log) {
+  calico::LogReader reader(calico::LogKind::kube_controllers);
+  if (auto log = read_log(client, ns, view.pod, log_options, reader); !log) {
     view.error = log.error().message;
     return view;
   }
-  view.report = calico::read_kube_controllers_log(*log);
+  view.report = reader.finish();
   return view;
 }
 
@@ -163,12 +171,6 @@ bool all_in_sync(const calico::TyphaReport& report, const std::vector<std::strin
   return true;
 }
 
-// Only whole lines are read: a chunk may end in the middle of one.
-std::string_view complete_lines(const std::string& text) {
-  auto end = text.rfind('\n');
-  return end == std::string::npos ? std::string_view() : std::string_view(text).substr(0, end + 1);
-}
-
 ReplicaView follow_replica(kube::ClusterApi& client, const kube::Json& pod, const TyphaReadOptions& options,
                            const std::vector<std::string>& remotes, std::chrono::milliseconds timeout) {
   ReplicaView view;
@@ -179,18 +181,16 @@ ReplicaView follow_replica(kube::ClusterApi& client, const kube::Json& pod, cons
     return view;
   }
   view.source = "logs";
-  std::string text;
+  calico::LogReader reader(calico::LogKind::typha, options.secrets);
   auto on_text = [&](std::string_view chunk) {
-    bool had_line_end = chunk.find('\n') != std::string_view::npos;
-    text.append(chunk);
-    return !had_line_end ||
-           !all_in_sync(calico::read_typha_log(complete_lines(text), options.secrets), remotes);
+    reader.feed(chunk);
+    return chunk.find('\n') == std::string_view::npos || !all_in_sync(reader.report(), remotes);
   };
   kube::LogOptions log_options;
   log_options.since_seconds = options.since_seconds;
   auto followed = client.follow_pod_logs(std::string(calico::kCalicoNamespace), view.pod, log_options,
                                          on_text, timeout, [] { return interrupted(); });
-  view.report = calico::read_typha_log(complete_lines(text), options.secrets);
+  view.report = reader.report();  // whole lines only: the log did not end, it was left
   if (!followed && view.report.links.empty())
     view.error = followed.error().message;
   return view;

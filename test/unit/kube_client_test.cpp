@@ -1099,6 +1099,41 @@ TEST_CASE("rules_review reads a SelfSubjectRulesReview and rules_allow applies R
   CHECK_FALSE(rules_allow(logs, {"get", "", "pods", "ns", "", ""}));
 }
 
+TEST_CASE("read_pod_logs hands the log over in pieces and starts the reader over when it sends again") {
+  std::atomic<int> calls{0};
+  std::string log;
+  for (int i = 0; i < 4000; ++i)  // larger than one receive buffer: more than one piece
+    log += "2026-03-31 11:40:00.101 [INFO][7] typha/watchercache.go 184: line " + std::to_string(i) + "\n";
+  TestHttpsServer server(localhost_identity(), [&](const TestRequest&) {
+    if (calls++ == 0)
+      return status_response(503, "ServiceUnavailable", "apiserver is shutting down");
+    TestResponse response;
+    response.content_type = "text/plain";
+    response.body = log;
+    return response;
+  });
+  auto client = make_client(make_context(server.url()));
+  std::string seen;
+  int pieces = 0;
+  int restarts = 0;
+  auto read = client->read_pod_logs(
+      "calico-system", "calico-typha-1", LogOptions{},
+      [&](std::string_view text) {
+        seen.append(text);
+        ++pieces;
+      },
+      [&] {
+        seen.clear();
+        ++restarts;
+      });
+  REQUIRE(read.has_value());
+  CHECK(calls == 2);  // a GET whose reader can start over is sent again after a 503
+  CHECK(restarts == 1);
+  CHECK(pieces > 1);
+  CHECK(seen == log);
+  CHECK(server.requests()[1].target == "/api/v1/namespaces/calico-system/pods/calico-typha-1/log");
+}
+
 TEST_CASE("follow_pod_logs streams until the reader is satisfied, or the log ends") {
   TestHttpsServer server(localhost_identity(), [](const TestRequest&) {
     TestResponse response;
