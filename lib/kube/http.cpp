@@ -279,6 +279,15 @@ class Multiplexer {
   using Clock = std::chrono::steady_clock;
   // libcurl's own timeout normally ends a transfer first, with its message.
   static constexpr std::chrono::milliseconds kExpiryGrace{250};
+  // While transfers are running, the loop runs them at least this often.
+  // libcurl 7.88 (Debian 12) can leave an HTTP/2 stream whose 16 KiB receive
+  // buffer filled (an answer larger than that, such as a Typha log) with the
+  // rest held in nghttp2, and no socket event or timer to run it again: the
+  // transfer then waited for the next check. Seen on the lab: status's log
+  // reads took 1.1 s (the idle wait) in about one run of three; with this,
+  // no read over 500 ms in 26 runs. (A rarer hang until the request's
+  // timeout is not this: it happens with and without.)
+  static constexpr std::chrono::milliseconds kBusyPoll{50};
 
   struct Pending {
     CURL* handle;
@@ -367,7 +376,9 @@ class Multiplexer {
           active.erase(it);
         }
       }
-      const auto wait = expire(active);
+      auto wait = expire(active);
+      if (!active.empty())
+        wait = std::min(wait, kBusyPoll);
       curl_multi_poll(multi_, nullptr, 0, static_cast<int>(wait.count()), nullptr);
     }
   }
