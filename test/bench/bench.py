@@ -7,7 +7,8 @@ the seed-faithful baseline (test/bench/baseline.sh), the fair kubectl script
 (test/bench/fair.sh) and meshctl, and measure wall time to all
 objects written and to every link in sync (read from the Typha stand-ins'
 Prometheus gauges, not from either tool), the no-change re-run, `meshctl
-status`, API requests per tool (from the apiservers' audit logs, by user
+status` (and status again once every Typha log holds megabytes, as after days
+of running), API requests per tool (from the apiservers' audit logs, by user
 agent), meshctl's peak RSS and CPU time, and the CPU time the lab's own
 processes spend while meshctl's join runs to in sync (divided by the cores, a
 lower bound for that wall time on this machine). Writes results.json, results.md
@@ -139,6 +140,19 @@ class Lab:
         while self.all_in_sync_any() and time.monotonic() < deadline:
             time.sleep(0.2)
 
+    def fill_typha_logs(self, lines):
+        """Has every cluster's Typha stand-in write `lines` chatter lines now
+        (`lab typha-chatter`); returns the first cluster's Typha log size in MB."""
+        procs = [subprocess.Popen([str(LAB), "typha-chatter", "--dir", str(self.dir), "--cluster", c,
+                                   "--lines", str(lines)], env=self.env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL) for c in self.names]
+        for p in procs:
+            if p.wait() != 0:
+                raise RuntimeError("lab typha-chatter failed")
+        log = run(["kubectl", "--context", self.names[0], "-n", "calico-system", "logs", "deploy/calico-typha"],
+                  env=self.env).stdout
+        return len(log.encode()) / 1e6
+
     def all_in_sync_any(self):
         for c in self.state["clusters"]:
             for port in c["metricsPorts"]:
@@ -195,6 +209,11 @@ def timed_script(lab, name):
 NOT_RUN = (float("nan"), float("nan"), float("nan"))
 
 
+# Chatter lines that bring a fresh lab's Typha log to about 6 MB: a Typha that
+# has run for days, within the kubelet's default rotation size of 10 MiB.
+FULL_LOG_LINES = 40000
+
+
 def bench_size(n, reps, meshctl, base_dir, latency="", yardsticks=("baseline", "fair"), calico_api=""):
     lab_start = time.monotonic()
     lab = Lab(n, base_dir, latency, calico_api)
@@ -233,6 +252,16 @@ def bench_size(n, reps, meshctl, base_dir, latency="", yardsticks=("baseline", "
                              lab_up_s=lab_up_s, lab_rss_mib=lab_rss_mib))
             print(f"bench: n={n} rep={rep}: baseline {base_sync:.2f}s, fair {fair_sync:.2f}s, meshctl {mesh_sync:.2f}s, "
                   f"status {status_wall:.2f}s", file=sys.stderr)
+        # status reads each Typha replica's log since its container started:
+        # in a cluster that has run for days, up to the kubelet's rotation
+        # size (10 MiB). The same status again with every log filled.
+        log_mb = lab.fill_typha_logs(FULL_LOG_LINES)
+        for row in rows:
+            wall, rss, _, rc = timed_meshctl(meshctl, ["status", *lab.names], lab.env)
+            row.update(status_full_logs_s=wall, status_full_logs_exit=rc, typha_log_mb=log_mb,
+                       meshctl_rss_kib=max(row["meshctl_rss_kib"], rss))
+            print(f"bench: n={n}: status with {log_mb:.1f} MB Typha logs {wall:.2f}s, {rss / 1024:.1f} MiB",
+                  file=sys.stderr)
     finally:
         lab.down()
     return rows
@@ -264,8 +293,8 @@ def markdown(summary, machine, latency=""):
         return f"{fmt.format(v['median'])} ({fmt.format(v['min'])}–{fmt.format(v['max'])})"
     where = f"lab latency (one-way) {latency}" if latency else "loopback, no added latency"
     lines = [f"Measured on {machine}; {where}; median (min–max) of the repetitions.", "",
-             "| N | baseline join to in sync (s) | fair script join to in sync (s) | meshctl join to in sync (s) | speed-up vs baseline | speed-up vs fair | baseline objects written (s) | fair objects written (s) | meshctl objects written (s) | no-change re-run (s) | status (s) | requests baseline / fair / meshctl / minimum | meshctl peak RSS (MiB) | meshctl CPU (s) | lab CPU during meshctl join (s) |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| N | baseline join to in sync (s) | fair script join to in sync (s) | meshctl join to in sync (s) | speed-up vs baseline | speed-up vs fair | baseline objects written (s) | fair objects written (s) | meshctl objects written (s) | no-change re-run (s) | status (s) | status, Typha logs full (s) | requests baseline / fair / meshctl / minimum | meshctl peak RSS (MiB) | meshctl CPU (s) | lab CPU during meshctl join (s) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for n, s in summary.items():
         speedup = ratio(s["baseline_sync_s"]["median"], s["meshctl_sync_s"]["median"])
         speedup_fair = ratio(s["fair_sync_s"]["median"], s["meshctl_sync_s"]["median"])
@@ -273,11 +302,15 @@ def markdown(summary, machine, latency=""):
             f"| {n} | {cell(s, 'baseline_sync_s')} | {cell(s, 'fair_sync_s')} | {cell(s, 'meshctl_sync_s')} | "
             f"{speedup:.1f}× | {speedup_fair:.1f}× | "
             f"{cell(s, 'baseline_written_s')} | {cell(s, 'fair_written_s')} | {cell(s, 'meshctl_written_s')} | "
-            f"{cell(s, 'rerun_s')} | {cell(s, 'status_s')} | {s['baseline_requests']['median']:.0f} / "
+            f"{cell(s, 'rerun_s')} | {cell(s, 'status_s')} | {cell(s, 'status_full_logs_s')} | "
+            f"{s['baseline_requests']['median']:.0f} / "
             f"{s['fair_requests']['median']:.0f} / {s['meshctl_requests']['median']:.0f} / "
             f"{s['min_requests']['median']:.0f} | {s['meshctl_rss_kib']['median'] / 1024:.1f} | "
             f"{cell(s, 'meshctl_cpu_s')} | {cell(s, 'lab_cpu_s')} |")
-    lines += ["", "Lab size: " + "; ".join(
+    lines += ["", "Status, Typha logs full: every Typha log filled to " + "; ".join(
+        f"{s['typha_log_mb']['median']:.1f} MB (N={n})" for n, s in summary.items()) +
+        " with the stand-in's chatter before status; peak RSS includes it.", ""]
+    lines += ["Lab size: " + "; ".join(
         f"N={n}: up in {s['lab_up_s']['median']:.1f} s, {s['lab_rss_mib']['median']:.0f} MiB resident"
         for n, s in summary.items()) + ".", ""]
     lines += targets(summary, latency)
