@@ -356,24 +356,13 @@ TEST_CASE("429 on a server-side apply PATCH is retried, and ends as TooManyReque
 
 TEST_CASE("apply_all sends the applies together and answers each in order; a retry goes alone") {
   // The first attempts must all be at the server before it answers any:
-  // apply_all sends them together from the calling thread. The wait is
-  // bounded, below the client's request timeout, so a client that sends them
-  // one by one fails the check instead of hanging.
-  std::mutex mutex;
-  std::condition_variable arrived;
-  int waiting = 0;  // first attempts at the server, not yet answered
-  bool sent_together = false;
+  // apply_all sends them together from the calling thread.
+  meshctl::test::Gathering first_attempts(3);
   std::atomic<int> b_calls{0};
   TestHttpsServer server(localhost_identity(), [&](const TestRequest& request) {
     const std::string name = request.path().substr(request.path().rfind('/') + 1);
-    if (name != "b" || b_calls++ == 0) {
-      std::unique_lock lock(mutex);
-      ++waiting;
-      arrived.notify_all();
-      if (arrived.wait_for(lock, 3s, [&] { return waiting >= 3 || sent_together; }))
-        sent_together = true;
-      --waiting;
-    }
+    if (name != "b" || b_calls++ == 0)
+      first_attempts.arrive();
     if (name == "b" && b_calls == 1) {
       TestResponse busy = status_response(429, "TooManyRequests", "too many requests");
       busy.headers.emplace_back("Retry-After", "0");
@@ -393,7 +382,7 @@ TEST_CASE("apply_all sends the applies together and answers each in order; a ret
                                     {&resources::secrets, "ns", "b", &body_b},
                                     {&resources::secrets, "ns", "c", &body_c}},
                                    options);
-  CHECK(sent_together);
+  CHECK(first_attempts.met());
   REQUIRE(answers.size() == 3);
   REQUIRE(answers[0].has_value());
   CHECK(answers[0]->created);
@@ -671,28 +660,25 @@ TEST_CASE("read_all: reads that need another attempt are retried together, not o
   // server's timeouts in the lab), the retries of a batch must be at the
   // server at the same time, or N reads cost N times the wait.
   std::mutex mutex;
-  std::condition_variable arrived;
   std::map<std::string, int> calls;
-  int retries_waiting = 0;
-  bool retried_together = false;
+  meshctl::test::Gathering retries(3);
   TestHttpsServer server(localhost_identity(), [&](const TestRequest& request) {
     const std::string name = request.path().substr(request.path().rfind('/') + 1);
-    std::unique_lock lock(mutex);
-    if (calls[name]++ == 0)
+    bool first = false;
+    {
+      std::lock_guard lock(mutex);
+      first = calls[name]++ == 0;
+    }
+    if (first)
       return status_response(503, "ServiceUnavailable", "apiserver is shutting down");
-    ++retries_waiting;
-    arrived.notify_all();
-    // Bounded below the client's request timeout: one-by-one retries fail the check.
-    if (arrived.wait_for(lock, 3s, [&] { return retries_waiting >= 3 || retried_together; }))
-      retried_together = true;
-    --retries_waiting;
+    retries.arrive();
     return json_response(200, {{"kind", "ClusterRole"}, {"metadata", {{"name", name}}}});
   });
   auto client = make_client(make_context(server.url()));
   auto answers = client->read_all({{&resources::cluster_roles, "", "a", ""},
                                    {&resources::cluster_roles, "", "b", ""},
                                    {&resources::cluster_roles, "", "c", ""}});
-  CHECK(retried_together);
+  CHECK(retries.met());
   REQUIRE(answers.size() == 3);
   for (const auto& answer : answers)
     CHECK(answer.has_value());

@@ -4,10 +4,6 @@
 // reconciled (no status), null fields, a forbidden read.
 #include <doctest/doctest.h>
 
-#include <chrono>
-#include <condition_variable>
-#include <mutex>
-
 #include "mesh/fingerprint.h"
 #include "test_https_server.h"
 
@@ -17,7 +13,6 @@ using meshctl::kube::Json;
 using meshctl::test::TestHttpsServer;
 using meshctl::test::TestRequest;
 using meshctl::test::TestResponse;
-using namespace std::chrono_literals;
 
 namespace {
 
@@ -141,25 +136,13 @@ TEST_CASE(
 TEST_CASE("read_flavour: the reads after discovery are at the server together, one round trip") {
   // Discovery names the v1 CRD group only: six reads follow (APIService,
   // ClusterInformation, LicenseKey, IPPools, FelixConfiguration, the
-  // non-cluster-host Typha). The server answers none until all six are there,
-  // within a bound below the client's timeout, so reads sent one after
-  // another fail the check instead of hanging.
-  std::mutex mutex;
-  std::condition_variable arrived;
-  int waiting = 0;  // reads at the server, not yet answered
-  bool together = false;
+  // non-cluster-host Typha). The server answers none until all six are there.
+  meshctl::test::Gathering reads(6);
   static const auto identity = ca().issue_server({"localhost"}, {"127.0.0.1"});
   TestHttpsServer server(identity, [&](const TestRequest& request) {
     if (request.target == "/apis")
       return answer(200, {{"groups", {{{"name", "crd.projectcalico.org"}}}}});
-    {
-      std::unique_lock lock(mutex);
-      ++waiting;
-      arrived.notify_all();
-      if (arrived.wait_for(lock, 3s, [&] { return waiting >= 6 || together; }))
-        together = true;
-      --waiting;
-    }
+    reads.arrive();
     if (request.target.rfind("/apis/crd.projectcalico.org/v1/licensekeys/default", 0) == 0 ||
         request.target.rfind("/apis/crd.projectcalico.org/v1/clusterinformations/default", 0) == 0)
       return answer(403, {{"kind", "Status"}, {"reason", "Forbidden"}, {"code", 403}});
@@ -169,7 +152,7 @@ TEST_CASE("read_flavour: the reads after discovery are at the server together, o
   });
   auto client = client_for(server);
   auto f = meshctl::mesh::read_flavour(*client, meshctl::mesh::FlavourReads::calico_kind);
-  CHECK(together);
+  CHECK(reads.met());
   // Unread facts are named in the order of the reads, whatever order the answers came in.
   REQUIRE(f.unread.size() == 2);
   CHECK(f.unread[0].find("ClusterInformation default (Forbidden)") == 0);

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -108,5 +109,38 @@ class TestHttpsServer {
 
 // A 127.0.0.1 port on which nothing listens (bound, then closed).
 int unused_port();
+
+// For checking that a client sends requests together: each handler call of
+// arrive() waits at the server until `expected` requests are there at once,
+// or until `bound` passes. The bound stays below the client's request
+// timeout, so a client that sends one after another fails the check (met()
+// is false) instead of hanging.
+class Gathering {
+ public:
+  explicit Gathering(int expected, std::chrono::milliseconds bound = std::chrono::seconds(3))
+      : expected_(expected), bound_(bound) {}
+
+  void arrive() {
+    std::unique_lock lock(mutex_);
+    ++waiting_;
+    arrived_.notify_all();
+    if (arrived_.wait_for(lock, bound_, [&] { return waiting_ >= expected_ || met_; }))
+      met_ = true;
+    --waiting_;
+  }
+
+  bool met() const {
+    std::lock_guard lock(mutex_);
+    return met_;
+  }
+
+ private:
+  const int expected_;
+  const std::chrono::milliseconds bound_;
+  mutable std::mutex mutex_;
+  std::condition_variable arrived_;
+  int waiting_ = 0;  // requests at the server, not yet answered
+  bool met_ = false;
+};
 
 }  // namespace meshctl::test
