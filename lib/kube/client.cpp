@@ -289,7 +289,7 @@ std::optional<Result<HttpResponse>> Client::Impl::judge(Result<http::Response> r
                                                         Attempts& a) {
   if (!result) {
     Errc code = result.error().code;
-    log::debug("{} -> {} after {}ms", a.what, errc_name(code), elapsed_ms);
+    log::debug("{} -> {} after {}ms: {}", a.what, errc_name(code), elapsed_ms, result.error().message);
     if (a.idempotent && retryable_transport(code) && a.retries < options.max_retries) {
       a.pause = jittered_backoff(options.retry_base_delay, a.retries++);
       return std::nullopt;
