@@ -14,6 +14,8 @@
 #include <optional>
 #include <thread>
 
+#include "util/log.h"
+
 namespace meshctl::kube::http {
 namespace {
 
@@ -216,6 +218,27 @@ Result<std::unique_ptr<Transport>> Transport::create(TransportConfig config) {
   return transport;
 }
 
+// One request's libcurl handle and everything it points into, from
+// prepare() until finish(). Not movable: libcurl holds pointers into it.
+struct Transfer {
+  CURL* handle = curl_easy_init();
+  std::string url;
+  std::array<char, CURL_ERROR_SIZE> error_text{};
+  Response response;
+  HeaderList headers;
+  HeaderList connect_to;
+  StreamState stream{};
+  std::chrono::milliseconds timeout{};
+
+  Transfer() = default;
+  ~Transfer() {
+    if (handle != nullptr)
+      curl_easy_cleanup(handle);
+  }
+  Transfer(const Transfer&) = delete;
+  Transfer& operator=(const Transfer&) = delete;
+};
+
 // Runs the transfers of one cluster on one libcurl multi handle, from one
 // thread: requests sent concurrently from several threads share a connection
 // (HTTP/2 streams) instead of each opening and securing its own, which on a
@@ -237,6 +260,7 @@ class Multiplexer {
     }
     curl_multi_wakeup(multi_);
     loop_.join();
+    end_poke();
     curl_multi_cleanup(multi_);
   }
   Multiplexer(const Multiplexer&) = delete;
@@ -248,20 +272,29 @@ class Multiplexer {
   // freed then: libcurl keeps a transfer's 16 KiB receive and upload buffers
   // until its handle is cleaned up, and a batch's answers arrive over a
   // spread of time. The timeouts are the ones set on the handles: see expire().
+  // A job's poke makes a small request with the same credentials, to send
+  // on the same connection when the job's answer stalls: see poke_stalled().
+  using PokeFn = std::function<std::unique_ptr<Transfer>()>;
+  struct Job {
+    CURL* handle;
+    std::chrono::milliseconds timeout;
+    PokeFn poke;
+  };
   using DoneFn = std::function<void(std::size_t index, CURLcode code)>;
-  void perform_all(const std::vector<CURL*>& handles, const std::vector<std::chrono::milliseconds>& timeouts,
-                   std::chrono::milliseconds connect_timeout, const DoneFn& on_done) {
+  void perform_all(const std::vector<Job>& jobs, std::chrono::milliseconds connect_timeout,
+                   const DoneFn& on_done) {
     if (multi_ == nullptr) {
-      for (std::size_t i = 0; i < handles.size(); ++i)
-        on_done(i, curl_easy_perform(handles[i]));
+      for (std::size_t i = 0; i < jobs.size(); ++i)
+        on_done(i, curl_easy_perform(jobs[i].handle));
       return;
     }
     const auto now = Clock::now();
     std::vector<Pending> pending;
-    pending.reserve(handles.size());
-    for (std::size_t i = 0; i < handles.size(); ++i) {
-      pending.push_back({handles[i], now + timeouts[i] + kExpiryGrace, now + connect_timeout + kExpiryGrace,
-                         [&on_done, i](CURLcode code) { on_done(i, code); }});
+    pending.reserve(jobs.size());
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      pending.push_back({jobs[i].handle, now + jobs[i].timeout + kExpiryGrace,
+                         now + connect_timeout + kExpiryGrace,
+                         [&on_done, i](CURLcode code) { on_done(i, code); }, &jobs[i].poke});
     }
     {
       std::lock_guard lock(mutex_);
@@ -286,15 +319,33 @@ class Multiplexer {
   // transfer then waited for the next check. Seen on the lab: status's log
   // reads took 1.1 s (the idle wait) in about one run of three; with this,
   // no read over 500 ms in 26 runs. (A rarer hang until the request's
-  // timeout is not this: it happens with and without.)
+  // timeout is another bug: see kQuietBeforePoke.)
   static constexpr std::chrono::milliseconds kBusyPoll{50};
+
+  // libcurl 7.88 (Debian 12's) can lose the end of an HTTP/2 answer. When
+  // a DATA frame does not fit in the stream's receive buffer, libcurl pauses
+  // nghttp2 inside that frame; once it has handed the held bytes over it
+  // lifts the pause without calling nghttp2 again, so the frame's END_STREAM
+  // is seen only when more bytes come in on the connection. If nothing more
+  // comes, the transfer, its whole body received, waits for its timeout.
+  // Traced with a debug build of 7.88.1 on the lab (Typha log reads, larger
+  // than the 16 KiB buffer, hung 10 s in about one status run of thirty) and
+  // reproduced exactly by a unit test. A stream whose body has started and
+  // then stayed still this long gets a poke: a small request on the same
+  // connection, whose answer makes libcurl feed nghttp2 again.
+  static constexpr std::chrono::milliseconds kQuietBeforePoke{300};
+  static constexpr std::chrono::milliseconds kPokeTimeout{5000};
 
   struct Pending {
     CURL* handle;
     Clock::time_point deadline;
     Clock::time_point connect_deadline;  // to have a connection to send on
     std::function<void(CURLcode)> on_done;
+    const PokeFn* poke;
     bool done = false;
+    curl_off_t body_bytes = -1;  // as of quiet_since
+    Clock::time_point quiet_since{};
+    bool poked = false;  // at body_bytes
   };
 
   // A transfer that waits (CURLOPT_PIPEWAIT) for a connection still being
@@ -369,6 +420,10 @@ class Multiplexer {
           continue;
         CURL* handle = message->easy_handle;
         const CURLcode code = message->data.result;  // the message is gone once the handle is removed
+        if (poke_ != nullptr && handle == poke_->handle) {
+          end_poke();  // its answer, whatever it was, did its work
+          continue;
+        }
         curl_multi_remove_handle(multi_, handle);
         auto it = active.find(handle);
         if (it != active.end()) {
@@ -376,6 +431,7 @@ class Multiplexer {
           active.erase(it);
         }
       }
+      poke_stalled(active);
       auto wait = expire(active);
       if (!active.empty())
         wait = std::min(wait, kBusyPoll);
@@ -383,7 +439,54 @@ class Multiplexer {
     }
   }
 
+  static bool answering_over_http2(CURL* handle) {
+    long status = 0;
+    long version = 0;
+    return curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status > 0 &&
+           curl_easy_getinfo(handle, CURLINFO_HTTP_VERSION, &version) == CURLE_OK &&
+           version == CURL_HTTP_VERSION_2_0;
+  }
+
+  // One poke at a time, and one per stall of a stream: a stream that moves
+  // again (or a later stall) may be poked again.
+  void poke_stalled(std::map<CURL*, Pending*>& active) {
+    const auto now = Clock::now();
+    for (auto& [handle, pending] : active) {
+      curl_off_t bytes = 0;
+      curl_easy_getinfo(handle, CURLINFO_SIZE_DOWNLOAD_T, &bytes);
+      if (bytes != pending->body_bytes) {
+        pending->body_bytes = bytes;
+        pending->quiet_since = now;
+        pending->poked = false;
+        continue;
+      }
+      if (poke_ != nullptr || pending->poked || bytes == 0 || now - pending->quiet_since < kQuietBeforePoke ||
+          pending->poke == nullptr || !*pending->poke || !answering_over_http2(handle)) {
+        continue;
+      }
+      pending->poked = true;
+      char* url = nullptr;
+      curl_easy_getinfo(handle, CURLINFO_EFFECTIVE_URL, &url);
+      log::debug("{}: no more bytes after {} for {}ms; poking its connection with GET /version",
+                 url != nullptr ? url : "a request", bytes, kQuietBeforePoke.count());
+      auto poke = (*pending->poke)();
+      if (poke == nullptr)
+        continue;
+      curl_easy_setopt(poke->handle, CURLOPT_TIMEOUT_MS, static_cast<long>(kPokeTimeout.count()));
+      if (curl_multi_add_handle(multi_, poke->handle) == CURLM_OK)
+        poke_ = std::move(poke);
+    }
+  }
+
+  void end_poke() {
+    if (poke_ == nullptr)
+      return;
+    curl_multi_remove_handle(multi_, poke_->handle);
+    poke_.reset();
+  }
+
   CURLM* multi_;
+  std::unique_ptr<Transfer> poke_;  // only touched on the loop's thread (and after it ends)
   std::thread loop_;
   std::mutex mutex_;
   std::condition_variable finished_;
@@ -395,27 +498,6 @@ Multiplexer& Transport::multiplexer() {
   std::call_once(multiplexer_started_, [this] { multiplexer_ = std::make_unique<Multiplexer>(); });
   return *multiplexer_;
 }
-
-// One request's libcurl handle and everything it points into, from
-// prepare() until finish(). Not movable: libcurl holds pointers into it.
-struct Transfer {
-  CURL* handle = curl_easy_init();
-  std::string url;
-  std::array<char, CURL_ERROR_SIZE> error_text{};
-  Response response;
-  HeaderList headers;
-  HeaderList connect_to;
-  StreamState stream{};
-  std::chrono::milliseconds timeout{};
-
-  Transfer() = default;
-  ~Transfer() {
-    if (handle != nullptr)
-      curl_easy_cleanup(handle);
-  }
-  Transfer(const Transfer&) = delete;
-  Transfer& operator=(const Transfer&) = delete;
-};
 
 Result<std::unique_ptr<Transfer>> Transport::prepare(const Request& request) const {
   auto transfer = std::make_unique<Transfer>();
@@ -554,29 +636,46 @@ Result<Response> Transport::perform(const Request& request) {
   if (request.long_lived)
     return finish(*transfer, curl_easy_perform(transfer->handle));
   std::optional<Result<Response>> answer;
-  multiplexer().perform_all({transfer->handle}, {transfer->timeout}, config_.connect_timeout,
+  multiplexer().perform_all({{transfer->handle, transfer->timeout, poke_like(request)}},
+                            config_.connect_timeout,
                             [&](std::size_t, CURLcode code) { answer.emplace(finish(*transfer, code)); });
   return std::move(*answer);
+}
+
+// The poke is GET /version, which every caller may read: it must go out with
+// the same client certificate to share the connection, and with the same
+// credentials so that it is not a failed login in the API server's audit log.
+std::function<std::unique_ptr<Transfer>()> Transport::poke_like(const Request& request) const {
+  return [this, &request]() -> std::unique_ptr<Transfer> {
+    Request poke;
+    poke.method = "GET";
+    poke.path_and_query = "/version";
+    poke.bearer_token = request.bearer_token;
+    poke.username = request.username;
+    poke.password = request.password;
+    poke.client_cert_pem = request.client_cert_pem;
+    poke.client_key_pem = request.client_key_pem;
+    auto transfer = prepare(poke);  // copies what it needs: the handle does not point into `poke`
+    return transfer ? std::move(*transfer) : nullptr;
+  };
 }
 
 std::vector<Result<Response>> Transport::perform_all(const std::vector<Request>& requests) {
   std::vector<std::optional<Result<Response>>> answers(requests.size());
   std::vector<std::unique_ptr<Transfer>> transfers;
   std::vector<std::size_t> request_of;  // a transfer's index in `requests`
-  std::vector<CURL*> handles;
-  std::vector<std::chrono::milliseconds> timeouts;
+  std::vector<Multiplexer::Job> jobs;
   for (std::size_t i = 0; i < requests.size(); ++i) {
     auto transfer = prepare(requests[i]);
     if (!transfer) {
       answers[i].emplace(transfer.error());
       continue;
     }
-    handles.push_back((*transfer)->handle);
-    timeouts.push_back((*transfer)->timeout);
+    jobs.push_back({(*transfer)->handle, (*transfer)->timeout, poke_like(requests[i])});
     transfers.push_back(std::move(*transfer));
     request_of.push_back(i);
   }
-  multiplexer().perform_all(handles, timeouts, config_.connect_timeout, [&](std::size_t t, CURLcode code) {
+  multiplexer().perform_all(jobs, config_.connect_timeout, [&](std::size_t t, CURLcode code) {
     answers[request_of[t]].emplace(finish(*transfers[t], code));
     transfers[t].reset();
   });

@@ -97,6 +97,8 @@ class Transport {
   explicit Transport(TransportConfig config);
   Multiplexer& multiplexer();  // started on the first request that needs it
   Result<std::unique_ptr<Transfer>> prepare(const Request& request) const;
+  // Makes, when called, a small request that shares `request`'s connection.
+  std::function<std::unique_ptr<Transfer>()> poke_like(const Request& request) const;
   static Result<Response> finish(Transfer& transfer, int curl_code);
 
   TransportConfig config_;

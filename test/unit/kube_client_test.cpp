@@ -1155,3 +1155,42 @@ TEST_CASE("follow_pod_logs streams until the reader is satisfied, or the log end
   CHECK(all == "line one\nline two\nline three\n");
   CHECK(server.requests()[1].target == "/api/v1/namespaces/calico-system/pods/typha-1/log?follow=true");
 }
+
+// libcurl 7.88 (Debian 12) pauses nghttp2 when a DATA frame overflows the
+// stream's 16 KiB receive buffer and, once it has handed the rest over,
+// forgets to resume it: the END_STREAM on that frame is seen only when more
+// bytes come in on the connection. Here one answer does exactly that: 200
+// copies of an indexed header (HPACK 0x90, "accept-encoding: gzip, deflate",
+// 32 bytes of header text each) plus a 10000-byte body, all in one write,
+// overflow the buffer inside the last frame. Without the transport's poke
+// the request times out on 7.88; later libcurl versions need no poke.
+TEST_CASE("an HTTP/2 answer whose end libcurl held back ends with its body, not at the timeout") {
+  using meshctl::test::TestH2Server;
+  const std::string body(10000, 'x');
+  std::string overflowing_headers(1, '\x88');  // :status 200
+  overflowing_headers.append(200, '\x90');
+  TestH2Server server(localhost_identity(), [&](int request_number, std::uint32_t stream) {
+    if (request_number == 1) {
+      return TestH2Server::frame(TestH2Server::kHeaders, TestH2Server::kEndHeaders, stream,
+                                 overflowing_headers) +
+             TestH2Server::frame(TestH2Server::kData, TestH2Server::kEndStream, stream, body);
+    }
+    return TestH2Server::frame(TestH2Server::kHeaders, TestH2Server::kEndHeaders, stream, "\x88") +
+           TestH2Server::frame(TestH2Server::kData, TestH2Server::kEndStream, stream, "{}");
+  });
+  meshctl::kube::http::TransportConfig config;
+  config.server = server.url();
+  config.ca_pem = test_ca().cert_pem();
+  config.request_timeout = 5s;
+  auto transport = meshctl::kube::http::Transport::create(config);
+  REQUIRE(transport.has_value());
+  meshctl::kube::http::Request request;
+  request.method = "GET";
+  request.path_and_query = "/api/v1/namespaces/calico-system/pods/typha-1/log";
+  request.accept = "text/plain, */*";
+  auto answer = (*transport)->perform(request);
+  REQUIRE_MESSAGE(answer.has_value(), answer.error().message);
+  CHECK(answer->status == 200);
+  CHECK(answer->body == body);
+  CHECK(server.requests() <= 2);  // the answer, and at most one poke
+}

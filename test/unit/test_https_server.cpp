@@ -351,6 +351,140 @@ void TestHttpsServer::serve(int fd) {
   ::close(fd);
 }
 
+namespace {
+
+int listen_on_loopback(int& port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  check(fd >= 0, "socket");
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  check(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0, "bind");
+  check(::listen(fd, 16) == 0, "listen");
+  socklen_t length = sizeof address;
+  check(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0, "getsockname");
+  port = ntohs(address.sin_port);
+  return fd;
+}
+
+int select_h2(SSL*, const unsigned char** out, unsigned char* out_length, const unsigned char* in,
+              unsigned int in_length, void*) {
+  static const unsigned char h2[] = {2, 'h', '2'};
+  unsigned char* chosen = nullptr;
+  if (SSL_select_next_proto(&chosen, out_length, h2, sizeof h2, in, in_length) != OPENSSL_NPN_NEGOTIATED)
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+  *out = chosen;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+// Reads exactly `size` bytes; false when the peer went away or the server stops.
+bool read_exactly(SSL* ssl, int fd, const std::atomic<bool>& stop, std::string& out, std::size_t size) {
+  out.clear();
+  while (out.size() < size) {
+    if (SSL_pending(ssl) == 0 && !wait_readable(fd, stop))
+      return false;
+    char chunk[4096];
+    int n = SSL_read(ssl, chunk, static_cast<int>(std::min(sizeof chunk, size - out.size())));
+    if (n <= 0)
+      return false;
+    out.append(chunk, static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+}  // namespace
+
+TestH2Server::TestH2Server(const CertAndKey& identity, Answer answer) : answer_(std::move(answer)) {
+  ::signal(SIGPIPE, SIG_IGN);
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  check(ctx != nullptr, "SSL_CTX_new");
+  ssl_ctx_ = ctx;
+  X509Ptr cert = cert_from_pem(identity.cert_pem);
+  PkeyPtr key = key_from_pem(identity.key_pem);
+  check(SSL_CTX_use_certificate(ctx, cert.get()) == 1, "SSL_CTX_use_certificate");
+  check(SSL_CTX_use_PrivateKey(ctx, key.get()) == 1, "SSL_CTX_use_PrivateKey");
+  SSL_CTX_set_alpn_select_cb(ctx, select_h2, nullptr);
+  listen_fd_ = listen_on_loopback(port_);
+  acceptor_ = std::thread([this] { accept_loop(); });
+}
+
+TestH2Server::~TestH2Server() {
+  stop_ = true;
+  acceptor_.join();
+  for (auto& worker : workers_)
+    worker.join();
+  ::close(listen_fd_);
+  SSL_CTX_free(static_cast<SSL_CTX*>(ssl_ctx_));
+}
+
+std::string TestH2Server::frame(std::uint8_t type, std::uint8_t flags, std::uint32_t stream_id,
+                                const std::string& payload) {
+  const auto length = static_cast<std::uint32_t>(payload.size());
+  std::string out{static_cast<char>(length >> 16),    static_cast<char>(length >> 8),
+                  static_cast<char>(length),          static_cast<char>(type),
+                  static_cast<char>(flags),           static_cast<char>((stream_id >> 24) & 0x7f),
+                  static_cast<char>(stream_id >> 16), static_cast<char>(stream_id >> 8),
+                  static_cast<char>(stream_id)};
+  return out + payload;
+}
+
+void TestH2Server::accept_loop() {
+  while (!stop_) {
+    pollfd p{listen_fd_, POLLIN, 0};
+    if (::poll(&p, 1, 20) <= 0)
+      continue;
+    int fd = ::accept(listen_fd_, nullptr, nullptr);
+    if (fd < 0)
+      continue;
+    std::lock_guard lock(mutex_);
+    workers_.emplace_back([this, fd] { serve(fd); });
+  }
+}
+
+// Speaks just enough HTTP/2 for a client to send requests: the server's
+// SETTINGS, acknowledgements of the client's SETTINGS and PINGs, and the
+// scripted answer to each HEADERS frame. Flow control is not tracked: the
+// answers stay within the initial windows.
+void TestH2Server::serve(int fd) {
+  static constexpr std::uint8_t kSettings = 0x4, kPing = 0x6, kGoaway = 0x7, kAck = 0x1;
+  SSL* ssl = SSL_new(static_cast<SSL_CTX*>(ssl_ctx_));
+  SSL_set_fd(ssl, fd);
+  std::string bytes;
+  auto send = [&](const std::string& out) {
+    return SSL_write(ssl, out.data(), static_cast<int>(out.size())) > 0;
+  };
+  if (SSL_accept(ssl) == 1 && read_exactly(ssl, fd, stop_, bytes, 24) &&
+      bytes.rfind("PRI * HTTP/2.0", 0) == 0 && send(frame(kSettings, 0, 0, ""))) {
+    std::string header;
+    while (read_exactly(ssl, fd, stop_, header, 9)) {
+      const auto length = (static_cast<std::size_t>(static_cast<unsigned char>(header[0])) << 16) |
+                          (static_cast<std::size_t>(static_cast<unsigned char>(header[1])) << 8) |
+                          static_cast<unsigned char>(header[2]);
+      const auto type = static_cast<std::uint8_t>(header[3]);
+      const auto flags = static_cast<std::uint8_t>(header[4]);
+      std::uint32_t stream_id = 0;
+      for (std::size_t i = 5; i < 9; ++i)
+        stream_id = (stream_id << 8) | static_cast<unsigned char>(header[i]);
+      stream_id &= 0x7fffffffU;
+      if (!read_exactly(ssl, fd, stop_, bytes, length))
+        break;
+      bool sent = true;
+      if (type == kSettings && (flags & kAck) == 0)
+        sent = send(frame(kSettings, kAck, 0, ""));
+      else if (type == kPing && (flags & kAck) == 0)
+        sent = send(frame(kPing, kAck, 0, bytes));
+      else if (type == kHeaders)
+        sent = send(answer_(++requests_, stream_id));
+      else if (type == kGoaway)
+        break;
+      if (!sent)
+        break;
+    }
+  }
+  SSL_free(ssl);
+  ::close(fd);
+}
+
 int unused_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -105,6 +106,45 @@ class TestHttpsServer {
   mutable std::mutex mutex_;
   std::vector<std::thread> workers_;
   std::vector<TestRequest> requests_;
+};
+
+// A bare HTTP/2 server over TLS (ALPN h2) that writes each answer exactly as
+// the test spells it, frame by frame, in one write: for reproducing what a
+// client does with a given framing (libcurl's HTTP/2 bugs). It decodes no
+// request headers; requests are told apart by their order on the connection.
+class TestH2Server {
+ public:
+  // Called for each request (HEADERS frame) with its number on the
+  // connection, from 1, and its stream; returns the bytes to write.
+  using Answer = std::function<std::string(int request_number, std::uint32_t stream_id)>;
+
+  TestH2Server(const CertAndKey& identity, Answer answer);
+  ~TestH2Server();
+  TestH2Server(const TestH2Server&) = delete;
+  TestH2Server& operator=(const TestH2Server&) = delete;
+
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
+  int requests() const { return requests_; }
+
+  // One frame: a 9-byte header and the payload.
+  static std::string frame(std::uint8_t type, std::uint8_t flags, std::uint32_t stream_id,
+                           const std::string& payload);
+  static constexpr std::uint8_t kData = 0x0, kHeaders = 0x1;
+  static constexpr std::uint8_t kEndStream = 0x1, kEndHeaders = 0x4;
+
+ private:
+  void accept_loop();
+  void serve(int fd);
+
+  Answer answer_;
+  void* ssl_ctx_ = nullptr;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> requests_{0};
+  std::thread acceptor_;
+  std::mutex mutex_;
+  std::vector<std::thread> workers_;
 };
 
 // A 127.0.0.1 port on which nothing listens (bound, then closed).
