@@ -452,14 +452,21 @@ const ResolvedContext& Client::context() const {
 
 namespace {
 
+constexpr const char* kAcceptJson = "application/json, */*";
+// Table-style negotiation as kubectl and client-go's metadata client do it,
+// with plain JSON as the fallback for servers that cannot.
+constexpr const char* kAcceptMetadataList =
+    "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json, */*";
+
 http::Request plain_request(const std::string& method, const std::string& path_and_query,
-                            const std::string& body, const std::string& content_type) {
+                            const std::string& body, const std::string& content_type,
+                            const std::string& accept = kAcceptJson) {
   http::Request request;
   request.method = method;
   request.path_and_query = path_and_query;
   request.body = body;
   request.content_type = content_type;
-  request.accept = "application/json, */*";
+  request.accept = accept;
   return request;
 }
 
@@ -500,7 +507,7 @@ std::string list_path(const Resource& r, const std::string& ns, const std::strin
 
 }  // namespace
 
-Status Client::follow_pages(Json& all, const std::string& base) {
+Status Client::follow_pages(Json& all, const std::string& base, const std::string& accept) {
   if (!all.contains("items") || !all["items"].is_array())
     all["items"] = Json::array();
   for (;;) {
@@ -510,7 +517,9 @@ Status Client::follow_pages(Json& all, const std::string& base) {
     std::string next = metadata["continue"].get<std::string>();
     if (next.empty())
       break;
-    TRY_ASSIGN(Json page, send_json(*this, "GET", base + "&continue=" + http::url_encode(next), nullptr));
+    const std::string path = base + "&continue=" + http::url_encode(next);
+    TRY_ASSIGN(HttpResponse answer, impl_->send(plain_request("GET", path, "", "", accept)));
+    TRY_ASSIGN(Json page, parse_json(answer, fmt::format("{}: GET {}", context_name(), path)));
     if (page.contains("items") && page["items"].is_array()) {
       for (auto& item : page["items"])
         all["items"].push_back(std::move(item));
@@ -525,15 +534,24 @@ Result<Json> Client::list(const Resource& r, const std::string& ns, const std::s
                           const std::string& field_selector) {
   const std::string base = list_path(r, ns, label_selector, field_selector);
   TRY_ASSIGN(Json all, send_json(*this, "GET", base, nullptr));
-  TRY(follow_pages(all, base));
+  TRY(follow_pages(all, base, kAcceptJson));
   return all;
 }
 
-Result<Json> Client::read_answer(Result<HttpResponse> response, const std::string& path, bool list) {
+namespace {
+
+const char* accept_for(const ReadItem& item) {
+  return item.name.empty() && item.metadata_only ? kAcceptMetadataList : kAcceptJson;
+}
+
+}  // namespace
+
+Result<Json> Client::read_answer(Result<HttpResponse> response, const std::string& path,
+                                 const ReadItem& item) {
   TRY(response);
   TRY_ASSIGN(Json answer, parse_json(*response, fmt::format("{}: GET {}", context_name(), path)));
-  if (list)
-    TRY(follow_pages(answer, path));
+  if (item.name.empty())
+    TRY(follow_pages(answer, path, accept_for(item)));
   return answer;
 }
 
@@ -543,12 +561,12 @@ std::vector<Result<Json>> Client::read_all(const std::vector<ReadItem>& items) {
   for (const auto& item : items) {
     paths.push_back(item.name.empty() ? list_path(*item.resource, item.ns, item.label_selector, "")
                                       : resource_path(*item.resource, item.ns, item.name));
-    requests.push_back(plain_request("GET", paths.back(), "", ""));
+    requests.push_back(plain_request("GET", paths.back(), "", "", accept_for(item)));
   }
   auto responses = impl_->send_all(std::move(requests));
   std::vector<Result<Json>> out;
   for (std::size_t i = 0; i < responses.size(); ++i)
-    out.push_back(read_answer(std::move(responses[i]), paths[i], items[i].name.empty()));
+    out.push_back(read_answer(std::move(responses[i]), paths[i], items[i]));
   return out;
 }
 

@@ -93,9 +93,9 @@ class Client final : public ClusterApi {
  private:
   Result<Applied> applied(Result<HttpResponse> response, const std::string& path) const;
   // A GET's answer; for a list (`list`), with the pages after the first.
-  Result<Json> read_answer(Result<HttpResponse> response, const std::string& path, bool list);
+  Result<Json> read_answer(Result<HttpResponse> response, const std::string& path, const ReadItem& item);
   // The rest of a list whose first page is `all`, appended to it.
-  Status follow_pages(Json& all, const std::string& base);
+  Status follow_pages(Json& all, const std::string& base, const std::string& accept);
   Result<std::optional<Json>> watch_until(const Resource& r, const std::string& ns, const std::string& name,
                                           const std::function<bool(const Json&)>& ready,
                                           std::chrono::milliseconds timeout);

@@ -99,7 +99,7 @@ class Reads {
     if (groups.migration)
       out.push_back({{&migrations, "", "", ""}, &Reads::migration});
     if (what == FlavourReads::with_data_plane) {
-      out.push_back({{&kube::resources::nodes, "", "", ""}, &Reads::nodes});
+      out.push_back({{&kube::resources::nodes, "", "", "", /*metadata_only=*/true}, &Reads::nodes});
       out.push_back({{&kube::resources::service_cidrs, "", "", ""}, &Reads::service_cidrs});
     }
     // The API server mode keeps them in projectcalico.org/v3, the v1 CRD

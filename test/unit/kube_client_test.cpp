@@ -655,6 +655,37 @@ TEST_CASE("read_all: gets and lists in one go, every page of a list, errors per 
         }) == 1);
 }
 
+TEST_CASE(
+    "read_all: a metadata-only list asks for PartialObjectMetadataList on every page, other reads do not") {
+  TestHttpsServer server(localhost_identity(), [](const TestRequest& request) {
+    bool second = request.query().find("continue=") != std::string::npos;
+    Json page = {{"kind", "List"},
+                 {"metadata", {{"continue", second ? "" : "tok"}}},
+                 {"items", Json::array({{{"metadata", {{"name", second ? "node-b" : "node-a"}}}}})}};
+    return json_response(200, page);
+  });
+  auto client = make_client(make_context(server.url()));
+  meshctl::kube::ReadItem names_only{&resources::nodes, "", "", ""};
+  names_only.metadata_only = true;
+  auto answers = client->read_all({names_only, {&resources::pods, "calico-system", "", ""}});
+  REQUIRE(answers.size() == 2);
+  REQUIRE(answers[0].has_value());
+  REQUIRE((*answers[0])["items"].size() == 2);
+  CHECK((*answers[0])["items"][1]["metadata"]["name"] == "node-b");
+  const std::string metadata_list =
+      "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json, */*";
+  int node_pages = 0;
+  for (const auto& request : server.requests()) {
+    if (request.path() == "/api/v1/nodes") {
+      ++node_pages;
+      CHECK(request.header("accept") == metadata_list);
+    } else {
+      CHECK(request.header("accept") == "application/json, */*");
+    }
+  }
+  CHECK(node_pages == 2);
+}
+
 TEST_CASE("read_all: reads that need another attempt are retried together, not one after another") {
   // Behind a server that fails every first attempt (a 503 here; a frozen
   // server's timeouts in the lab), the retries of a batch must be at the
