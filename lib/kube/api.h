@@ -100,9 +100,9 @@ struct ReadItem {
   std::string name;
   std::string label_selector;
   // A LIST whose items the caller reads only the metadata of: the API server
-  // then sends just that (PartialObjectMetadataList), which for Nodes is a
-  // few hundred bytes an item instead of several kilobytes. Servers that
-  // cannot send it answer with the full list, and an implementation may too.
+  // then sends just that (PartialObjectMetadataList), which for a Node leaves
+  // out its status (images, conditions: often 10-20 KB). Servers that cannot
+  // send it answer with the full list, and an implementation may too.
   bool metadata_only = false;
 };
 
